@@ -1,0 +1,1 @@
+public enum CLIKitInfo { public static let name = "CLIKit" }

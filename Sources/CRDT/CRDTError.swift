@@ -1,0 +1,33 @@
+/// What the document engine refuses, and why.
+///
+/// Misuse within the process (a negative index, an unknown object) is reported as an error
+/// rather than a trap, because positions and object ids often come from user input. Every
+/// case says what was wrong; its `description` says what to do.
+public enum CRDTError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// No object with this id exists in the document.
+    case noSuchObject(ObjectID)
+    /// The object is of another kind than the operation needs.
+    case wrongObjectKind(ObjectID, expected: ObjectKind, actual: ObjectKind)
+    /// A list or text position outside `0...length`.
+    case indexOutOfRange(ObjectID, index: Int, length: Int)
+    /// The key or element holds no counter to increment.
+    case notACounter(ObjectID, Key)
+    /// A received change is malformed or refers to ops outside its causal past; it was not
+    /// applied. `reason` says which op and why.
+    case invalidChange(ChangeID, reason: String)
+
+    public var description: String {
+        switch self {
+        case .noSuchObject(let id):
+            "no object \(id) in this document; object ids come from putObject/insertObject or a received change"
+        case .wrongObjectKind(let id, let expected, let actual):
+            "object \(id) is a \(actual), not a \(expected)"
+        case .indexOutOfRange(let id, let index, let length):
+            "index \(index) is outside \(id), which has \(length) elements (valid: 0...\(length))"
+        case .notACounter(let id, let key):
+            "\(key) of object \(id) holds no counter; put ScalarValue.counter first"
+        case .invalidChange(let change, let reason):
+            "change \(change) was refused: \(reason)"
+        }
+    }
+}

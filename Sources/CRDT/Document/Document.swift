@@ -1,0 +1,227 @@
+/// A CRDT document: a tree of maps, lists, texts, counters and registers rooted at a map,
+/// with the history of changes that built it.
+///
+/// Replicas that have applied the same changes, in any order and with duplicates, have the
+/// same state and encode byte-identical snapshots. Local edits are made in a
+/// ``change(metadata:_:)`` transaction; remote changes go through ``apply(_:)``, which holds
+/// back any change whose dependencies have not arrived.
+///
+/// A document is a reference type with one owner: it is not `Sendable`; share the encoded
+/// changes and snapshots, not the object.
+public final class Document {
+    /// The replica this document makes local changes as.
+    public let replica: ReplicaID
+
+    enum Object {
+        case map(MapObject)
+        case sequence(SequenceObject)
+
+        var kind: ObjectKind {
+            switch self {
+            case .map: .map
+            case .sequence(let sequence): sequence.kind
+            }
+        }
+    }
+
+    var objects: [ObjectID: Object] = [:]
+    /// The changes applied so far, in the order applied (always a causal order).
+    public private(set) var history: [Change] = []
+    /// Per replica, the op-counter span of each of its changes (index seq-1).
+    private(set) var spans: [ReplicaID: [(start: UInt64, end: UInt64)]] = [:]
+    /// Per replica, the position in `history` of each of its changes (index seq-1).
+    private var positions: [ReplicaID: [Int]] = [:]
+    /// Changes received before their dependencies, by id.
+    private(set) var pending: [ChangeID: Change] = [:]
+    /// Which changes have been applied.
+    public private(set) var version = VersionVector()
+    /// The greatest op counter applied so far.
+    public private(set) var maxCounter: UInt64 = 0
+
+    /// An empty document (just the root map) that makes changes as `replica`.
+    public init(replica: ReplicaID = .random()) {
+        precondition(replica.rawValue != 0, "replica 0 is reserved for the root object")
+        self.replica = replica
+        objects[.root] = .map(MapObject())
+    }
+
+    /// A document holding `changes`, making new changes as `replica`.
+    public convenience init(replica: ReplicaID = .random(), changes: [Change]) {
+        self.init(replica: replica)
+        apply(changes)
+    }
+
+    /// A copy that makes its changes as another replica (a fork for a new device or branch).
+    ///
+    /// - Complexity: replays the history: O(total ops).
+    public func fork(as replica: ReplicaID = .random()) -> Document {
+        let copy = Document(replica: replica)
+        for change in history { copy.record(change) }
+        copy.pending = pending
+        return copy
+    }
+
+    /// The ids of changes waiting for dependencies that have not arrived.
+    public var pendingChanges: [ChangeID] { pending.keys.sorted() }
+
+    /// The changes a peer whose version is `version` lacks, in a causal order.
+    public func changes(since version: VersionVector) -> [Change] {
+        var positionsWanted: [Int] = []
+        for (replica, list) in positions {
+            let seen = Int(clamping: version[replica])
+            if seen < list.count { positionsWanted.append(contentsOf: list[seen...]) }
+        }
+        positionsWanted.sort()
+        return positionsWanted.map { history[$0] }
+    }
+
+    /// The change with this id, if applied.
+    public func change(_ id: ChangeID) -> Change? {
+        guard id.seq >= 1, let list = positions[id.replica], id.seq <= UInt64(list.count) else { return nil }
+        return history[list[Int(id.seq - 1)]]
+    }
+
+    // MARK: Applying
+
+    /// Applies a change that the caller knows is valid and ready (its own, or replayed).
+    func record(_ change: Change) {
+        do {
+            try applyOps(of: change, checked: false)
+        } catch {
+            preconditionFailure("a recorded change failed to apply: \(error)")
+        }
+        commit(change)
+    }
+
+    /// Adds an applied change to the history and version.
+    func commit(_ change: Change) {
+        positions[change.replica, default: []].append(history.count)
+        spans[change.replica, default: []].append((change.startOp, change.endOp))
+        history.append(change)
+        version[change.replica] = change.seq
+        maxCounter = max(maxCounter, change.endOp - 1)
+    }
+
+    /// Applies each op of `change`; `checked` validates references against the causal past.
+    func applyOps(of change: Change, checked: Bool) throws(CRDTError) {
+        var counter = change.startOp
+        for (number, op) in change.ops.enumerated() {
+            let id = OpID(counter: counter, replica: change.replica)
+            do {
+                try apply(op, id: id, change: checked ? change : nil)
+            } catch {
+                throw CRDTError.invalidChange(change.id, reason: "op \(number) (\(id)): \(error.message)")
+            }
+            counter += op.width
+        }
+    }
+
+    /// Rebuilds the state from the history: the undo path after a failed change.
+    ///
+    /// - Complexity: O(total ops); taken only when a change fails halfway.
+    func rebuild() {
+        let changes = history
+        objects = [.root: .map(MapObject())]
+        history = []
+        spans = [:]
+        positions = [:]
+        version = VersionVector()
+        maxCounter = 0
+        for change in changes { record(change) }
+    }
+
+    /// Whether `id` is an op of a change that `change` depends on (or an earlier op of
+    /// `change` itself than `current`).
+    func isInCausalPast(_ id: OpID, of change: Change, before current: OpID) -> Bool {
+        if id.counter == 0 { return id.replica.rawValue == 0 }
+        if id.replica == change.replica && id.counter >= change.startOp { return id.counter < current.counter }
+        let limit = Int(clamping: id.replica == change.replica ? change.seq - 1 : change.deps[id.replica])
+        guard limit > 0, let list = spans[id.replica], limit <= list.count else { return false }
+        var low = 0
+        var high = limit - 1
+        while low < high {
+            let mid = (low + high + 1) / 2
+            if list[mid].start <= id.counter { low = mid } else { high = mid - 1 }
+        }
+        return list[low].start <= id.counter && id.counter < list[low].end
+    }
+
+    /// What ``apply(_:)`` did with a batch of changes.
+    public struct ApplyReport: Sendable, Equatable {
+        /// Changes applied now, in the order applied (including ones released from pending).
+        public var applied: [ChangeID] = []
+        /// Changes already applied before (ignored).
+        public var duplicates: [ChangeID] = []
+        /// Changes held back until their dependencies arrive.
+        public var pending: [ChangeID] = []
+        /// Changes refused as malformed, with the reason; they changed nothing.
+        public var refused: [CRDTError] = []
+    }
+
+    /// Applies received changes in any order: each is applied whole once its dependencies are
+    /// in, held in the pending set until then, ignored if already applied, and refused whole
+    /// (reported, nothing changed) if malformed.
+    @discardableResult
+    public func apply(_ changes: some Sequence<Change>) -> ApplyReport {
+        var report = ApplyReport()
+        for change in changes {
+            if change.seq >= 1 && change.seq <= version[change.replica] {
+                report.duplicates.append(change.id)
+            } else if pending[change.id] != nil {
+                report.duplicates.append(change.id)
+            } else {
+                pending[change.id] = change
+            }
+        }
+        drainPending(into: &report)
+        report.pending = pending.keys.filter { id in !report.duplicates.contains(id) }.sorted()
+        return report
+    }
+
+    /// Applies every pending change that has become ready, repeatedly.
+    private func drainPending(into report: inout ApplyReport) {
+        var progress = true
+        while progress {
+            progress = false
+            for replica in Set(pending.keys.map(\.replica)).sorted() {
+                let next = ChangeID(replica: replica, seq: version[replica] + 1)
+                guard let change = pending[next], change.deps.isIncluded(in: version) else { continue }
+                pending[next] = nil
+                progress = true
+                do {
+                    try applyRemote(change)
+                    report.applied.append(change.id)
+                } catch {
+                    report.refused.append(error)
+                }
+            }
+        }
+    }
+
+    /// Validates and applies one ready remote change, or changes nothing and throws.
+    private func applyRemote(_ change: Change) throws(CRDTError) {
+        func refuse(_ reason: String) -> CRDTError { .invalidChange(change.id, reason: reason) }
+        guard change.replica.rawValue != 0 else { throw refuse("replica 0 is reserved") }
+        guard !change.ops.isEmpty else { throw refuse("a change must hold at least one op") }
+        guard change.deps[change.replica] == 0 else { throw refuse("deps name the author itself") }
+        let width = change.width
+        guard change.startOp >= 1, change.startOp <= UInt64.max / 4, width <= UInt64.max / 4 else {
+            throw refuse("op counters out of range")
+        }
+        var floor: UInt64 = 1
+        if let last = spans[change.replica]?.last { floor = last.end }
+        for (replica, seq) in change.deps.entries {
+            if let span = spans[replica]?[Int(seq - 1)] { floor = max(floor, span.end) }
+        }
+        guard change.startOp >= floor else {
+            throw refuse("startOp \(change.startOp) is not greater than every op it depends on (needs ≥ \(floor))")
+        }
+        do {
+            try applyOps(of: change, checked: true)
+        } catch {
+            rebuild()
+            throw error
+        }
+        commit(change)
+    }
+}

@@ -1,0 +1,7 @@
+import SyncCore
+
+/// The relay's identity as reported by `sync-server --version` and `/healthz`.
+public enum SyncServerInfo {
+    public static let name = "sync-server"
+    public static var version: String { SyncCoreVersion.string }
+}

@@ -1,0 +1,28 @@
+import CRDT
+import Foundation
+
+/// Replays a sequential trace into one text object and reports time, memory, size and
+/// whether the result equals the trace's end text.
+func benchTrace(path: String, name: String) throws {
+    let trace = try EditingTrace.load(path: path)
+    let rssBefore = residentMiB()
+    let document = Document(replica: ReplicaID(1))
+    var text = ObjectID.root
+    try document.change { text = try $0.putObject(.root, "text", .text) }
+    let replayMs = try milliseconds {
+        for transaction in trace.transactions {
+            try document.change { tx in
+                for patch in transaction {
+                    try tx.splice(text, at: patch.position, delete: patch.deleteCount, insert: patch.insert)
+                }
+            }
+        }
+    }
+    let peak = peakResidentMiB()
+    let final = try document.text(text)
+    report([
+        "bench": "trace.replay", "trace": name, "patches": trace.patchCount,
+        "ms": round2(replayMs), "peak_rss_mib": peak, "rss_before_mib": rssBefore,
+        "final_length": final.unicodeScalars.count, "matches_end_content": final == trace.endContent,
+    ])
+}
