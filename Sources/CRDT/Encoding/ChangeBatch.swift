@@ -1,0 +1,192 @@
+/// Encodes a sequence of changes compactly, as a snapshot's history or a sync batch.
+///
+/// Changes are written in canonical order, ascending (startOp, replica), which is a causal
+/// order and the same on every replica. Each change's header byte says what it shares with
+/// the change before it (bit 0: same author; bit 1: starts where the previous change ended)
+/// and with its author's previous change (bit 2: same deps; bit 3: same metadata), so a run
+/// of keystrokes by one author costs a byte of header each. Seq numbers are implicit: each
+/// author's first seq is in the table, and its changes follow on by one.
+enum ChangeBatch {
+    static func encode(_ changes: [Change], kind: BlobKind) -> [UInt8] {
+        let ordered = changes.sorted { ($0.startOp, $0.replica) < ($1.startOp, $1.replica) }
+        var replicas = Set<ReplicaID>()
+        var firstSeq: [ReplicaID: UInt64] = [:]
+        for change in ordered {
+            replicas.formUnion(change.referencedReplicas)
+            if firstSeq[change.replica] == nil { firstSeq[change.replica] = change.seq }
+        }
+        let table = replicas.sorted()
+        var encoder = OpEncoder(actors: Dictionary(uniqueKeysWithValues: table.enumerated().map { ($1, $0) }))
+        encoder.writer.uleb(0 as UInt64)  // flags
+        encoder.writer.uleb(table.count)
+        for actor in table { encoder.writer.uint64LE(actor.rawValue) }
+        for actor in table { encoder.writer.uleb(firstSeq[actor] ?? 0) }
+        encoder.writer.uleb(ordered.count)
+        var previous: Change?
+        var lastOfAuthor: [ReplicaID: Change] = [:]
+        for change in ordered {
+            let prior = lastOfAuthor[change.replica]
+            let priorDeps = prior?.deps ?? VersionVector()
+            var header: UInt8 = 0
+            if previous?.replica == change.replica { header |= 1 }
+            if previous?.endOp == change.startOp { header |= 2 }
+            if priorDeps == change.deps { header |= 4 }
+            if let prior, prior.metadata == change.metadata { header |= 8 }
+            encoder.writer.byte(header)
+            if header & 1 == 0 { encoder.writer.uleb(encoder.actors[change.replica]!) }
+            if header & 2 == 0 { encoder.writer.uleb(change.startOp) }
+            if header & 4 == 0 {
+                let touched = Set(priorDeps.entries.keys).union(change.deps.entries.keys).sorted()
+                let differing = touched.filter { priorDeps[$0] != change.deps[$0] }
+                encoder.writer.uleb(differing.count)
+                for replica in differing {
+                    encoder.writer.uleb(encoder.actors[replica]!)
+                    encoder.writer.uleb(change.deps[replica])
+                }
+            }
+            if header & 8 == 0 { encoder.writer.lengthPrefixed(change.metadata) }
+            encoder.resetContext()
+            encoder.ops(change.ops, startOp: change.startOp, author: change.replica)
+            previous = change
+            lastOfAuthor[change.replica] = change
+        }
+        return Blob.wrap(kind, body: encoder.writer.bytes)
+    }
+
+    static func decode(_ bytes: [UInt8], kind: BlobKind) throws(DecodeError) -> [Change] {
+        var reader = try Blob.open(bytes, as: kind)
+        _ = try reader.uleb()  // flags
+        let actors = try readActorTable(&reader)
+        var nextSeq: [UInt64] = []
+        for index in 0..<actors.count {
+            let seq = try reader.uleb()
+            guard seq <= UInt64.max / 4 else { throw reader.invalid("first seq of actor \(index) out of range") }
+            nextSeq.append(seq)
+        }
+        let count = try reader.count("change")
+        var decoder = OpDecoder(actors: actors, reader: reader)
+        var changes: [Change] = []
+        changes.reserveCapacity(count)
+        var previous: (author: Int, endOp: UInt64)?
+        var lastOfAuthor: [Int: Change] = [:]
+        for _ in 0..<count {
+            let header = try decoder.reader.byte()
+            guard header & 0xF0 == 0 else { throw decoder.reader.invalid("unknown change header bits \(header)") }
+            let author: Int
+            if header & 1 != 0 {
+                guard let previous else { throw decoder.reader.invalid("'same author' on the first change") }
+                author = previous.author
+            } else {
+                author = try decoder.reader.uleb(max: actors.count - 1, "actor index")
+            }
+            let startOp: UInt64
+            if header & 2 != 0 {
+                guard let previous else { throw decoder.reader.invalid("'continues' on the first change") }
+                startOp = previous.endOp
+            } else {
+                startOp = try decoder.reader.uleb()
+            }
+            guard startOp >= 1 && startOp <= UInt64.max / 4 else { throw decoder.reader.invalid("startOp out of range") }
+            let prior = lastOfAuthor[author]
+            var deps = prior?.deps ?? VersionVector()
+            if header & 4 == 0 {
+                let differing = try decoder.reader.count("dep")
+                for _ in 0..<differing {
+                    let index = try decoder.reader.uleb(max: actors.count - 1, "actor index")
+                    guard index != author else { throw decoder.reader.invalid("dep names the author") }
+                    deps[actors[index]] = try decoder.reader.uleb()
+                }
+            }
+            let metadata: [UInt8]
+            if header & 8 != 0 {
+                guard let prior else { throw decoder.reader.invalid("'same metadata' on an author's first change") }
+                metadata = prior.metadata
+            } else {
+                metadata = Array(try decoder.reader.lengthPrefixed())
+            }
+            let seq = nextSeq[author]
+            guard seq >= 1 else { throw decoder.reader.invalid("actor \(author) has changes but first seq 0") }
+            nextSeq[author] = seq + 1
+            decoder.resetContext()
+            let ops = try decoder.ops(startOp: startOp, author: actors[author])
+            let change = Change(replica: actors[author], seq: seq, startOp: startOp, deps: deps, metadata: metadata, ops: ops)
+            changes.append(change)
+            previous = (author, change.endOp)
+            lastOfAuthor[author] = change
+        }
+        guard decoder.reader.isAtEnd else { throw decoder.reader.invalid("bytes left after the last change") }
+        return changes
+    }
+}
+
+extension Change {
+    /// Encodes changes as one batch blob (kind ``BlobKind/changeBatch``), smaller than the
+    /// changes encoded one by one.
+    public static func encodeBatch(_ changes: [Change]) -> [UInt8] {
+        ChangeBatch.encode(changes, kind: .changeBatch)
+    }
+
+    /// Decodes a batch blob written by ``encodeBatch(_:)``, in canonical (causal) order.
+    public static func decodeBatch(_ bytes: [UInt8]) throws(DecodeError) -> [Change] {
+        try ChangeBatch.decode(bytes, kind: .changeBatch)
+    }
+}
+
+extension Document {
+    /// The whole document as a snapshot blob: every applied change, compactly encoded.
+    /// Replicas that applied the same changes write byte-identical snapshots.
+    ///
+    /// Changes still waiting for dependencies are not included.
+    public func encodeSnapshot() -> [UInt8] {
+        ChangeBatch.encode(history, kind: .snapshot)
+    }
+
+    /// Loads a snapshot written by ``encodeSnapshot()``, making new changes as `replica`.
+    ///
+    /// - Throws: ``DecodeError`` when the bytes are malformed, or when a change in them is
+    ///   refused or lacks a dependency (``DecodeError/rejected(_:)``).
+    /// - Complexity: replays the changes, O(total ops).
+    public convenience init(snapshot bytes: [UInt8], replica: ReplicaID = .random()) throws(DecodeError) {
+        let changes = try ChangeBatch.decode(bytes, kind: .snapshot)
+        self.init(replica: replica)
+        let report = apply(changes)
+        if let refusal = report.refused.first { throw .rejected(refusal) }
+        if let missing = report.pending.first {
+            throw .rejected(.invalidChange(missing, reason: "its dependencies are not in the snapshot"))
+        }
+    }
+}
+
+extension VersionVector {
+    /// The vector as a blob (kind ``BlobKind/versionVector``): entries sorted by replica.
+    public func encoded() -> [UInt8] {
+        var writer = ByteWriter()
+        writer.uleb(0 as UInt64)  // flags
+        let entries = sorted
+        writer.uleb(entries.count)
+        for (replica, seq) in entries {
+            writer.uint64LE(replica.rawValue)
+            writer.uleb(seq)
+        }
+        return Blob.wrap(.versionVector, body: writer.bytes)
+    }
+
+    /// Decodes a blob written by ``encoded()``.
+    public init(encoded bytes: [UInt8]) throws(DecodeError) {
+        var reader = try Blob.open(bytes, as: .versionVector)
+        _ = try reader.uleb()
+        let count = try reader.count("entry")
+        var vector = VersionVector()
+        var previous: UInt64 = 0
+        for _ in 0..<count {
+            let raw = try reader.uint64LE()
+            guard raw > previous else { throw reader.invalid("replicas not in ascending order") }
+            previous = raw
+            let seq = try reader.uleb()
+            guard seq >= 1 else { throw reader.invalid("seq 0 in a version vector") }
+            vector[ReplicaID(raw)] = seq
+        }
+        guard reader.isAtEnd else { throw reader.invalid("bytes left after the last entry") }
+        self = vector
+    }
+}

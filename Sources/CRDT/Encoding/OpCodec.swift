@@ -1,0 +1,222 @@
+/// Writes ops in the compact form shared by change, batch and snapshot blobs.
+///
+/// Op ids are written relative to the id of the op being written (a zigzag LEB128 counter
+/// delta and an actor-table index), so the common case, "after the character I just
+/// typed", costs two bytes. An op on the same object as the op before it sets bit 7 of its
+/// tag and omits the object.
+struct OpEncoder {
+    let actors: [ReplicaID: Int]
+    var writer = ByteWriter()
+    private var previousObject: ObjectID?
+
+    init(actors: [ReplicaID: Int]) {
+        self.actors = actors
+    }
+
+    mutating func resetContext() { previousObject = nil }
+
+    mutating func ops(_ ops: [Op], startOp: UInt64, author: ReplicaID) {
+        writer.uleb(ops.count)
+        var counter = startOp
+        for op in ops {
+            let current = OpID(counter: counter, replica: author)
+            write(op, current: current)
+            counter += op.width
+        }
+    }
+
+    private mutating func write(_ op: Op, current: OpID) {
+        let same = previousObject == op.object
+        previousObject = op.object
+        let (tag, key): (UInt8, Key?) = switch op.action {
+        case .set(let key, _, _): (key.isMap ? 0 : 3, key)
+        case .delete(let key, _): (key.isMap ? 1 : 4, key)
+        case .increment(let key, _, _): (key.isMap ? 2 : 5, key)
+        case .insert: (6, nil)
+        case .insertText: (7, nil)
+        case .deleteRun: (8, nil)
+        }
+        writer.byte(tag | (same ? 0x80 : 0))
+        if !same { optionalRef(op.object.isRoot ? nil : op.object.op, current) }
+        switch key {
+        case .map(let name): writer.string(name)
+        case .element(let element): ref(element, current)
+        case nil: break
+        }
+        switch op.action {
+        case .set(_, let value, let pred):
+            self.value(value)
+            refs(pred, current)
+        case .delete(_, let pred):
+            refs(pred, current)
+        case .increment(_, let counter, let delta):
+            ref(counter, current)
+            writer.sleb(delta)
+        case .insert(let origin, let value):
+            optionalRef(origin, current)
+            self.value(value)
+        case .insertText(let origin, let scalars):
+            optionalRef(origin, current)
+            var text = String.UnicodeScalarView()
+            text.append(contentsOf: scalars)
+            writer.string(String(text))
+        case .deleteRun(let start, let count):
+            ref(start, current)
+            writer.uleb(count)
+        }
+    }
+
+    mutating func ref(_ id: OpID, _ current: OpID) {
+        writer.sleb(Int64(bitPattern: current.counter &- id.counter))
+        writer.uleb(actors[id.replica]!)
+    }
+
+    /// 0 for none (the head of a list, or the root object), else 1 + the zigzag delta.
+    mutating func optionalRef(_ id: OpID?, _ current: OpID) {
+        guard let id else { writer.byte(0); return }
+        let delta = Int64(bitPattern: current.counter &- id.counter)
+        writer.uleb(((UInt64(bitPattern: (delta << 1) ^ (delta >> 63)))) + 1)
+        writer.uleb(actors[id.replica]!)
+    }
+
+    mutating func refs(_ ids: [OpID], _ current: OpID) {
+        writer.uleb(ids.count)
+        for id in ids { ref(id, current) }
+    }
+
+    mutating func value(_ value: NewValue) {
+        switch value {
+        case .object(let kind): writer.byte(16 + kind.rawValue)
+        case .scalar(let scalar):
+            switch scalar {
+            case .null: writer.byte(0)
+            case .bool(let flag): writer.byte(flag ? 2 : 1)
+            case .int(let number): writer.byte(3); writer.sleb(number)
+            case .double(let number): writer.byte(4); writer.uint64LE(number.bitPattern)
+            case .string(let text): writer.byte(5); writer.string(text)
+            case .bytes(let data): writer.byte(6); writer.lengthPrefixed(data)
+            case .counter(let start): writer.byte(7); writer.sleb(start)
+            case .timestamp(let millis): writer.byte(8); writer.sleb(millis)
+            }
+        }
+    }
+}
+
+extension Key {
+    var isMap: Bool {
+        if case .map = self { return true }
+        return false
+    }
+}
+
+/// Reads what ``OpEncoder`` writes, refusing anything out of range.
+struct OpDecoder {
+    let actors: [ReplicaID]
+    var reader: ByteReader
+    private var previousObject: ObjectID?
+
+    init(actors: [ReplicaID], reader: ByteReader) {
+        self.actors = actors
+        self.reader = reader
+    }
+
+    mutating func resetContext() { previousObject = nil }
+
+    /// Reads an op count and the ops, returning them with their total width.
+    mutating func ops(startOp: UInt64, author: ReplicaID) throws(DecodeError) -> [Op] {
+        let count = try reader.count("op")
+        guard count >= 1 else { throw reader.invalid("a change holds no ops") }
+        var ops: [Op] = []
+        ops.reserveCapacity(count)
+        var counter = startOp
+        for _ in 0..<count {
+            let op = try read(current: OpID(counter: counter, replica: author))
+            guard counter <= UInt64.max / 4 - op.width else { throw reader.invalid("op counter overflow") }
+            counter += op.width
+            ops.append(op)
+        }
+        return ops
+    }
+
+    private mutating func read(current: OpID) throws(DecodeError) -> Op {
+        let tagByte = try reader.byte()
+        let tag = tagByte & 0x7F
+        guard tag <= 8 else { throw reader.invalid("unknown op tag \(tag)") }
+        let object: ObjectID
+        if tagByte & 0x80 != 0 {
+            guard let previous = previousObject else { throw reader.invalid("'same object' on the first op") }
+            object = previous
+        } else {
+            object = try optionalRef(current).map(ObjectID.init) ?? .root
+        }
+        previousObject = object
+        let action: Op.Action
+        switch tag {
+        case 0: action = .set(.map(try reader.string()), try value(), pred: try refs(current))
+        case 1: action = .delete(.map(try reader.string()), pred: try refs(current))
+        case 2: action = .increment(.map(try reader.string()), counter: try ref(current), by: try reader.sleb())
+        case 3: action = .set(.element(try ref(current)), try value(), pred: try refs(current))
+        case 4: action = .delete(.element(try ref(current)), pred: try refs(current))
+        case 5: action = .increment(.element(try ref(current)), counter: try ref(current), by: try reader.sleb())
+        case 6: action = .insert(after: try optionalRef(current), try value())
+        case 7:
+            let origin = try optionalRef(current)
+            let scalars = Array(try reader.string().unicodeScalars)
+            guard !scalars.isEmpty else { throw reader.invalid("empty text insert") }
+            action = .insertText(after: origin, scalars)
+        default:
+            let start = try ref(current)
+            let count = try reader.uleb()
+            guard count >= 1 && count <= UInt64(Int32.max) else { throw reader.invalid("delete count \(count) out of range") }
+            action = .deleteRun(start: start, count: count)
+        }
+        return Op(object: object, action: action)
+    }
+
+    private mutating func actor() throws(DecodeError) -> ReplicaID {
+        actors[try reader.uleb(max: actors.count - 1, "actor index")]
+    }
+
+    mutating func ref(_ current: OpID) throws(DecodeError) -> OpID {
+        let delta = try reader.sleb()
+        return try resolve(delta, current)
+    }
+
+    mutating func optionalRef(_ current: OpID) throws(DecodeError) -> OpID? {
+        let raw = try reader.uleb()
+        if raw == 0 { return nil }
+        let zigzag = raw - 1
+        return try resolve(Int64(bitPattern: (zigzag >> 1) ^ (0 &- (zigzag & 1))), current)
+    }
+
+    private mutating func resolve(_ delta: Int64, _ current: OpID) throws(DecodeError) -> OpID {
+        let counter = current.counter &- UInt64(bitPattern: delta)
+        guard counter >= 1 && counter <= UInt64.max / 4 else { throw reader.invalid("op id counter out of range") }
+        return OpID(counter: counter, replica: try actor())
+    }
+
+    mutating func refs(_ current: OpID) throws(DecodeError) -> [OpID] {
+        let count = try reader.count("pred")
+        var ids: [OpID] = []
+        ids.reserveCapacity(count)
+        for _ in 0..<count { ids.append(try ref(current)) }
+        return ids
+    }
+
+    mutating func value() throws(DecodeError) -> NewValue {
+        let tag = try reader.byte()
+        switch tag {
+        case 0: return .scalar(.null)
+        case 1: return .scalar(.bool(false))
+        case 2: return .scalar(.bool(true))
+        case 3: return .scalar(.int(try reader.sleb()))
+        case 4: return .scalar(.double(Double(bitPattern: try reader.uint64LE())))
+        case 5: return .scalar(.string(try reader.string()))
+        case 6: return .scalar(.bytes(Array(try reader.lengthPrefixed())))
+        case 7: return .scalar(.counter(try reader.sleb()))
+        case 8: return .scalar(.timestamp(try reader.sleb()))
+        case 16, 17, 18: return .object(ObjectKind(rawValue: tag - 16)!)
+        default: throw reader.invalid("unknown value tag \(tag)")
+        }
+    }
+}

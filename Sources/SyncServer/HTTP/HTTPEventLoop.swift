@@ -1,0 +1,215 @@
+#if canImport(Glibc)
+import Foundation
+import Glibc
+
+/// One event-loop thread: an epoll instance, the connections it owns, and a queue of
+/// work handed in from other threads (woken through an eventfd).
+///
+/// Everything but ``execute(_:)`` runs on the loop's own thread; connections are
+/// confined to it, which is why they need no locks.
+final class HTTPEventLoop: @unchecked Sendable {
+    static let listenerID: UInt64 = 0
+    static let wakeID: UInt64 = 1
+
+    let configuration: HTTPServerConfiguration
+    let handler: HTTPHandler
+    let stats: HTTPServerStats
+    private let epollFD: Int32
+    private let wakeFD: Int32
+    private let lock = NSLock()
+    private var queued: [@Sendable () -> Void] = []
+    private var stopped = false
+
+    // Loop-thread state.
+    private var connections: [UInt64: HTTPConnection] = [:]
+    private var nextConnectionID: UInt64 = 2
+    private var listenFD: Int32 = -1
+    private var acceptResumesAt: UInt64?
+    private var running = true
+    private(set) var isShuttingDown = false
+    private(set) var now: UInt64 = HTTPSocket.now()
+    private var nextTick: UInt64 = 0
+    private var cachedDate = (second: 0, text: "")
+    /// Shared by every connection of this loop: reads land here, then only the bytes
+    /// read are copied into a connection's parser, so idle connections hold no buffer.
+    let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
+
+    init(configuration: HTTPServerConfiguration, handler: @escaping HTTPHandler, stats: HTTPServerStats) throws(HTTPServerError) {
+        self.configuration = configuration
+        self.handler = handler
+        self.stats = stats
+        epollFD = HTTPSystemCalls.shared.epollCreate1(HTTPEpoll.closeOnExec)
+        guard epollFD >= 0 else { throw .socketFailed(call: "epoll_create1", errno: errno) }
+        wakeFD = HTTPSystemCalls.shared.eventFD(0, HTTPEpoll.eventNonBlocking | HTTPEpoll.closeOnExec)
+        guard wakeFD >= 0 else {
+            let code = errno
+            Glibc.close(epollFD)
+            throw .socketFailed(call: "eventfd", errno: code)
+        }
+        HTTPEpoll.control(epollFD, HTTPEpoll.add, wakeFD, events: HTTPEpoll.input, data: Self.wakeID)
+    }
+
+    deinit {
+        readBuffer.deallocate()
+    }
+
+    /// Runs `work` on the loop thread soon; callable from any thread. After the loop has
+    /// stopped, `work` runs at once on the caller's thread and finds no connections.
+    func execute(_ work: @escaping @Sendable () -> Void) {
+        let runNow = lock.withLock {
+            if stopped { return true }
+            queued.append(work)
+            return false
+        }
+        if runNow {
+            work()
+            return
+        }
+        var one: UInt64 = 1
+        _ = write(wakeFD, &one, 8)
+    }
+
+    /// The open connection with this id, on the loop thread.
+    func connection(_ id: UInt64) -> HTTPConnection? {
+        connections[id]
+    }
+
+    /// Starts accepting on the shared listening socket; EPOLLEXCLUSIVE wakes one loop per
+    /// incoming connection instead of all of them.
+    func startAccepting(on fd: Int32) {
+        listenFD = fd
+        HTTPEpoll.control(epollFD, HTTPEpoll.add, fd, events: HTTPEpoll.input | HTTPEpoll.exclusive, data: Self.listenerID)
+    }
+
+    /// Stops accepting, closes idle connections and marks busy ones to close after
+    /// their current response.
+    func beginShutdown() {
+        isShuttingDown = true
+        if listenFD >= 0, acceptResumesAt == nil {
+            HTTPEpoll.control(epollFD, HTTPEpoll.delete, listenFD, events: 0, data: 0)
+        }
+        listenFD = -1
+        for connection in Array(connections.values) {
+            connection.shutdownRequested()
+        }
+    }
+
+    /// Closes every connection and ends the loop.
+    func stop() {
+        for connection in Array(connections.values) {
+            connection.close()
+        }
+        running = false
+    }
+
+    /// The loop body; returns after ``stop()``.
+    func run() {
+        let capacity = 256
+        let events = UnsafeMutableRawPointer.allocate(byteCount: capacity * HTTPEpoll.eventSize, alignment: 8)
+        defer { events.deallocate() }
+        let tick = configuration.tickInterval.nanoseconds
+        nextTick = HTTPSocket.now() + tick
+        while running {
+            let wait = nextTick > now ? Int32(clamping: (nextTick - now + 999_999) / 1_000_000) : 0
+            let count = HTTPSystemCalls.shared.epollWait(epollFD, events, Int32(capacity), wait)
+            now = HTTPSocket.now()
+            for index in 0..<Int(max(count, 0)) {
+                let (flags, id) = HTTPEpoll.load(at: index, from: events)
+                switch id {
+                case Self.listenerID: acceptConnections()
+                case Self.wakeID:
+                    var value: UInt64 = 0
+                    _ = read(wakeFD, &value, 8)
+                default: connections[id]?.handle(events: flags)
+                }
+            }
+            runQueued()
+            if now >= nextTick {
+                nextTick = now + tick
+                checkTimers()
+            }
+        }
+        for connection in Array(connections.values) {
+            connection.close()
+        }
+        lock.withLock { stopped = true }
+        // Work queued between the last pass and `stopped` finds no connections.
+        runQueued()
+        Glibc.close(wakeFD)
+        Glibc.close(epollFD)
+    }
+
+    private func runQueued() {
+        while true {
+            let work = lock.withLock {
+                let batch = queued
+                queued = []
+                return batch
+            }
+            if work.isEmpty { return }
+            for item in work { item() }
+        }
+    }
+
+    private func acceptConnections() {
+        guard listenFD >= 0, !isShuttingDown else { return }
+        for _ in 0..<64 {
+            switch HTTPSocket.accept(listenFD) {
+            case .accepted(let fd, let remote):
+                let id = nextConnectionID
+                nextConnectionID += 1
+                let connection = HTTPConnection(id: id, fd: fd, remoteAddress: remote, loop: self)
+                connections[id] = connection
+                stats.connectionOpened()
+                HTTPEpoll.control(epollFD, HTTPEpoll.add, fd, events: connection.interest, data: id)
+            case .wouldBlock:
+                return
+            case .retry:
+                continue
+            case .exhausted:
+                // Out of descriptors: a level-triggered listener would spin, so step
+                // back for a moment; pending clients wait in the backlog.
+                HTTPEpoll.control(epollFD, HTTPEpoll.delete, listenFD, events: 0, data: 0)
+                acceptResumesAt = now + 100_000_000
+                return
+            }
+        }
+    }
+
+    private func checkTimers() {
+        if let resume = acceptResumesAt, now >= resume {
+            acceptResumesAt = nil
+            if listenFD >= 0 {
+                HTTPEpoll.control(epollFD, HTTPEpoll.add, listenFD, events: HTTPEpoll.input | HTTPEpoll.exclusive, data: Self.listenerID)
+            }
+        }
+        for connection in Array(connections.values) {
+            connection.checkDeadlines(now: now)
+        }
+    }
+
+    func updateInterest(of fd: Int32, id: UInt64, events: UInt32) {
+        HTTPEpoll.control(epollFD, HTTPEpoll.modify, fd, events: events, data: id)
+    }
+
+    /// Forgets a closed connection.
+    func remove(_ connection: HTTPConnection) {
+        HTTPEpoll.control(epollFD, HTTPEpoll.delete, connection.fd, events: 0, data: 0)
+        connections[connection.id] = nil
+        stats.connectionClosed()
+    }
+
+    /// The current time as an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), cached per second.
+    var date: String {
+        var seconds = time(nil)
+        if seconds != cachedDate.second {
+            var parts = tm()
+            gmtime_r(&seconds, &parts)
+            var text = [CChar](repeating: 0, count: 64)
+            let length = strftime(&text, text.count, "%a, %d %b %Y %H:%M:%S GMT", &parts)
+            cachedDate = (seconds, String(decoding: text.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+        return cachedDate.text
+    }
+}
+#endif

@@ -1,0 +1,127 @@
+/// A request handler: turns one request into one response.
+///
+/// Runs in its own `Task`, so it may suspend as long as it likes (a long-poll simply
+/// awaits before returning). When the client disconnects first, the task is cancelled;
+/// check `Task.isCancelled` or use cancellation-aware waits.
+public typealias HTTPHandler = @Sendable (HTTPRequest) async -> HTTPResponse
+
+/// A response: a status, header fields and a body of bytes or a stream.
+///
+/// The server owns the framing fields: any `Content-Length`, `Transfer-Encoding` or
+/// `Connection` set here is replaced. A `.bytes` body is sent with `Content-Length`; a
+/// `.stream` body with `Transfer-Encoding: chunked`, one chunk per yielded element, as
+/// soon as it is yielded (to an HTTP/1.0 client: unframed, then the connection closes).
+/// The server adds `Date` unless the handler sets it.
+public struct HTTPResponse: Sendable {
+    /// The content of a response.
+    public enum Body: Sendable {
+        /// A complete body.
+        case bytes([UInt8])
+        /// A body produced over time (server-sent events, long downloads). The server
+        /// iterates it, waiting while the socket is backed up; when the client goes
+        /// away it stops iterating, which terminates the stream with `.cancelled`
+        /// (observe it with `continuation.onTermination`). Empty elements are skipped.
+        case stream(AsyncStream<[UInt8]>)
+    }
+
+    public var status: HTTPStatus
+    public var headers: HTTPHeaders
+    public var body: Body
+
+    public init(status: HTTPStatus = .ok, headers: HTTPHeaders = [:], body: Body = .bytes([])) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// A `text/plain; charset=utf-8` response.
+    public static func text(_ text: String, status: HTTPStatus = .ok) -> HTTPResponse {
+        HTTPResponse(
+            status: status,
+            headers: ["Content-Type": "text/plain; charset=utf-8"],
+            body: .bytes(Array(text.utf8))
+        )
+    }
+
+    /// An `application/json` response from already-encoded bytes.
+    public static func json(_ bytes: [UInt8], status: HTTPStatus = .ok) -> HTTPResponse {
+        HTTPResponse(status: status, headers: ["Content-Type": "application/json"], body: .bytes(bytes))
+    }
+
+    /// A `text/event-stream` response (server-sent events) over `stream`.
+    public static func eventStream(_ stream: AsyncStream<[UInt8]>) -> HTTPResponse {
+        HTTPResponse(
+            status: .ok,
+            headers: ["Content-Type": "text/event-stream", "Cache-Control": "no-cache"],
+            body: .stream(stream)
+        )
+    }
+}
+
+/// How the bytes after a response head are delimited.
+enum HTTPResponseFraming: Equatable {
+    /// `Content-Length: n`.
+    case length(Int)
+    /// `Transfer-Encoding: chunked`.
+    case chunked
+    /// No framing field: the body ends when the connection closes (HTTP/1.0 streams),
+    /// or there is no body at all (1xx, 204, 304).
+    case none
+}
+
+/// Encodes response heads; the server's only writer of status lines and framing fields.
+enum HTTPResponseEncoder {
+    /// The serialized status line and header section, ending in the empty line.
+    static func head(
+        status: HTTPStatus,
+        headers: HTTPHeaders,
+        framing: HTTPResponseFraming,
+        close: Bool,
+        date: String
+    ) -> [UInt8] {
+        var text = "HTTP/1.1 \(status.code) \(status.reasonPhrase)\r\n"
+        var hasDate = false
+        for field in headers {
+            if HTTPHeaders.namesEqual(field.name, "Content-Length")
+                || HTTPHeaders.namesEqual(field.name, "Transfer-Encoding")
+                || HTTPHeaders.namesEqual(field.name, "Connection") {
+                continue
+            }
+            if HTTPHeaders.namesEqual(field.name, "Date") { hasDate = true }
+            // Field values from handlers must not smuggle in line breaks.
+            let name = field.name.filter { $0 != "\r" && $0 != "\n" && $0 != ":" }
+            let value = field.value.filter { $0 != "\r" && $0 != "\n" }
+            text += "\(name): \(value)\r\n"
+        }
+        if !hasDate { text += "Date: \(date)\r\n" }
+        switch framing {
+        case .length(let count): text += "Content-Length: \(count)\r\n"
+        case .chunked: text += "Transfer-Encoding: chunked\r\n"
+        case .none: break
+        }
+        if close { text += "Connection: close\r\n" }
+        text += "\r\n"
+        return Array(text.utf8)
+    }
+
+    /// A response to a request the parser refused: status, a one-line message, close.
+    static func error(_ error: HTTPParseError, date: String) -> [UInt8] {
+        let message = Array(error.message.utf8)
+        return head(
+            status: error.status,
+            headers: ["Content-Type": "text/plain; charset=utf-8"],
+            framing: .length(message.count),
+            close: true,
+            date: date
+        ) + message
+    }
+
+    /// The chunk-size line of one chunk (`1a\r\n`).
+    static func chunkPrefix(_ count: Int) -> [UInt8] {
+        Array((String(count, radix: 16) + "\r\n").utf8)
+    }
+
+    static let continueLine = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+    static let lastChunk = Array("0\r\n\r\n".utf8)
+    static let crlf: [UInt8] = [HTTPSyntax.cr, HTTPSyntax.lf]
+}
