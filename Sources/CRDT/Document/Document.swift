@@ -174,25 +174,31 @@ public final class Document {
             }
         }
         drainPending(into: &report)
-        report.pending = pending.keys.filter { id in !report.duplicates.contains(id) }.sorted()
+        report.pending = pending.keys.sorted()
         return report
     }
 
     /// Applies every pending change that has become ready, repeatedly.
+    ///
+    /// - Complexity: O(p · r) for p pending changes from r replicas when they arrive in
+    ///   order per replica; each pass applies every ready run of each replica.
     private func drainPending(into report: inout ApplyReport) {
         var progress = true
-        while progress {
+        while progress && !pending.isEmpty {
             progress = false
             for replica in Set(pending.keys.map(\.replica)).sorted() {
-                let next = ChangeID(replica: replica, seq: version[replica] + 1)
-                guard let change = pending[next], change.deps.isIncluded(in: version) else { continue }
-                pending[next] = nil
-                progress = true
-                do {
-                    try applyRemote(change)
-                    report.applied.append(change.id)
-                } catch {
-                    report.refused.append(error)
+                while true {
+                    let next = ChangeID(replica: replica, seq: version[replica] + 1)
+                    guard let change = pending[next], change.deps.isIncluded(in: version) else { break }
+                    pending[next] = nil
+                    progress = true
+                    do {
+                        try applyRemote(change)
+                        report.applied.append(change.id)
+                    } catch {
+                        report.refused.append(error)
+                        break
+                    }
                 }
             }
         }

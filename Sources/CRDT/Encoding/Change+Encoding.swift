@@ -2,9 +2,16 @@ extension Change {
     /// Every replica this change names: its author, its deps, and the authors of the ops it
     /// refers to.
     var referencedReplicas: Set<ReplicaID> {
-        var replicas: Set<ReplicaID> = [replica]
+        var replicas: Set<ReplicaID> = []
+        collectReplicas(into: &replicas)
+        return replicas
+    }
+
+    /// Adds the replicas this change names to `replicas`.
+    func collectReplicas(into replicas: inout Set<ReplicaID>) {
+        replicas.insert(replica)
         for (dep, _) in deps.entries { replicas.insert(dep) }
-        func add(_ id: OpID?) { if let id, id.counter != 0 { replicas.insert(id.replica) } }
+        func add(_ id: OpID?) { if let id, id.counter != 0, id.replica != replica { replicas.insert(id.replica) } }
         for op in ops {
             add(op.object.op)
             switch op.action {
@@ -19,7 +26,6 @@ extension Change {
             case .deleteRun(let start, _): add(start)
             }
         }
-        return replicas
     }
 
     /// The change as a standalone blob (kind ``BlobKind/change``); see

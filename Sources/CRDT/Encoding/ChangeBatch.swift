@@ -12,7 +12,7 @@ enum ChangeBatch {
         var replicas = Set<ReplicaID>()
         var firstSeq: [ReplicaID: UInt64] = [:]
         for change in ordered {
-            replicas.formUnion(change.referencedReplicas)
+            change.collectReplicas(into: &replicas)
             if firstSeq[change.replica] == nil { firstSeq[change.replica] = change.seq }
         }
         let table = replicas.sorted()
