@@ -1,1 +1,0 @@
-public enum CLIKitInfo { public static let name = "CLIKit" }
