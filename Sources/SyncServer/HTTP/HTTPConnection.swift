@@ -133,7 +133,8 @@ final class HTTPConnection {
         )
         let sink = HTTPResponseSink(loop: loop, connectionID: id, serial: serial)
         let handler = loop.handler
-        inFlight?.task = Task {
+        // On the server's own threads: the global pool may be busy with blocking work.
+        inFlight?.task = Task(executorPreference: loop.handlerExecutor) {
             let response = await handler(request)
             await sink.send(response)
         }

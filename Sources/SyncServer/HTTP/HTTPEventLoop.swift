@@ -13,6 +13,8 @@ final class HTTPEventLoop: @unchecked Sendable {
 
     let configuration: HTTPServerConfiguration
     let handler: HTTPHandler
+    /// Where handler tasks run; shared by every loop of a server.
+    let handlerExecutor: HTTPHandlerExecutor
     let stats: HTTPServerStats
     private let epollFD: Int32
     private let wakeFD: Int32
@@ -34,9 +36,15 @@ final class HTTPEventLoop: @unchecked Sendable {
     /// read are copied into a connection's parser, so idle connections hold no buffer.
     let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
 
-    init(configuration: HTTPServerConfiguration, handler: @escaping HTTPHandler, stats: HTTPServerStats) throws(HTTPServerError) {
+    init(
+        configuration: HTTPServerConfiguration,
+        handler: @escaping HTTPHandler,
+        executor: HTTPHandlerExecutor,
+        stats: HTTPServerStats
+    ) throws(HTTPServerError) {
         self.configuration = configuration
         self.handler = handler
+        handlerExecutor = executor
         self.stats = stats
         epollFD = HTTPSystemCalls.shared.epollCreate1(HTTPEpoll.closeOnExec)
         guard epollFD >= 0 else { throw .socketFailed(call: "epoll_create1", errno: errno) }

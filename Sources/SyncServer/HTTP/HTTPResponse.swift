@@ -1,8 +1,10 @@
 /// A request handler: turns one request into one response.
 ///
-/// Runs in its own `Task`, so it may suspend as long as it likes (a long-poll simply
-/// awaits before returning). When the client disconnects first, the task is cancelled;
-/// check `Task.isCancelled` or use cancellation-aware waits.
+/// Runs in its own `Task` on ``HTTPServer/handlerExecutor``, so it may suspend as long
+/// as it likes (a long-poll simply awaits before returning) and may block a thread for a
+/// short synchronous call without starving the rest of the process. When the client
+/// disconnects first, the task is cancelled; check `Task.isCancelled` or use
+/// cancellation-aware waits.
 public typealias HTTPHandler = @Sendable (HTTPRequest) async -> HTTPResponse
 
 /// A response: a status, header fields and a body of bytes or a stream.

@@ -4,7 +4,8 @@ import Foundation
 import Glibc
 
 /// An HTTP/1.1 server on epoll: a few event-loop threads, non-blocking sockets,
-/// keep-alive and pipelining, one Swift task per request.
+/// keep-alive and pipelining, one Swift task per request on the server's own threads
+/// (see ``handlerExecutor``).
 ///
 /// ```swift
 /// var configuration = HTTPServerConfiguration(host: "127.0.0.1", port: 0)
@@ -30,6 +31,7 @@ public final class HTTPServer: Sendable {
     /// Counters for metrics: open connections, responses by status.
     public let stats = HTTPServerStats()
     private let handler: HTTPHandler
+    private let executor: HTTPHandlerExecutor
     private let state = HTTPLocked(State.idle)
 
     /// A server that will answer every request with `handler`.
@@ -39,7 +41,18 @@ public final class HTTPServer: Sendable {
         if let failure = configuration.validationFailure { throw .invalidConfiguration(failure) }
         self.configuration = configuration
         self.handler = handler
+        executor = HTTPHandlerExecutor(threadCount: configuration.handlerThreadCount, name: "http-handler")
     }
+
+    /// The executor every handler task prefers: ``HTTPServerConfiguration/handlerThreadCount``
+    /// threads of the server's own, running from ``start()`` to ``shutdown()``.
+    ///
+    /// Handlers, their child tasks and the streams the server iterates never wait for a
+    /// free thread in Swift's global pool, which blocking work elsewhere in the process
+    /// can exhaust. Unstructured tasks do not inherit the preference; start one here with
+    /// `Task(executorPreference: server.handlerExecutor) { ... }`. After shutdown, work
+    /// sent here runs on the global concurrent executor.
+    public var handlerExecutor: any TaskExecutor { executor }
 
     /// The bound port while running, else nil.
     public var port: Int? {
@@ -67,12 +80,13 @@ public final class HTTPServer: Sendable {
             var loops: [HTTPEventLoop] = []
             do throws(HTTPServerError) {
                 for _ in 0..<configuration.eventLoopCount {
-                    loops.append(try HTTPEventLoop(configuration: configuration, handler: handler, stats: stats))
+                    loops.append(try HTTPEventLoop(configuration: configuration, handler: handler, executor: executor, stats: stats))
                 }
             } catch {
                 Glibc.close(listenFD)
                 throw error
             }
+            executor.start()
             var finished: [DispatchSemaphore] = []
             for (index, loop) in loops.enumerated() {
                 let done = DispatchSemaphore(value: 0)
@@ -97,8 +111,9 @@ public final class HTTPServer: Sendable {
 
     /// Stops accepting, closes idle connections, lets in-flight requests finish for at
     /// most `gracePeriod`, then closes whatever is left (cancelling its handler) and
-    /// returns once every loop thread has ended. Blocks the caller; safe to call twice.
-    /// Must not be called from inside a handler.
+    /// returns once every loop thread has ended. The handler threads end after their
+    /// current job; a handler still running finishes on the global concurrent executor.
+    /// Blocks the caller; safe to call twice. Must not be called from inside a handler.
     public func shutdown(gracePeriod: Duration) {
         let running: (loops: [HTTPEventLoop], finished: [DispatchSemaphore], listenFD: Int32)? = state.withLock { state in
             guard case .running(let loops, let finished, let listenFD, _) = state else {
@@ -122,6 +137,7 @@ public final class HTTPServer: Sendable {
         for done in running.finished {
             done.wait()
         }
+        executor.shutdown()
         Glibc.close(running.listenFD)
     }
 

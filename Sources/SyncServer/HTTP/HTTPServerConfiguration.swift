@@ -9,6 +9,10 @@ public struct HTTPServerConfiguration: Sendable {
     public var port = 8080
     /// Event-loop threads; each owns an epoll instance and its connections. Default 2.
     public var eventLoopCount = 2
+    /// Threads that run handler tasks (``HTTPServer/handlerExecutor``), apart from Swift's
+    /// global pool. Handlers that block (SQLite, file I/O) hold one each while they do,
+    /// so size this for the blocking calls expected at once. Default 4.
+    public var handlerThreadCount = 4
     /// The `listen` backlog (the kernel caps it at `net.core.somaxconn`). Default 4096.
     public var backlog: Int32 = 4096
 
@@ -72,6 +76,7 @@ public struct HTTPServerConfiguration: Sendable {
     /// A description of the first invalid value, or nil.
     var validationFailure: String? {
         if !(1...256).contains(eventLoopCount) { return "eventLoopCount must be 1...256, got \(eventLoopCount)" }
+        if !(1...256).contains(handlerThreadCount) { return "handlerThreadCount must be 1...256, got \(handlerThreadCount)" }
         if !(0...65535).contains(port) { return "port must be 0...65535, got \(port)" }
         if maxRequestLineLength < 16 { return "maxRequestLineLength must be at least 16" }
         if maxHeaderCount < 1 { return "maxHeaderCount must be at least 1" }
