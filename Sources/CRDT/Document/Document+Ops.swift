@@ -27,7 +27,7 @@ extension Document {
         switch (op.action, object) {
         case (.set(.map(let key), let value, let pred), .map(let map)):
             for reference in pred { try requirePast(reference, "pred") }
-            map.keys[key, default: Register()].write(id: id, value: makeValue(value, id: id), pred: pred)
+            map.keys[key, default: Register()].write(id: id, value: makeValue(value, id: id, in: op.object, at: .map(key)), pred: pred)
 
         case (.delete(.map(let key), let pred), .map(let map)):
             for reference in pred { try requirePast(reference, "pred") }
@@ -42,7 +42,8 @@ extension Document {
         case (.set(.element(let element), let value, let pred), .sequence(let list)) where list.kind == .list:
             try requireElement(element, in: list, requirePast)
             for reference in pred { try requirePast(reference, "pred") }
-            updateElement(element, in: list) { $0.write(id: id, value: makeValue(value, id: id), pred: pred) }
+            let stored = makeValue(value, id: id, in: op.object, at: .element(element))
+            updateElement(element, in: list) { $0.write(id: id, value: stored, pred: pred) }
 
         case (.delete(.element(let element), let pred), .sequence(let list)) where list.kind == .list:
             try requireElement(element, in: list, requirePast)
@@ -59,7 +60,7 @@ extension Document {
 
         case (.insert(let origin, let value), .sequence(let list)) where list.kind == .list:
             if let origin { try requireElement(origin, in: list, requirePast) }
-            let stored = makeValue(value, id: id)
+            let stored = makeValue(value, id: id, in: op.object, at: .element(id))
             list.insert(id: id, after: origin, count: 1, scalars: [])
             var register = Register()
             register.write(id: id, value: stored, pred: [])
@@ -101,12 +102,13 @@ extension Document {
     }
 
     /// Turns a written value into a stored one, creating the object a `NewValue.object` names.
-    private func makeValue(_ value: NewValue, id: OpID) -> Value {
+    private func makeValue(_ value: NewValue, id: OpID, in parent: ObjectID, at key: Key) -> Value {
         switch value {
         case .scalar(let scalar):
             return .scalar(scalar)
         case .object(let kind):
             let objectID = ObjectID(id)
+            parents[objectID] = (parent, key)
             objects[objectID] = kind == .map ? .map(MapObject()) : .sequence(SequenceObject(kind: kind))
             return .object(objectID, kind)
         }

@@ -73,6 +73,28 @@ extension Document {
 
     // MARK: Public reads
 
+    /// Where `object` was created: its parent object and the key or element there (nil for
+    /// the root and for unknown ids). An object keeps its place even after being overwritten.
+    public func parent(of object: ObjectID) -> (object: ObjectID, key: Key)? {
+        parents[object]
+    }
+
+    /// The key of the root map under which `object` was created, however deep (nil for the
+    /// root itself and for unknown ids).
+    ///
+    /// - Complexity: O(depth).
+    public func rootKey(of object: ObjectID) -> String? {
+        var current = object
+        while let (parent, key) = parents[current] {
+            if parent.isRoot {
+                if case .map(let name) = key { return name }
+                return nil
+            }
+            current = parent
+        }
+        return nil
+    }
+
     /// The kind of object `object`, or nil if there is none.
     public func kind(of object: ObjectID) -> ObjectKind? { objects[object]?.kind }
 

@@ -25,6 +25,8 @@ public final class Document {
     }
 
     var objects: [ObjectID: Object] = [:]
+    /// Where each object (but the root) was created: its parent object and the key there.
+    var parents: [ObjectID: (object: ObjectID, key: Key)] = [:]
     /// The changes applied so far, in the order applied (always a causal order).
     public private(set) var history: [Change] = []
     /// Per replica, the op-counter span of each of its changes (index seq-1).
@@ -81,6 +83,21 @@ public final class Document {
         return history[list[Int(id.seq - 1)]]
     }
 
+    /// The applied change that holds op `id`, if any.
+    ///
+    /// - Complexity: O(log c) in the author's change count.
+    public func change(containing id: OpID) -> Change? {
+        guard let list = spans[id.replica], !list.isEmpty, let positionList = positions[id.replica] else { return nil }
+        var low = 0
+        var high = list.count - 1
+        while low < high {
+            let mid = (low + high + 1) / 2
+            if list[mid].start <= id.counter { low = mid } else { high = mid - 1 }
+        }
+        guard list[low].start <= id.counter && id.counter < list[low].end else { return nil }
+        return history[positionList[low]]
+    }
+
     // MARK: Applying
 
     /// Applies a change that the caller knows is valid and ready (its own, or replayed).
@@ -122,6 +139,7 @@ public final class Document {
     func rebuild() {
         let changes = history
         objects = [.root: .map(MapObject())]
+        parents = [:]
         history = []
         spans = [:]
         positions = [:]

@@ -1,0 +1,148 @@
+import CRDT
+
+/// Reads typed values, conflicts, progress and history out of card documents.
+public struct CardReader {
+    public let schema: DealSchema
+
+    public init(schema: DealSchema) {
+        self.schema = schema
+    }
+
+    /// Values, conflicts and skip markers of one document.
+    public func read(_ document: Document, kind: DealDocumentKind)
+        -> (values: [String: FieldValue], conflicts: [String: [FieldConflict]], skipped: Set<Stage>) {
+        var values: [String: FieldValue] = [:]
+        var conflicts: [String: [FieldConflict]] = [:]
+        for spec in schema.fields(in: kind) {
+            if CardCodec.isScalar(spec.type) {
+                let entries = (try? document.conflicts(.root, spec.path)) ?? []
+                guard let first = entries.first else { continue }
+                if let value = first.value.scalar.flatMap({ CardCodec.value($0, as: spec.type) }) { values[spec.path] = value }
+                if entries.count > 1 { conflicts[spec.path] = entries.map { conflict($0, spec.type, document) } }
+            } else if case .list(let fields) = spec.type {
+                let located = locatedRecords(of: spec, in: document)
+                if !located.isEmpty { values[spec.path] = .list(located.map(\.record)) }
+                for (index, item) in located.enumerated() {
+                    for field in fields {
+                        let entries = (try? document.conflicts(item.object, field.name)) ?? []
+                        if entries.count > 1 {
+                            conflicts["\(spec.path)[\(index)].\(field.name)"] = entries.map { conflict($0, field.type, document) }
+                        }
+                    }
+                }
+            } else if let object = try? document.get(.root, spec.path)?.objectID, let text = try? document.text(object) {
+                values[spec.path] = .text(text)
+            }
+        }
+        var skipped = Set<Stage>()
+        for key in (try? document.keys(.root)) ?? [] {
+            if let stage = CardCodec.stage(ofSkipKey: key), case .scalar(.bool(true))? = try? document.get(.root, key) {
+                skipped.insert(stage)
+            }
+        }
+        return (values, conflicts, skipped)
+    }
+
+    /// The records of a list field, with where each lives. Concurrently created lists of one
+    /// field are read one after the other (ordered by object id), so no record is hidden.
+    public func locatedRecords(of spec: FieldSpec, in document: Document)
+        -> [(list: ObjectID, index: Int, object: ObjectID, record: FieldValue)] {
+        guard case .list(let fields) = spec.type else { return [] }
+        let lists = ((try? document.conflicts(.root, spec.path)) ?? []).compactMap { $0.value.objectID }.sorted()
+        var result: [(list: ObjectID, index: Int, object: ObjectID, record: FieldValue)] = []
+        for list in lists {
+            guard let elements = try? document.values(list) else { continue }
+            for (index, element) in elements.enumerated() {
+                guard case .object(let object, .map) = element else { continue }
+                var record: [String: FieldValue] = [:]
+                for field in fields {
+                    if let scalar = (try? document.get(object, field.name))??.scalar,
+                       let value = CardCodec.value(scalar, as: field.type) {
+                        record[field.name] = value
+                    }
+                }
+                result.append((list, index, object, .record(record)))
+            }
+        }
+        return result
+    }
+
+    /// The records of a list field.
+    public func records(of spec: FieldSpec, in document: Document) -> [FieldValue] {
+        locatedRecords(of: spec, in: document).map(\.record)
+    }
+
+    private func conflict(_ entry: Conflict, _ type: FieldType, _ document: Document) -> FieldConflict {
+        FieldConflict(value: entry.value.scalar.flatMap { CardCodec.value($0, as: type) },
+                      author: document.change(containing: entry.id).flatMap { ChangeAuthor(metadata: $0.metadata) },
+                      opID: entry.id)
+    }
+
+    /// The whole card from the documents the reader may see.
+    public func card(id: DealID, documents: [DealDocumentKind: Document]) -> DealCard {
+        var values: [String: FieldValue] = [:]
+        var conflicts: [String: [FieldConflict]] = [:]
+        var skipped = Set<Stage>()
+        var lastTouch: [Stage: (time: Int64, channel: Channel)] = [:]
+        for (kind, document) in documents {
+            let read = read(document, kind: kind)
+            values.merge(read.values) { first, _ in first }
+            conflicts.merge(read.conflicts) { first, _ in first }
+            skipped.formUnion(read.skipped)
+            for entry in history(document, kind: kind) {
+                guard let author = entry.author else { continue }
+                for path in entry.paths {
+                    guard let stage = schema.resolve(path)?.stage ?? CardCodec.stage(ofSkipKey: path) else { continue }
+                    if (lastTouch[stage]?.time ?? .min) <= author.time { lastTouch[stage] = (author.time, author.channel) }
+                }
+            }
+        }
+        let snapshot = CardSnapshot(values: values, skippedStages: skipped, documents: Set(documents.keys))
+        let stages = schema.stageStatuses(in: snapshot).map { StageState(stage: $0.stage, status: $0.status, lastChannel: lastTouch[$0.stage]?.channel) }
+        return DealCard(id: id, values: values, conflicts: conflicts, skippedStages: skipped, stages: stages,
+                        completeness: schema.completeness(of: snapshot), documents: Set(documents.keys))
+    }
+
+    /// The document's history, oldest first (in the order this replica applied it).
+    public func history(_ document: Document, kind: DealDocumentKind) -> [HistoryEntry] {
+        document.history.map { change in
+            var paths: [String] = []
+            var edits: [String] = []
+            var counter = change.startOp
+            for op in change.ops {
+                let (path, line) = describe(op, id: OpID(counter: counter, replica: change.replica), in: document)
+                counter += op.width
+                guard let path else { continue }
+                if !paths.contains(path) { paths.append(path) }
+                if let line, !edits.contains(line) { edits.append(line) }
+            }
+            return HistoryEntry(change: change.id, document: kind, author: ChangeAuthor(metadata: change.metadata), edits: edits, paths: paths)
+        }
+    }
+
+    private func describe(_ op: Op, id: OpID, in document: Document) -> (String?, String?) {
+        if op.object.isRoot {
+            switch op.action {
+            case .set(.map(let key), let value, _):
+                if let stage = CardCodec.stage(ofSkipKey: key) { return (key, "stage \(stage.rawValue) skipped") }
+                guard let spec = schema.field(key) else { return (key, "\(key) set") }
+                if case .scalar(let scalar) = value, let typed = CardCodec.value(scalar, as: spec.type) {
+                    return (key, "\(key) = \(typed.displayText)")
+                }
+                return (key, nil)
+            case .delete(.map(let key), _):
+                if let stage = CardCodec.stage(ofSkipKey: key) { return (key, "stage \(stage.rawValue) resumed") }
+                return (key, "\(key) cleared")
+            default:
+                return (nil, nil)
+            }
+        }
+        guard let path = document.rootKey(of: op.object) else { return (nil, nil) }
+        switch op.action {
+        case .insert: return (path, "\(path): record added")
+        case .delete(.element, _): return (path, "\(path): record removed")
+        case .insertText, .deleteRun: return (path, "\(path) edited")
+        default: return (path, "\(path): record updated")
+        }
+    }
+}
