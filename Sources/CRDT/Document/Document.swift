@@ -66,6 +66,9 @@ public final class Document {
     /// The ids of changes waiting for dependencies that have not arrived.
     public var pendingChanges: [ChangeID] { pending.keys.sorted() }
 
+    /// The changes waiting for dependencies, by id.
+    public var pendingChangeValues: [Change] { pending.keys.sorted().map { pending[$0]! } }
+
     /// The changes a peer whose version is `version` lacks, in a causal order.
     public func changes(since version: VersionVector) -> [Change] {
         var positionsWanted: [Int] = []

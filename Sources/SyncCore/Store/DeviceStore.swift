@@ -1,0 +1,209 @@
+import CRDT
+import Foundation
+
+/// A device's local replica of its deals: SQLite in a folder, the documents cached in
+/// memory, an outbox of local changes for the relay, and observers.
+///
+/// Every local edit is committed to SQLite before the call that made it returns, so a
+/// killed process loses nothing that was acknowledged. Opening a store reads no document;
+/// a document is loaded (snapshot, then the changes after it) when first used. One process
+/// at a time: a second opener gets ``StoreError/database(_:)`` naming the holder's pid.
+public actor DeviceStore {
+    public nonisolated let identity: DeviceIdentity
+    public nonisolated let schema: DealSchema
+    /// The store's folder.
+    public nonisolated let folder: String
+
+    let db: SQLiteDatabase
+    var documents: [DocumentKey: Document] = [:]
+    var observers: [UUID: (deal: DealID?, continuation: AsyncStream<StoreEvent>.Continuation)] = [:]
+    /// Milliseconds since 1970; replaceable for tests.
+    let clock: @Sendable () -> Int64
+
+    struct DocumentKey: Hashable {
+        var deal: DealID
+        var kind: DealDocumentKind
+    }
+
+    /// Changes kept as rows after a document's snapshot before they are folded into it.
+    static let changesPerSnapshot = 128
+
+    /// The database file inside a store folder.
+    public static func databasePath(in folder: String) -> String { folder + "/store.sqlite" }
+
+    /// Creates a new store in `folder` (made if missing) for `identity`.
+    ///
+    /// - Throws: ``StoreError/alreadyInitialized(path:)`` if a store is there, or
+    ///   ``StoreError/database(_:)`` when the folder cannot be written.
+    public init(creatingAt folder: String, identity: DeviceIdentity, schema: DealSchema = .standard,
+                clock: @escaping @Sendable () -> Int64 = DeviceStore.now) throws(StoreError) {
+        let path = DeviceStore.databasePath(in: folder)
+        if FileManager.default.fileExists(atPath: path) { throw .alreadyInitialized(path: folder) }
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            let db = try SQLiteDatabase(path: path, options: .init(create: true, exclusiveStoreLock: true))
+            _ = try StoreSchema.migrator.migrate(db)
+            let json = String(decoding: try JSONEncoder().encode(identity), as: UTF8.self)
+            try db.execute("INSERT INTO settings(key, value) VALUES ('identity', ?)", arguments: [.text(json)])
+            self.db = db
+        } catch {
+            throw StoreError.wrap(error)
+        }
+        self.identity = identity
+        self.schema = schema
+        self.folder = folder
+        self.clock = clock
+    }
+
+    /// Opens the store in `folder`, migrating it if an older build wrote it.
+    ///
+    /// - Throws: ``StoreError/notInitialized(path:)`` when there is none; a clear
+    ///   ``StoreError/database(_:)`` for a locked, newer, damaged or non-SQLite file (which is
+    ///   never overwritten).
+    public init(openingAt folder: String, schema: DealSchema = .standard,
+                clock: @escaping @Sendable () -> Int64 = DeviceStore.now) throws(StoreError) {
+        let path = DeviceStore.databasePath(in: folder)
+        guard FileManager.default.fileExists(atPath: path) else { throw .notInitialized(path: folder) }
+        do {
+            let db = try SQLiteDatabase(path: path, options: .init(create: false, exclusiveStoreLock: true))
+            _ = try StoreSchema.migrator.migrate(db)
+            guard case .text(let json)? = try db.scalar("SELECT value FROM settings WHERE key = 'identity'") else {
+                throw StoreError.corrupt("the store has no identity record")
+            }
+            identity = try JSONDecoder().decode(DeviceIdentity.self, from: Data(json.utf8))
+            self.db = db
+        } catch let error as DecodingError {
+            throw .corrupt("identity record: \(error)")
+        } catch {
+            throw StoreError.wrap(error)
+        }
+        self.schema = schema
+        self.folder = folder
+        self.clock = clock
+    }
+
+    /// Wall-clock milliseconds since 1970.
+    public static let now: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+
+    /// Closes the database and releases the store lock.
+    public func close() {
+        for observer in observers.values { observer.continuation.finish() }
+        observers = [:]
+        documents = [:]
+        db.close()
+    }
+
+    // MARK: Documents
+
+    /// Whether the store has the deal.
+    func dealExists(_ deal: DealID) throws -> Bool {
+        try db.scalar("SELECT 1 FROM deals WHERE id = ?", [.text(deal.rawValue)]) != nil
+    }
+
+    /// The document, loaded from its snapshot and the changes after it; nil if the store has
+    /// no such document.
+    func document(_ deal: DealID, _ kind: DealDocumentKind) throws -> Document? {
+        let key = DocumentKey(deal: deal, kind: kind)
+        if let cached = documents[key] { return cached }
+        let rows = try db.query("SELECT snapshot FROM documents WHERE deal_id = ? AND kind = ?",
+                                [.text(deal.rawValue), .text(kind.rawValue)]) { $0.isNull(at: 0) ? nil : $0.blob(at: 0) }
+        guard let row = rows.first else { return nil }
+        let document: Document
+        do {
+            document = try row.map { try Document(snapshot: $0, replica: identity.replica) } ?? Document(replica: identity.replica)
+            let blobs = try db.query("SELECT blob FROM changes WHERE deal_id = ? AND kind = ? ORDER BY rowid",
+                                     [.text(deal.rawValue), .text(kind.rawValue)]) { $0.blob(at: 0) }
+            let report = document.apply(try blobs.map { try Change(encoded: $0) })
+            if let refused = report.refused.first { throw StoreError.corrupt("a stored change of \(deal) was refused: \(refused)") }
+        } catch let error as DecodeError {
+            throw StoreError.corrupt("document \(deal)/\(kind.rawValue): \(error)")
+        }
+        documents[key] = document
+        return document
+    }
+
+    /// The documents of a deal this device may read.
+    func readableDocuments(_ deal: DealID) throws -> [DealDocumentKind: Document] {
+        var found: [DealDocumentKind: Document] = [:]
+        for kind in DealDocumentKind.allCases where schema.canRead(role: identity.role, document: kind) {
+            if let document = try document(deal, kind) { found[kind] = document }
+        }
+        return found
+    }
+
+    /// Writes changes of one document in one transaction: the change rows, the outbox (for
+    /// local ones), the document row if new, a fresh snapshot when enough changes gathered,
+    /// and the deal's summary.
+    func persist(_ changes: [Change], deal: DealID, kind: DealDocumentKind, local: Bool, document: Document) throws {
+        let now = clock()
+        let summary = try summaryJSON(deal, updatedAt: now)
+        try db.transaction { db in
+            try db.execute("INSERT OR IGNORE INTO documents(deal_id, kind, snapshot) VALUES (?, ?, NULL)",
+                           arguments: [.text(deal.rawValue), .text(kind.rawValue)])
+            for change in changes {
+                let blob = change.encoded()
+                let arguments: [SQLiteValue] = [.text(deal.rawValue), .text(kind.rawValue),
+                                                .integer(Int64(bitPattern: change.replica.rawValue)), .integer(Int64(change.seq)), .blob(blob)]
+                try db.execute("INSERT OR IGNORE INTO changes(deal_id, kind, replica, seq, blob) VALUES (?, ?, ?, ?, ?)", arguments: arguments)
+                if local {
+                    try db.execute("INSERT OR IGNORE INTO outbox(deal_id, kind, replica, seq, blob, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                                   arguments: arguments + [.integer(now)])
+                }
+            }
+            let pendingRows = try db.scalar("SELECT count(*) FROM changes WHERE deal_id = ? AND kind = ?",
+                                            [.text(deal.rawValue), .text(kind.rawValue)])?.int64 ?? 0
+            if pendingRows >= Int64(DeviceStore.changesPerSnapshot) {
+                try db.execute("UPDATE documents SET snapshot = ? WHERE deal_id = ? AND kind = ?",
+                               arguments: [.blob(document.encodeSnapshot()), .text(deal.rawValue), .text(kind.rawValue)])
+                try db.execute("DELETE FROM changes WHERE deal_id = ? AND kind = ?", arguments: [.text(deal.rawValue), .text(kind.rawValue)])
+                // Changes still waiting for dependencies are not in the snapshot: keep their rows.
+                for change in document.pendingChangeValues {
+                    try db.execute("INSERT OR IGNORE INTO changes(deal_id, kind, replica, seq, blob) VALUES (?, ?, ?, ?, ?)",
+                                   arguments: [.text(deal.rawValue), .text(kind.rawValue), .integer(Int64(bitPattern: change.replica.rawValue)),
+                                               .integer(Int64(change.seq)), .blob(change.encoded())])
+                }
+            }
+            try db.execute("UPDATE deals SET updated_at = ?, summary = ? WHERE id = ?",
+                           arguments: [.integer(now), .text(summary), .text(deal.rawValue)])
+        }
+    }
+
+    /// The summary row of a deal as stored JSON, from its documents in memory.
+    func summaryJSON(_ deal: DealID, updatedAt: Int64) throws -> String {
+        let card = CardReader(schema: schema).card(id: deal, documents: try readableDocuments(deal))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(DealSummary(card: card, updatedAt: updatedAt)), as: UTF8.self)
+    }
+
+    // MARK: Observers
+
+    /// Events for every change of the store (or of one deal), local and remote, from now on.
+    public func events(for deal: DealID? = nil) -> AsyncStream<StoreEvent> {
+        let (stream, continuation) = AsyncStream<StoreEvent>.makeStream(bufferingPolicy: .bufferingNewest(1024))
+        let id = UUID()
+        observers[id] = (deal, continuation)
+        continuation.onTermination = { [weak self] _ in
+            Task { await self?.removeObserver(id) }
+        }
+        return stream
+    }
+
+    private func removeObserver(_ id: UUID) {
+        observers[id] = nil
+    }
+
+    func notify(_ event: StoreEvent) {
+        for observer in observers.values where observer.deal == nil || observer.deal == event.deal {
+            observer.continuation.yield(event)
+        }
+    }
+}
+
+extension DeviceStore {
+    /// Rows in a store table (for tests and diagnostics).
+    func rowCount(_ table: String) throws -> Int {
+        precondition(["deals", "documents", "changes", "outbox", "quarantine", "cursors"].contains(table))
+        return Int(try db.scalar("SELECT count(*) FROM \(table)")?.int64 ?? 0)
+    }
+}
