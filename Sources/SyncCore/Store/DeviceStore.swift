@@ -207,3 +207,15 @@ extension DeviceStore {
         return Int(try db.scalar("SELECT count(*) FROM \(table)")?.int64 ?? 0)
     }
 }
+
+extension DeviceStore {
+    /// Pages in the database file (for tests that simulate a full disk).
+    func pageCount() throws -> Int64 {
+        try db.scalar("PRAGMA page_count")?.int64 ?? 0
+    }
+
+    /// Caps the database file at `pages` pages, as a full disk would (tests only).
+    func limitPages(to pages: Int64) throws {
+        _ = try db.scalar("PRAGMA max_page_count = \(pages)")
+    }
+}

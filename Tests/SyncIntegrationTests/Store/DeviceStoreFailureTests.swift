@@ -1,0 +1,131 @@
+import CRDT
+import Foundation
+import Testing
+@testable import SyncCore
+
+@Suite("Device store: bad files, full disks, second openers, old versions")
+struct DeviceStoreFailureTests {
+    @Test func aSecondOpenerGetsAClearErrorAndTheFirstKeepsWorking() async throws {
+        let folder = try StoreTestFolder()
+        let store = try DeviceStore(creatingAt: folder.path, identity: testIdentity("olga", .sales, replica: 0xC1))
+        let deal = try await store.createDeal()
+        let error = #expect(throws: StoreError.self) { try DeviceStore(openingAt: folder.path) }
+        #expect(error.map { "\($0)" }?.contains("pid \(getpid())") == true, "\(String(describing: error))")
+        try await store.set(deal, "vehicle.model", .text("Camry"))
+        await store.close()
+        let reopened = try DeviceStore(openingAt: folder.path)
+        #expect(try await reopened.card(deal).values["vehicle.model"] == .text("Camry"))
+    }
+
+    @Test(arguments: [
+        Array("this is not a database, it is a note\n".utf8),
+        (0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 7919) },
+    ])
+    func aFileThatIsNotAStoreIsRefusedAndLeftUntouched(bytes: [UInt8]) throws {
+        let folder = try StoreTestFolder()
+        let path = DeviceStore.databasePath(in: folder.path)
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let error = #expect(throws: StoreError.self) { try DeviceStore(openingAt: folder.path) }
+        #expect(error.map { "\($0)" }?.contains("not a database") == true, "\(String(describing: error))")
+        #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))) == bytes)
+        #expect(throws: StoreError.self) {
+            try DeviceStore(creatingAt: folder.path, identity: testIdentity("x", .sales, replica: 0xC2))
+        }
+    }
+
+    @Test func aMissingStoreSaysHowToMakeOne() throws {
+        let folder = try StoreTestFolder()
+        let error = #expect(throws: StoreError.self) { try DeviceStore(openingAt: folder.sub("nothing")) }
+        #expect(error.map { "\($0)" }?.contains("create one first") == true)
+    }
+
+    @Test func aFolderThatCannotBeWrittenGivesAClearError() throws {
+        // Tests run as root, for whom permission bits do not stop writes; a path below a
+        // regular file cannot be created by anyone.
+        let folder = try StoreTestFolder()
+        let file = folder.sub("plain-file")
+        try Data("x".utf8).write(to: URL(fileURLWithPath: file))
+        let error = #expect(throws: StoreError.self) {
+            try DeviceStore(creatingAt: file + "/store", identity: testIdentity("x", .sales, replica: 0xC3))
+        }
+        #expect(error != nil)
+    }
+
+    @Test func aFullDiskRefusesTheEditAndKeepsEverythingAccepted() async throws {
+        let folder = try StoreTestFolder()
+        let deal: DealID
+        var accepted = 0
+        do {
+            let store = try DeviceStore(creatingAt: folder.path, identity: testIdentity("olga", .sales, replica: 0xC4))
+            deal = try await store.createDeal()
+            try await store.limitPages(to: try await store.pageCount() + 3)
+            let big = String(repeating: "note ", count: 400)
+            var failed = false
+            for index in 0..<200 {
+                do {
+                    try await store.addRecord(deal, "conversation.messages", ["text": .text("\(index) \(big)")])
+                    accepted += 1
+                } catch {
+                    #expect("\(error)".contains("full"), "\(error)")
+                    failed = true
+                    break
+                }
+            }
+            #expect(failed, "the page limit never filled the store")
+            // In memory, the refused edit is gone too.
+            if case .list(let records)? = try await store.card(deal).values["conversation.messages"] {
+                #expect(records.count == accepted)
+            }
+            await store.close()
+        }
+        let reopened = try DeviceStore(openingAt: folder.path)
+        guard case .list(let records)? = try await reopened.card(deal).values["conversation.messages"] else {
+            Issue.record("messages lost")
+            return
+        }
+        #expect(records.count == accepted)
+        #expect(accepted > 0)
+    }
+
+    @Test func aStoreWrittenByTheFirstSchemaVersionOpensAndIsMigrated() async throws {
+        let folder = try StoreTestFolder()
+        let identity = testIdentity("olga", .sales, replica: 0xC5)
+        // Write a deal with a store of schema version 1, the way that build wrote it.
+        let document = Document(replica: identity.replica)
+        let editor = CardEditor(schema: .standard, role: .sales)
+        let change = try document.change(metadata: identity.author(at: 1).encoded()) { tx in
+            try editor.createContainers(document: .shared, in: document, tx)
+            try editor.set("vehicle.model", .text("Niva"), in: document, tx)
+        }!
+        do {
+            let db = try SQLiteDatabase(path: DeviceStore.databasePath(in: folder.path))
+            _ = try StoreSchema.migrator.migrate(db, upTo: 1)
+            let json = String(decoding: try JSONEncoder().encode(identity), as: UTF8.self)
+            try db.execute("INSERT INTO settings(key, value) VALUES ('identity', ?)", arguments: [.text(json)])
+            try db.execute("INSERT INTO deals(id, created_at, updated_at) VALUES ('d-old', 1, 1)")
+            try db.execute("INSERT INTO documents(deal_id, kind, snapshot) VALUES ('d-old', 'shared', NULL)")
+            try db.execute("INSERT INTO changes(deal_id, kind, replica, seq, blob) VALUES ('d-old', 'shared', ?, 1, ?)",
+                           arguments: [.integer(Int64(bitPattern: identity.replica.rawValue)), .blob(change.encoded())])
+            try db.execute("INSERT INTO quarantine(deal_id, kind, replica, seq, blob, reason, at) VALUES ('d-old', 'shared', 1, 9, x'00', 'old refusal', 5)")
+            #expect(try SQLiteMigrator.schemaVersion(of: db) == 1)
+            db.close()
+        }
+        let store = try DeviceStore(openingAt: folder.path)
+        let summaries = try await store.deals()
+        #expect(summaries.map(\.id.rawValue) == ["d-old"])
+        #expect(summaries.first?.model == "Niva")
+        #expect(try await store.quarantined().first?.code == "refused")
+        #expect(try await store.card(DealID("d-old")!).values["vehicle.model"] == .text("Niva"))
+    }
+
+    @Test func aStoreFromANewerBuildIsRefused() throws {
+        let folder = try StoreTestFolder()
+        do {
+            let db = try SQLiteDatabase(path: DeviceStore.databasePath(in: folder.path))
+            try db.execute("PRAGMA user_version = 99")
+            db.close()
+        }
+        let error = #expect(throws: StoreError.self) { try DeviceStore(openingAt: folder.path) }
+        #expect(error.map { "\($0)" }?.contains("newer") == true, "\(String(describing: error))")
+    }
+}
