@@ -132,6 +132,13 @@ extension Change {
     }
 }
 
+extension Change {
+    /// The changes a snapshot blob holds, in canonical order, without applying them.
+    public static func decodeSnapshot(_ bytes: [UInt8]) throws(DecodeError) -> [Change] {
+        try ChangeBatch.decode(bytes, kind: .snapshot)
+    }
+}
+
 extension Document {
     /// The whole document as a snapshot blob: every applied change, compactly encoded.
     /// Replicas that applied the same changes write byte-identical snapshots.

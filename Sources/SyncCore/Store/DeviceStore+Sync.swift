@@ -122,10 +122,11 @@ extension DeviceStore {
         do { return try db.scalar("SELECT cursor FROM cursors WHERE relay = ?", [.text(relay)])?.int64 ?? 0 } catch { throw StoreError.wrap(error) }
     }
 
-    /// Records the relay log position read up to, and when.
+    /// Records the relay log position read up to, and when. The cursor never moves back
+    /// (two overlapping syncs may finish out of order).
     public func setCursor(_ cursor: Int64, relay: String) throws(StoreError) {
         do {
-            try db.execute("INSERT INTO cursors(relay, cursor, synced_at) VALUES (?, ?, ?) ON CONFLICT(relay) DO UPDATE SET cursor = excluded.cursor, synced_at = excluded.synced_at",
+            try db.execute("INSERT INTO cursors(relay, cursor, synced_at) VALUES (?, ?, ?) ON CONFLICT(relay) DO UPDATE SET cursor = max(cursor, excluded.cursor), synced_at = excluded.synced_at",
                            arguments: [.text(relay), .integer(cursor), .integer(clock())])
         } catch {
             throw StoreError.wrap(error)

@@ -1,0 +1,167 @@
+import Foundation
+
+/// The version of the sync protocol this build speaks. A request with another version is
+/// answered `400 unsupported_protocol` naming the versions the relay speaks.
+public let syncProtocolVersion = 1
+
+/// `POST /v1/sync`: push what the relay lacks, pull what the device lacks, in one round trip.
+/// See `protocol-spec/sync.md`.
+public struct SyncRequest: Codable, Sendable, Equatable {
+    public var protocolVersion: Int
+    /// The relay log position the device has read up to (0: never synced).
+    public var cursor: Int64
+    /// Local changes for the relay, in the order they were made.
+    public var push: [PushedChange]
+    /// Seconds to hold the request open when there is nothing new (long-poll), 0…30.
+    public var wait: Int
+    /// At most this many changes in the answer (the relay may send fewer).
+    public var limit: Int?
+
+    public init(cursor: Int64, push: [PushedChange], wait: Int = 0, limit: Int? = nil) {
+        self.protocolVersion = syncProtocolVersion
+        self.cursor = cursor
+        self.push = push
+        self.wait = wait
+        self.limit = limit
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case protocolVersion = "protocol", cursor, push, wait, limit
+    }
+}
+
+/// One local change pushed to the relay.
+public struct PushedChange: Codable, Sendable, Equatable {
+    public var deal: DealID
+    public var document: DealDocumentKind
+    /// The change blob, base64 (see protocol-spec/encoding.md).
+    public var change: String
+
+    public init(deal: DealID, document: DealDocumentKind, change: [UInt8]) {
+        self.deal = deal
+        self.document = document
+        self.change = Data(change).base64EncodedString()
+    }
+}
+
+/// The relay's answer to a ``SyncRequest``.
+public struct SyncResponse: Codable, Sendable, Equatable {
+    public var protocolVersion: Int
+    /// Pushed changes now durably in the relay's log (or already there).
+    public var accepted: [ChangeRef]
+    /// Pushed changes the relay refused, with the reason; they were not stored or relayed.
+    public var refused: [RefusedChange]
+    /// Whole documents, for a device that has not synced before (or newly may read a deal).
+    public var snapshots: [DocumentSnapshot]
+    /// Changes after the request's cursor that the token may read, in log order.
+    public var changes: [LoggedChange]
+    /// The new cursor: everything up to it has been sent.
+    public var cursor: Int64
+    /// Whether more changes wait after `cursor` (ask again at once).
+    public var more: Bool
+
+    public init(accepted: [ChangeRef], refused: [RefusedChange], snapshots: [DocumentSnapshot],
+                changes: [LoggedChange], cursor: Int64, more: Bool) {
+        self.protocolVersion = syncProtocolVersion
+        self.accepted = accepted
+        self.refused = refused
+        self.snapshots = snapshots
+        self.changes = changes
+        self.cursor = cursor
+        self.more = more
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case protocolVersion = "protocol", accepted, refused, snapshots, changes, cursor, more
+    }
+}
+
+/// A pushed change the relay refused.
+public struct RefusedChange: Codable, Sendable, Equatable {
+    public var ref: ChangeRef
+    /// `permission`, `invalid_value`, `bad_structure`, `forged_author`, `impersonation`,
+    /// `unknown_object`, `malformed`, `missing_dependency`, `unknown_deal`.
+    public var code: String
+    /// The field involved, if any.
+    public var path: String?
+    public var reason: String
+
+    public init(ref: ChangeRef, code: String, path: String?, reason: String) {
+        self.ref = ref
+        self.code = code
+        self.path = path
+        self.reason = reason
+    }
+}
+
+/// A whole document as a snapshot blob, base64.
+public struct DocumentSnapshot: Codable, Sendable, Equatable {
+    public var deal: DealID
+    public var document: DealDocumentKind
+    public var snapshot: String
+
+    public init(deal: DealID, document: DealDocumentKind, snapshot: [UInt8]) {
+        self.deal = deal
+        self.document = document
+        self.snapshot = Data(snapshot).base64EncodedString()
+    }
+}
+
+/// A change from the relay's log.
+public struct LoggedChange: Codable, Sendable, Equatable {
+    /// Its position in the relay's log.
+    public var cursor: Int64
+    public var deal: DealID
+    public var document: DealDocumentKind
+    /// The change blob, base64.
+    public var change: String
+
+    public init(cursor: Int64, deal: DealID, document: DealDocumentKind, change: [UInt8]) {
+        self.cursor = cursor
+        self.deal = deal
+        self.document = document
+        self.change = Data(change).base64EncodedString()
+    }
+}
+
+/// `GET /v1/whoami`: what the bearer token names.
+public struct WhoAmI: Codable, Sendable, Equatable {
+    public var user: String
+    public var role: Role
+    public var dealership: String
+    public var device: String?
+    public var deal: DealID?
+
+    public init(user: String, role: Role, dealership: String, device: String?, deal: DealID?) {
+        self.user = user
+        self.role = role
+        self.dealership = dealership
+        self.device = device
+        self.deal = deal
+    }
+}
+
+/// The body of every error response: `{"error": {"code": …, "message": …}}`.
+public struct ErrorBody: Codable, Sendable, Equatable {
+    public struct Detail: Codable, Sendable, Equatable {
+        public var code: String
+        public var message: String
+        public var path: String?
+    }
+
+    public var error: Detail
+
+    public init(code: String, message: String, path: String? = nil) {
+        error = Detail(code: code, message: message, path: path)
+    }
+}
+
+extension Data {
+    /// Bytes from base64 text, or nil when it is not base64.
+    static func fromBase64(_ text: String) -> [UInt8]? {
+        Data(base64Encoded: text).map { [UInt8]($0) }
+    }
+}
+
+/// Decodes a base64 field of a sync message.
+public func decodeBase64(_ text: String) -> [UInt8]? { Data.fromBase64(text) }

@@ -1,0 +1,63 @@
+/// Why a sync round failed. Local edits are safe in the store whatever happened.
+public enum SyncError: Error, Sendable, CustomStringConvertible {
+    /// The relay could not be reached (refused, timed out, cut): retry later.
+    case unreachable(String)
+    /// The relay answered with an error status and body.
+    case relay(status: Int, code: String, message: String)
+    /// The relay's answer could not be read.
+    case badResponse(String)
+    /// The device store failed.
+    case store(StoreError)
+    /// The device has no relay URL or token configured.
+    case notConfigured(String)
+
+    public var description: String {
+        switch self {
+        case .unreachable(let reason): "relay unreachable: \(reason); local edits are kept and will be sent on the next sync"
+        case .relay(let status, let code, let message): "relay refused the sync (\(status) \(code)): \(message)"
+        case .badResponse(let reason): "relay sent an answer this device cannot read: \(reason)"
+        case .store(let error): "device store: \(error)"
+        case .notConfigured(let reason): reason
+        }
+    }
+
+    /// Whether retrying later may succeed (network trouble, relay restarting, overload).
+    public var isTransient: Bool {
+        switch self {
+        case .unreachable: true
+        case .relay(let status, _, _): status == 408 || status == 429 || status >= 500
+        case .badResponse: true
+        case .store, .notConfigured: false
+        }
+    }
+}
+
+/// What the device shows about its connection to the relay.
+public enum SyncState: Sendable, Equatable, CustomStringConvertible {
+    case offline(String)
+    case syncing
+    case upToDate
+    case error(String)
+
+    public var description: String {
+        switch self {
+        case .offline(let reason): "offline (\(reason))"
+        case .syncing: "syncing"
+        case .upToDate: "up to date"
+        case .error(let reason): "error: \(reason)"
+        }
+    }
+}
+
+/// What one sync round did.
+public struct SyncReport: Sendable, Equatable {
+    public var pushed = 0
+    public var accepted = 0
+    public var refused: [RefusedChange] = []
+    public var received = 0
+    public var snapshots = 0
+    public var cursor: Int64 = 0
+    public var rounds = 0
+
+    public init() {}
+}

@@ -1,0 +1,176 @@
+import CRDT
+import Foundation
+
+/// A device talking to its relay: one-round syncs, retries with backoff, and live mode.
+///
+/// A round pushes the outbox and pulls everything after the device's cursor in one request,
+/// then applies the answer in an order that is safe to cut at any point: acknowledgements
+/// and received changes are idempotent, and the cursor is saved last, so a retry after a
+/// lost answer or a cut connection converges with nothing lost or doubled.
+public actor SyncSession {
+    public let store: DeviceStore
+    public let connection: RelayConnection
+    /// Outbox changes sent per request.
+    public var pushBatch = 500
+    private(set) public var state: SyncState = .offline("not synced yet")
+    private var stateObservers: [UUID: AsyncStream<SyncState>.Continuation] = [:]
+    private var liveTask: Task<Void, Never>?
+
+    public init(store: DeviceStore, connection: RelayConnection) {
+        self.store = store
+        self.connection = connection
+    }
+
+    /// The key under which the cursor for this relay is stored.
+    private var relayKey: String { connection.baseURL.absoluteString }
+
+    /// Syncs until the outbox is drained and nothing more waits on the relay.
+    ///
+    /// - Parameter wait: seconds the relay may hold the first request when it has nothing
+    ///   new (long-poll).
+    /// - Throws: ``SyncError``; the store keeps every local edit whatever happens.
+    @discardableResult
+    public func sync(wait: Int = 0, progress: (@Sendable (SyncReport) -> Void)? = nil) async throws(SyncError) -> SyncReport {
+        setState(.syncing)
+        var report = SyncReport()
+        do {
+            var currentWait = wait
+            while true {
+                let outbox = try await storeCall { try await self.store.outbox(limit: self.pushBatch) }
+                let cursor = try await storeCall { try await self.store.cursor(relay: self.relayKey) }
+                let request = SyncRequest(cursor: cursor, push: outbox.map { PushedChange(deal: $0.ref.deal, document: $0.ref.document, change: $0.blob) },
+                                          wait: outbox.isEmpty ? currentWait : 0)
+                let response: SyncResponse = try await connection.post("v1/sync", request, timeout: TimeInterval(request.wait + 30))
+                try await apply(response, pushed: outbox, into: &report)
+                report.rounds += 1
+                progress?(report)
+                currentWait = 0
+                let remaining = try await storeCall { try await self.store.outboxCount() }
+                if !response.more && (remaining == 0 || remaining == outbox.count && response.accepted.isEmpty && response.refused.isEmpty) { break }
+            }
+            setState(.upToDate)
+            return report
+        } catch {
+            setState(error.isTransient ? .offline(error.description) : .error(error.description))
+            throw error
+        }
+    }
+
+    /// Syncs, retrying transient failures with exponential backoff and jitter (0.25 s
+    /// doubling up to `maxDelay`), at most `attempts` times.
+    @discardableResult
+    public func syncRetrying(attempts: Int = 8, maxDelay: Double = 8) async throws(SyncError) -> SyncReport {
+        var attempt = 0
+        while true {
+            do {
+                return try await sync()
+            } catch {
+                attempt += 1
+                guard error.isTransient, attempt < attempts else { throw error }
+                try? await Task.sleep(for: .seconds(Self.backoff(attempt: attempt, maxDelay: maxDelay)))
+            }
+        }
+    }
+
+    /// The delay before retry `attempt` (1, 2, …): 0.25 s × 2^(attempt-1), capped, ±50% jitter.
+    public static func backoff(attempt: Int, maxDelay: Double) -> Double {
+        let base = min(maxDelay, 0.25 * pow(2, Double(max(0, attempt - 1))))
+        return base * Double.random(in: 0.5...1.5)
+    }
+
+    /// Starts live mode: a long-poll loop that applies remote changes as they come, pushes
+    /// local edits promptly, and reconnects by itself after a dropped connection.
+    public func startLive(pollSeconds: Int = 25) {
+        guard liveTask == nil else { return }
+        liveTask = Task { [weak self] in
+            guard let self else { return }
+            let localEdits = await self.store.events()
+            let pusher = Task { [weak self] in
+                for await event in localEdits where event.origin == .local {
+                    _ = try? await self?.sync()
+                }
+            }
+            var failures = 0
+            while !Task.isCancelled {
+                do {
+                    try await self.sync(wait: pollSeconds)
+                    failures = 0
+                } catch {
+                    failures += 1
+                    try? await Task.sleep(for: .seconds(Self.backoff(attempt: failures, maxDelay: 5)))
+                }
+            }
+            pusher.cancel()
+        }
+    }
+
+    /// Stops live mode.
+    public func stopLive() {
+        liveTask?.cancel()
+        liveTask = nil
+    }
+
+    /// The session's state changes, starting with the current one.
+    public func states() -> AsyncStream<SyncState> {
+        let (stream, continuation) = AsyncStream<SyncState>.makeStream(bufferingPolicy: .bufferingNewest(16))
+        let id = UUID()
+        stateObservers[id] = continuation
+        continuation.yield(state)
+        continuation.onTermination = { [weak self] _ in Task { await self?.removeObserver(id) } }
+        return stream
+    }
+
+    private func removeObserver(_ id: UUID) { stateObservers[id] = nil }
+
+    private func setState(_ new: SyncState) {
+        guard new != state else { return }
+        state = new
+        for observer in stateObservers.values { observer.yield(new) }
+    }
+
+    /// Applies one answer: acknowledgements, refusals (quarantine and rebase), snapshots,
+    /// changes, then the cursor.
+    private func apply(_ response: SyncResponse, pushed: [OutboxItem], into report: inout SyncReport) async throws(SyncError) {
+        report.pushed += pushed.count
+        report.accepted += response.accepted.count
+        try await storeCall { try await self.store.acknowledge(response.accepted) }
+        // Refusals, oldest first per document; a rebase handles the later ones of its document.
+        var handled: [String: UInt64] = [:]
+        for refusal in response.refused.sorted(by: { $0.ref.seq < $1.ref.seq }) {
+            let key = refusal.ref.deal.rawValue + "/" + refusal.ref.document.rawValue
+            if let from = handled[key], refusal.ref.seq >= from { continue }
+            report.refused.append(refusal)
+            let dropped = try await storeCall { try await self.store.rebase(after: refusal) }
+            if let first = dropped.first { handled[key] = first }
+        }
+        for snapshot in response.snapshots {
+            guard let bytes = decodeBase64(snapshot.snapshot) else { throw .badResponse("snapshot of \(snapshot.deal) is not base64") }
+            let changes: [Change]
+            do { changes = try Change.decodeSnapshot(bytes) } catch { throw .badResponse("snapshot of \(snapshot.deal): \(error)") }
+            try await storeCall { try await self.store.applyRemote(snapshot.deal, snapshot.document, changes) }
+            report.snapshots += 1
+        }
+        var groups: [(DealID, DealDocumentKind, [Change])] = []
+        for logged in response.changes {
+            guard let bytes = decodeBase64(logged.change) else { throw .badResponse("change at \(logged.cursor) is not base64") }
+            let change: Change
+            do { change = try Change(encoded: bytes) } catch { throw .badResponse("change at \(logged.cursor): \(error)") }
+            if let last = groups.last, last.0 == logged.deal, last.1 == logged.document {
+                groups[groups.count - 1].2.append(change)
+            } else {
+                groups.append((logged.deal, logged.document, [change]))
+            }
+        }
+        for (deal, kind, changes) in groups {
+            try await storeCall { try await self.store.applyRemote(deal, kind, changes) }
+            report.received += changes.count
+        }
+        try await storeCall { try await self.store.setCursor(response.cursor, relay: self.relayKey) }
+        report.cursor = response.cursor
+    }
+
+    @discardableResult
+    private func storeCall<T>(_ body: () async throws -> T) async throws(SyncError) -> T {
+        do { return try await body() } catch { throw .store(StoreError.wrap(error)) }
+    }
+}
