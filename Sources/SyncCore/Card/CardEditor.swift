@@ -40,7 +40,10 @@ public struct CardEditor {
                 let object = try container(spec, in: document, tx)
                 try splice(object, to: text, in: document, tx)
             default:
-                try tx.put(.root, path, CardCodec.scalar(value)!)
+                guard CardCodec.isScalar(spec.type), let scalar = CardCodec.scalar(value) else {
+                    throw CardError.invalidValue(FieldValueError(path: path, expected: spec.type.expectation, found: value.displayText))
+                }
+                try tx.put(.root, path, scalar)
             }
         } catch let error as CRDTError {
             throw .engine(error)
@@ -73,7 +76,8 @@ public struct CardEditor {
         do {
             let list = try container(spec, in: document, tx)
             try insert(.record(record), into: list, spec: spec, in: document, tx)
-            return try document.length(list) - 1
+            // The index in the merged view that readers and removeRecord use.
+            return CardReader(schema: schema).locatedRecords(of: spec, in: document).count - 1
         } catch let error as CRDTError {
             throw .engine(error)
         } catch {

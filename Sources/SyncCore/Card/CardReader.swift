@@ -30,8 +30,20 @@ public struct CardReader {
                         }
                     }
                 }
-            } else if let object = try? document.get(.root, spec.path)?.objectID, let text = try? document.text(object) {
-                values[spec.path] = .text(text)
+            } else {
+                // Texts created concurrently on several devices are all kept: shown one after
+                // the other (by object id) and reported as a conflict.
+                let texts = ((try? document.conflicts(.root, spec.path)) ?? [])
+                    .compactMap { entry in entry.value.objectID.flatMap { try? (entry, document.text($0)) } }
+                    .sorted { $0.0.id < $1.0.id }
+                guard !texts.isEmpty else { continue }
+                values[spec.path] = .text(texts.map(\.1).joined(separator: "\n"))
+                if texts.count > 1 {
+                    conflicts[spec.path] = texts.map { entry, text in
+                        FieldConflict(value: .text(text), author: document.change(containing: entry.id).flatMap { ChangeAuthor(metadata: $0.metadata) },
+                                      opID: entry.id)
+                    }
+                }
             }
         }
         var skipped = Set<Stage>()
@@ -109,9 +121,14 @@ public struct CardReader {
             var paths: [String] = []
             var edits: [String] = []
             var counter = change.startOp
+            var created = Set<ObjectID>()
             for op in change.ops {
-                let (path, line) = describe(op, id: OpID(counter: counter, replica: change.replica), in: document)
+                let id = OpID(counter: counter, replica: change.replica)
                 counter += op.width
+                // The sub-field writes of a record added by this change are part of "record added".
+                if created.contains(op.object) { continue }
+                if case .insert(_, .object) = op.action { created.insert(ObjectID(id)) }
+                let (path, line) = describe(op, id: id, in: document)
                 guard let path else { continue }
                 if !paths.contains(path) { paths.append(path) }
                 if let line, !edits.contains(line) { edits.append(line) }
@@ -123,6 +140,9 @@ public struct CardReader {
     private func describe(_ op: Op, id: OpID, in document: Document) -> (String?, String?) {
         if op.object.isRoot {
             switch op.action {
+            case .set(.map, .object, let pred) where pred.isEmpty:
+                // Creating a field's empty list or text is structure, not an edit.
+                return (nil, nil)
             case .set(.map(let key), let value, _):
                 if let stage = CardCodec.stage(ofSkipKey: key) { return (key, "stage \(stage.rawValue) skipped") }
                 guard let spec = schema.field(key) else { return (key, "\(key) set") }

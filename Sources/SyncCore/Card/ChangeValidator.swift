@@ -25,7 +25,7 @@ public struct ChangeValidator {
             let id = OpID(counter: counter, replica: change.replica)
             counter += op.width
             if op.object.isRoot {
-                try checkRootOp(op.action, role: role, kind: kind)
+                try checkRootOp(op.action, role: role, kind: kind, in: document, change: change)
                 if case .set(.map(let key), .object, _) = op.action { created[ObjectID(id)] = (key, .root) }
                 continue
             }
@@ -86,7 +86,14 @@ public struct ChangeValidator {
         }
     }
 
-    private func checkRootOp(_ action: Op.Action, role: Role, kind: DealDocumentKind) throws(WriteRefusal) {
+    /// Whether op `id` is in the causal past of `change` (its author had seen it).
+    private func seen(_ id: OpID, by change: Change, in document: Document) -> Bool {
+        guard let holder = document.change(containing: id) else { return false }
+        if holder.replica == change.replica { return holder.seq < change.seq }
+        return holder.seq <= change.deps[holder.replica]
+    }
+
+    private func checkRootOp(_ action: Op.Action, role: Role, kind: DealDocumentKind, in document: Document, change: Change) throws(WriteRefusal) {
         let key: String
         switch action {
         case .set(.map(let name), _, _), .delete(.map(let name), _): key = name
@@ -101,10 +108,14 @@ public struct ChangeValidator {
             }
             return
         }
-        // Creating the empty container of a list or text field supersedes nothing, so any
-        // reader of the document may do it (the creator of a deal makes them all).
+        // Creating an empty container for a list or text field supersedes nothing, so any
+        // reader of the document may do it (the creator of a deal makes them all; two staff
+        // devices may start the staff card at once, and readers show concurrent containers
+        // together). Replacing a container the author had seen would hide it: that needs
+        // write permission, checked below.
         if case .set(_, .object(let objectKind), let pred) = action, pred.isEmpty,
-           let spec = schema.field(key), CardCodec.containerKind(spec.type) == objectKind {
+           let spec = schema.field(key), spec.document == kind, CardCodec.containerKind(spec.type) == objectKind,
+           !((try? document.conflicts(.root, key)) ?? []).contains(where: { seen($0.id, by: change, in: document) }) {
             return
         }
         let spec = try permitted(key, role: role, kind: kind)

@@ -102,8 +102,8 @@ struct CardConflictTests {
         #expect(buyer.read().values["insurance.drivers"] == .list([.record(["fullName": .text("Petrov P.")])]))
     }
 
-    /// `addRecord` documents "returns its index"; `removeRecord` takes merged indexes. With
-    /// two concurrent containers it returns the index within the winning container only.
+    /// Regression: with two concurrent containers `addRecord` returned the index within the
+    /// winning container, not the merged index that readers and `removeRecord` use.
     @Test func addRecordReturnsTheMergedIndex() throws {
         let buyer = CardDevice(0xB0, user: "petrov", role: .buyer)
         let sales = CardDevice(0x50, user: "ivanova", role: .sales)
@@ -115,15 +115,15 @@ struct CardConflictTests {
         guard case .list(let records)? = buyer.read().values["conversation.messages"] else { Issue.record("no messages"); return }
         #expect(records.count == 3)
         #expect(records.last == .record(["text": .text("three")]), "appended at the end of the merged list")
-        withKnownIssue("CardEditor.addRecord returns the index in the winning container, not the merged index") {
+        do {
             #expect(index == 2)
             #expect(records.indices.contains(index) && records[index] == .record(["text": .text("three")]))
         }
     }
 
     /// Two staff devices write internal notes on a staff card whose text object did not exist
-    /// yet: each creates its own text object. The reader shows only the winner's, with no
-    /// conflict: the other author's notes are silently hidden (DESIGN.md §3 "no silent loss").
+    /// yet: each creates its own text object. Regression: the reader once showed only the
+    /// winner's, silently hiding the other author's notes (DESIGN.md §3 "no silent loss").
     @Test func concurrentlyCreatedNotesAreNotSilentlyLost() throws {
         let sales = CardDevice(0x50, user: "ivanova", role: .sales)
         let finance = CardDevice(0x70, user: "kozlova", role: .finance)
@@ -133,7 +133,7 @@ struct CardConflictTests {
         let read = sales.read(.staff)
         #expect(finance.read(.staff).values == read.values, "replicas agree")
         let shown = read.values["staff.notes"].map(\.displayText) ?? ""
-        withKnownIssue("CardReader reads only the winning text object of a collaborative text; concurrent objects are hidden") {
+        do {
             let both = shown.contains("Wants a discount on mats.") && shown.contains("Scoring 710, approved by two banks.")
             #expect(both || read.conflicts["staff.notes"] != nil, "shown: \(shown)")
         }

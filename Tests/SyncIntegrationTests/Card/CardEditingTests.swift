@@ -149,9 +149,9 @@ struct CardEditingTests {
     }
 
     /// `FieldValue.conforms(to:)` accepts a single `.record` for a list type (it is how a record
-    /// is checked), so `set` lets it through and force-unwraps `CardCodec.scalar(.record)`.
+    /// is checked). Regression: `set` let it through and force-unwrapped `CardCodec.scalar`.
     @Test func settingOneRecordOnAListFieldThrowsInsteadOfTrapping() async {
-        await withKnownIssue("CardEditor.set traps on .record for a list field (force unwrap of CardCodec.scalar)") {
+        do {
             await #expect(processExitsWith: .success) {
                 let document = Document(replica: ReplicaID(1))
                 let editor = CardEditor(schema: .standard, role: .sales)

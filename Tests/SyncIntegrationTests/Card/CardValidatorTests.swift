@@ -300,26 +300,26 @@ struct CardValidatorTests {
     }
 
     /// The empty-container shortcut in `checkRootOp` checks that the key is a field and the
-    /// kind matches, but not that the field lives in the document being written.
+    /// kind matches; regression: it did not check that the field lives in the document written.
     @Test func anEmptyContainerForAFieldOfTheOtherDocumentIsRefused() throws {
         let empty = Document(replica: ReplicaID(1))
         let create = try Self.forge(on: empty) { _, _, tx in try tx.putObject(.root, "staff.notes", .text) }
-        withKnownIssue("ChangeValidator accepts an empty staff.* container written into the shared card") {
+        do {
             #expect(refusal(create, .buyer, .shared, in: empty).map { [$0.code, $0.path] } == ["permission", "staff.notes"])
         }
     }
 
     /// An "empty container" with empty pred is accepted from any reader even when the field
-    /// already has one. For a list that is harmless (the reader merges every list), but a
-    /// collaborative text is read from the winning object only: the integration role, which
-    /// may not write `staff.notes`, hides the notes behind a new empty text.
+    /// already has one (regression). A container the author had seen may only be replaced by
+    /// a writer of the field: the integration role, which may not write `staff.notes`, must not
+    /// hide the notes behind a new empty text.
     @Test func aNonWriterCannotHideTheNotesBehindANewEmptyText() throws {
         let deal = try Self.base()
         let change = Self.forged([Op(object: .root, action: .set(.map("staff.notes"), .object(.text), pred: []))], on: deal.staff)
         let accepted = refusal(change, .integration, .staff, in: deal.staff) == nil
         #expect(deal.staff.apply([change]).refused.isEmpty)
         let shown = CardReader(schema: .standard).read(deal.staff, kind: .staff).values["staff.notes"]
-        withKnownIssue("ChangeValidator's empty-container shortcut plus winner-only text reads let a non-writer blank staff.notes") {
+        do {
             #expect(!accepted || shown == .text("Call after 6"), "accepted: \(accepted), shown: \(String(describing: shown))")
         }
     }
