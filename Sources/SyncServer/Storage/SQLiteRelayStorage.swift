@@ -27,12 +27,16 @@ public final class SQLiteRelayStorage: RelayStorage {
 
     /// Opens the store in `directory`, migrating it to the current schema.
     ///
-    /// - Parameter create: create the folder and the database when missing. Without it, a
-    ///   missing store throws ``RelayStorageError/storeNotFound(path:)``.
+    /// - Parameters:
+    ///   - create: create the folder and the database when missing. Without it, a missing
+    ///     store throws ``RelayStorageError/storeNotFound(path:)``.
+    ///   - exclusive: hold the folder's ``SyncCore/StoreLock`` while open, as a running relay
+    ///     does. Short administrative commands (`token issue`, `token revoke`) pass `false`
+    ///     so they work while the relay runs; SQLite's own locking keeps their writes safe.
     /// - Throws: ``SyncCore/SQLiteStoreError/locked(lockPath:holderPID:)`` when another relay
     ///   holds the folder; ``SyncCore/SQLiteStoreError/newerSchema(found:known:)`` for a store
     ///   written by a newer build; ``SyncCore/SQLiteError`` when the file cannot be opened.
-    public init(directory: String, create: Bool = true) throws {
+    public init(directory: String, create: Bool = true, exclusive: Bool = true) throws {
         self.directory = directory
         path = (directory.hasSuffix("/") ? String(directory.dropLast()) : directory) + "/" + Self.fileName
         if create {
@@ -40,7 +44,7 @@ public final class SQLiteRelayStorage: RelayStorage {
         } else if !FileManager.default.fileExists(atPath: path) {
             throw RelayStorageError.storeNotFound(path: path)
         }
-        database = try SQLiteDatabase(path: path, options: .init(create: create, exclusiveStoreLock: true))
+        database = try SQLiteDatabase(path: path, options: .init(create: create, exclusiveStoreLock: exclusive))
         do {
             try Self.migrator.migrate(database)
         } catch {
