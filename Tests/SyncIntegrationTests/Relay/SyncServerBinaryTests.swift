@@ -117,3 +117,60 @@ struct SyncServerBinaryTests {
         reopened.close()
     }
 }
+
+/// The help of every level, compared whole, as swift-argument-parser's own tests do.
+@Suite("sync-server help")
+struct SyncServerHelpTests {
+    @Test func rootAndTokenHelp() throws {
+        let root = try SyncServerExecutable.run(["--help"])
+        #expect(root.code == 0)
+        #expect(root.output == """
+            OVERVIEW: The deal-card sync relay: a durable change log with auth, over HTTP.
+
+            USAGE: sync-server <subcommand>
+
+            OPTIONS:
+              --version               Show the version.
+              -h, --help              Show help information.
+
+            SUBCOMMANDS:
+              serve                   Run the relay.
+              token                   Issue, list and revoke bearer tokens.
+
+              See 'sync-server help <subcommand>' for detailed help.
+
+            EXAMPLES:
+              Issue a token, then serve:
+                sync-server token issue --user anna --role sales --dealership north && sync-server serve
+
+            """)
+        let token = try SyncServerExecutable.run(["help", "token"])
+        #expect(token.output == """
+            OVERVIEW: Issue, list and revoke bearer tokens.
+
+            USAGE: sync-server token <subcommand>
+
+            OPTIONS:
+              -h, --help              Show help information.
+
+            SUBCOMMANDS:
+              issue                   Issue a token and print it (shown only once).
+              list                    List issued tokens (never the secrets).
+              revoke                  Revoke a token; it stops working at the next request.
+
+              See 'sync-server token help <subcommand>' for detailed help.
+
+            """)
+        #expect(try SyncServerExecutable.run(["--version"]).output == "sync-server \(SyncServerInfo.version)\n")
+    }
+
+    @Test func serveHelpAndABadPort() throws {
+        let serve = try SyncServerExecutable.run(["serve", "-h"])
+        #expect(serve.output.hasPrefix("OVERVIEW: Run the relay.\n"))
+        #expect(serve.output.contains("USAGE: sync-server serve [--data <dir>] [--host <host>] [--port <port>]\n"))
+        #expect(serve.output.contains("  --port <port>           The TCP port; 0 picks a free one. (default: 8080)\n"))
+        let badPort = try SyncServerExecutable.run(["serve", "--port", "99999"])
+        #expect(badPort.code == 64)
+        #expect(badPort.errors.hasPrefix("error: invalid value '99999' for '--port <port>': expected UInt16\n"))
+    }
+}
