@@ -1,6 +1,112 @@
+import CLIKit
 import Foundation
+import SyncCore
 import SyncServer
 
-// The relay is built in issue 5; until then this executable says so plainly and fails.
-FileHandle.standardError.write("\(SyncServerInfo.name) \(SyncServerInfo.version): the relay is not part of this build yet.\n".data(using: .utf8)!)
-exit(2)
+// The relay's command line. The work lives in SyncServer (`RelayServer`, `TokenCommands`);
+// this file only declares the commands and prints.
+
+/// Writes `text` to standard output or error at once (no buffering, so lines keep their order).
+func emit(_ text: String, to handle: FileHandle = .standardOutput) {
+    handle.write(Data(text.utf8))
+}
+
+/// Runs `body`, turning a bad option value into a usage error (exit 64).
+func validating<Result>(_ body: () throws -> Result) throws -> Result {
+    do {
+        return try body()
+    } catch let error as TokenCommandError {
+        throw ValidationError(error.description)
+    }
+}
+
+let data = Option.option(
+    "data", value: "dir", help: "The relay's data folder (relay.sqlite and its lock).", default: "./sync-data",
+    environment: "SYNC_SERVER_DATA")
+
+let issue = Command(
+    name: "issue", abstract: "Issue a token and print it (shown only once).",
+    discussion: """
+        The token is printed alone on standard output; the relay keeps only its hash.
+        A summary of what was issued goes to standard error.
+        """,
+    examples: [
+        Example("A sales manager's token for his PC", "sync-server token issue --user anna --role sales --dealership north --device pc-1"),
+        Example("A buyer's token for one deal, valid 12 hours", "sync-server token issue --user boris --role buyer --dealership north --deal d-42 --expires 12h"),
+    ],
+    options: [
+        data,
+        .option("user", value: "name", help: "The user the token speaks for.", isRequired: true),
+        .option("role", help: "The role every change is checked against.", isRequired: true,
+                allowedValues: Role.allCases.map(\.rawValue)),
+        .option("dealership", value: "id", help: "The dealership whose deals the token reaches.", isRequired: true),
+        .option("device", value: "id", help: "Bind the token to one device."),
+        .option("deal", value: "id", help: "Limit the token to one deal."),
+        .option("expires", value: "duration", help: "Lifetime: a number followed by d, h or m.", default: "30d"),
+    ],
+    run: { parsed in
+        let options = TokenCommands.IssueOptions(
+            dataDirectory: parsed.option("data")!, user: parsed.option("user")!, role: parsed.option("role")!,
+            dealership: parsed.option("dealership")!, device: parsed.option("device"), deal: parsed.option("deal"),
+            expires: parsed.option("expires")!)
+        let issued = try validating { try TokenCommands.issue(options) }
+        emit(issued.secret.text + "\n")
+        emit(TokenCommands.issuedSummary(issued.record), to: .standardError)
+    })
+
+let list = Command(
+    name: "list", abstract: "List issued tokens (never the secrets).",
+    examples: [Example("Every token as JSON", "sync-server token list --json")],
+    options: [data, .flag("json", help: "Print a JSON array instead of a table.")],
+    run: { parsed in
+        let tokens = try TokenCommands.list(dataDirectory: parsed.option("data")!)
+        emit(parsed.flag("json") ? TokenCommands.json(tokens) : TokenCommands.table(tokens))
+    })
+
+let revoke = Command(
+    name: "revoke", abstract: "Revoke a token; it stops working at the next request.",
+    examples: [Example("Revoke a lost tablet's token", "sync-server token revoke tok_1f2e3d4c")],
+    arguments: [Argument("id", help: "The token's id, as shown by 'sync-server token list'.")],
+    options: [data],
+    run: { parsed in
+        let record = try TokenCommands.revoke(dataDirectory: parsed.option("data")!, id: parsed.argument("id")!)
+        emit("revoked \(record.id) (\(record.user), \(record.role.rawValue))\n", to: .standardError)
+    })
+
+let token = Command(
+    name: "token", abstract: "Issue, list and revoke bearer tokens.",
+    subcommands: [issue, list, revoke])
+
+let serve = Command(
+    name: "serve", abstract: "Run the relay.",
+    discussion: """
+        Prints the URL it listens on as one line on standard output once it accepts
+        connections, and logs one JSON object per line on standard error.
+        SIGTERM or SIGINT stops it gracefully: no new connections, in-flight requests
+        finish, the store is closed.
+        """,
+    examples: [Example("Listen on every interface", "sync-server serve --data /var/lib/sync --host 0.0.0.0 --port 8080")],
+    options: [
+        data,
+        .option("host", help: "The address to listen on.", default: "127.0.0.1"),
+        .option("port", help: "The TCP port; 0 picks a free one.", default: "8080"),
+    ],
+    run: { parsed in
+        guard let port = try parsed.option("port", as: UInt16.self) else { throw ExitCode.usage }
+        let configuration = RelayServer.Configuration(
+            dataDirectory: parsed.option("data")!, host: parsed.option("host")!, port: Int(port))
+        let server = try RelayServer(configuration: configuration)
+        let url = try server.start()
+        emit(url + "\n")
+        await server.runUntilShutdownSignal()
+    })
+
+let root = Command(
+    name: "sync-server", abstract: "The deal-card sync relay: a durable change log with auth, over HTTP.",
+    version: "\(SyncServerInfo.name) \(SyncServerInfo.version)",
+    examples: [
+        Example("Issue a token, then serve", "sync-server token issue --user anna --role sales --dealership north && sync-server serve"),
+    ],
+    subcommands: [serve, token])
+
+await CommandLineTool.main(root)

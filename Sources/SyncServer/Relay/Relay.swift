@@ -1,0 +1,53 @@
+import Foundation
+import SyncCore
+
+/// The relay's state: its storage, metrics and start time, owned by one actor.
+///
+/// The storage is not thread-safe (see ``RelayStorage``); every use goes through this actor.
+/// Endpoints are added as extensions of `Relay` (which may use ``storage``) plus a
+/// ``RelayRoute`` in ``RelayRouter``.
+public actor Relay {
+    /// The store; only touched on this actor.
+    let storage: any RelayStorage
+    private var isClosed = false
+    /// The relay's counters and histograms, usable from any thread.
+    public nonisolated let metrics: RelayMetrics
+    /// When the relay was created, for uptime.
+    public nonisolated let startedAt: ContinuousClock.Instant
+    /// The version reported by `/healthz`.
+    public nonisolated let version: String
+
+    /// A relay over `storage`, which it owns from now on (and closes in ``close()``).
+    public init(storage: sending any RelayStorage, metrics: RelayMetrics = RelayMetrics(), version: String = SyncServerInfo.version) {
+        self.storage = storage
+        self.metrics = metrics
+        self.version = version
+        startedAt = ContinuousClock.now
+    }
+
+    /// The token record behind `request`'s bearer token; see ``RelayAuthenticator``.
+    public func authenticate(_ request: HTTPRequest, now: Date = Date()) -> Result<TokenRecord, RelayError> {
+        guard !isClosed else { return .failure(RelayError(.unavailable, "the relay is shutting down; retry shortly")) }
+        return RelayAuthenticator.authenticate(authorization: request.headers["Authorization"], now: now) { hash in
+            try storage.token(forHash: hash)
+        }
+    }
+
+    /// The store's size in bytes, nil when it cannot be read (or is closed).
+    public func storeSizeBytes() -> Int64? {
+        guard !isClosed else { return nil }
+        return try? storage.storeSizeBytes
+    }
+
+    /// Whether the store answers; false once closed.
+    public func isHealthy() -> Bool {
+        storeSizeBytes() != nil
+    }
+
+    /// Closes the storage; afterwards requests that need it get `unavailable`.
+    public func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        storage.close()
+    }
+}

@@ -1,0 +1,50 @@
+import Synchronization
+
+/// The relay's metrics, by name, over one ``MetricsRegistry``.
+///
+/// Values owned by other parts (open connections, store size) are copied in by
+/// ``render(storeSizeBytes:)`` at scrape time.
+public final class RelayMetrics: Sendable {
+    /// Every metric; add more here as endpoints grow.
+    public let registry = MetricsRegistry()
+    /// Changes appended to the log (duplicates of logged changes are not counted).
+    public let changesAccepted: Counter
+    /// Changes refused and quarantined.
+    public let changesRefused: Counter
+    /// Seconds from a change's commit until it was handed to every waiting device.
+    public let fanoutLatency: Histogram
+    private let openConnections: Gauge
+    private let storeSize: Gauge
+    private let httpStats = Mutex<HTTPServerStats?>(nil)
+
+    public init() {
+        changesAccepted = registry.counter("relay_changes_accepted_total", help: "Changes appended to the change log.")
+        changesRefused = registry.counter("relay_changes_refused_total", help: "Changes refused and quarantined.")
+        fanoutLatency = registry.histogram(
+            "relay_fanout_latency_seconds", help: "Time from a change's commit to its delivery to waiting devices.")
+        openConnections = registry.gauge("relay_http_open_connections", help: "HTTP connections open now.")
+        storeSize = registry.gauge("relay_store_size_bytes", help: "Size of the relay's store (page_count * page_size).")
+    }
+
+    /// Reads open connections from `stats` at each scrape.
+    public func observe(_ stats: HTTPServerStats) {
+        httpStats.withLock { $0 = stats }
+    }
+
+    /// Counts one answered request by status.
+    public func countRequest(status: Int) {
+        registry.counter("relay_http_requests_total", help: "HTTP requests answered, by status.", labels: ["status": String(status)])
+            .increment()
+    }
+
+    /// The exposition text, with the copied-in values brought up to date.
+    public func render(storeSizeBytes: Int64?) -> String {
+        if let stats = httpStats.withLock({ $0 }) {
+            openConnections.set(Double(stats.openConnections))
+        }
+        if let storeSizeBytes {
+            storeSize.set(Double(storeSizeBytes))
+        }
+        return registry.render()
+    }
+}

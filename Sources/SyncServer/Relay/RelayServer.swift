@@ -1,0 +1,105 @@
+#if canImport(Glibc)
+import Foundation
+import Synchronization
+
+/// `sync-server serve`: the relay's storage, router and HTTP server, started and stopped as one.
+///
+/// ```swift
+/// let server = try RelayServer(configuration: .init(dataDirectory: "./sync-data", port: 0))
+/// let url = try server.start()          // "http://127.0.0.1:40123"
+/// await server.runUntilShutdownSignal() // SIGTERM/SIGINT: drain, close the store
+/// ```
+public final class RelayServer: Sendable {
+    /// Where the relay keeps its data and where it listens.
+    public struct Configuration: Sendable {
+        /// The data folder (created when missing); holds `relay.sqlite` and its lock.
+        public var dataDirectory: String
+        /// The address to listen on.
+        public var host: String
+        /// The port; 0 lets the kernel pick one.
+        public var port: Int
+
+        public init(dataDirectory: String = "./sync-data", host: String = "127.0.0.1", port: Int = 8080) {
+            self.dataDirectory = dataDirectory
+            self.host = host
+            self.port = port
+        }
+    }
+
+    public let configuration: Configuration
+    /// The relay behind the routes.
+    public let relay: Relay
+    private let http: HTTPServer
+    private let log: RelayLog
+    private let signalHandlers = Mutex<HTTPShutdownSignalHandlers?>(nil)
+
+    /// Opens the store (taking its lock) and prepares the server; nothing listens yet.
+    ///
+    /// - Parameter routes: extra routes, tried after `/healthz` and `/metrics`.
+    /// - Throws: `SQLiteStoreError.locked` when another relay uses the folder; storage and
+    ///   ``HTTPServerError`` errors.
+    public init(configuration: Configuration, log: RelayLog = .standardError, routes: [RelayRoute] = []) throws {
+        self.configuration = configuration
+        self.log = log
+        let relay = Relay(storage: try SQLiteRelayStorage(directory: configuration.dataDirectory))
+        self.relay = relay
+        var router = RelayRouter.standard(relay: relay)
+        for route in routes { router.add(route) }
+        let metrics = relay.metrics
+        let finalRouter = router
+        // When this throws, the relay is released and its store closes (and unlocks) in deinit.
+        http = try HTTPServer(configuration: HTTPServerConfiguration(host: configuration.host, port: configuration.port)) { request in
+            let started = ContinuousClock.now
+            let response = await finalRouter.respond(to: request)
+            metrics.countRequest(status: response.status.code)
+            log.request(method: request.method, path: request.path, status: response.status.code, duration: ContinuousClock.now - started)
+            return response
+        }
+        metrics.observe(http.stats)
+    }
+
+    /// Binds and starts accepting connections.
+    /// - Returns: the URL clients use, such as `http://127.0.0.1:40123`.
+    /// - Throws: ``HTTPServerError`` when the address cannot be bound.
+    @discardableResult
+    public func start() throws -> String {
+        let port = try http.start()
+        let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+        let url = "http://\(host):\(port)"
+        log.log("started", [
+            "url": .string(url), "data": .string(configuration.dataDirectory), "version": .string(relay.version),
+            "pid": .integer(Int64(getpid())),
+        ])
+        return url
+    }
+
+    /// Waits for SIGTERM or SIGINT, then stops: no new connections, in-flight requests
+    /// finish (up to the HTTP grace period), the store is closed. Returns when all is done.
+    public func runUntilShutdownSignal() async {
+        let log = self.log
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let handlers = http.installShutdownSignalHandlers {
+                log.log("stopping", ["reason": .string("signal")])
+                continuation.resume()
+            }
+            signalHandlers.withLock { $0 = handlers }
+        }
+        await relay.close()
+        log.log("stopped")
+    }
+
+    /// Stops at once without a signal (for tests and embedding): drains and closes the store.
+    public func stop() async {
+        // HTTPServer.shutdown() blocks until the loops end: keep it off the cooperative pool.
+        let http = self.http
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().async {
+                http.shutdown()
+                continuation.resume()
+            }
+        }
+        await relay.close()
+        log.log("stopped")
+    }
+}
+#endif

@@ -1,0 +1,37 @@
+import Foundation
+import SyncCore
+
+/// A change the relay has accepted and is about to append to its change log.
+///
+/// A change is identified by (``deal``, ``document``, ``replica``, ``changeSequence``);
+/// appending the same identity twice keeps the first (see ``RelayStorage/appendChanges(_:)``).
+public struct NewLogEntry: Sendable, Hashable {
+    /// The deal the change belongs to; it must have been registered with
+    /// ``RelayStorage/insertDeal(_:)``.
+    public var deal: String
+    /// Which of the deal's two documents the change edits.
+    public var document: DealDocumentKind
+    /// The replica that made the change (stored as the bit pattern of an `Int64`).
+    public var replica: UInt64
+    /// The change's sequence number within its replica (stored as the bit pattern of an `Int64`).
+    public var changeSequence: UInt64
+    /// The encoded change, exactly as received.
+    public var blob: [UInt8]
+    /// Who made the change.
+    public var author: ChangeAuthor
+    /// When the relay received it (stored to the millisecond).
+    public var receivedAt: Date
+
+    public init(
+        deal: String, document: DealDocumentKind, replica: UInt64, changeSequence: UInt64, blob: [UInt8],
+        author: ChangeAuthor, receivedAt: Date
+    ) {
+        self.deal = deal
+        self.document = document
+        self.replica = replica
+        self.changeSequence = changeSequence
+        self.blob = blob
+        self.author = author
+        self.receivedAt = receivedAt
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import SyncCore
+
+/// Everything the relay keeps durably: tokens, deals, the change log, replica bindings,
+/// quarantined changes and idempotency keys.
+///
+/// A protocol so that a shared PostgreSQL backend can stand beside the embedded
+/// ``SQLiteRelayStorage`` when the relay runs as several stateless nodes.
+///
+/// **One owner.** Implementations are not thread-safe and not `Sendable`: the relay holds
+/// its storage inside one actor (``Relay``) and makes every call from there. A method that
+/// returns has finished its work; a method that writes has committed before it returns.
+///
+/// Times are passed in by the caller (the storage reads no clock) and kept to the millisecond.
+public protocol RelayStorage: AnyObject {
+    // MARK: Tokens
+
+    /// Stores a newly issued token.
+    /// - Throws: ``RelayStorageError/duplicateToken(id:)`` when the id or hash is taken.
+    func insertToken(_ token: TokenRecord) throws
+    /// The token whose stored hash is `hash`, revoked and expired ones included.
+    func token(forHash hash: String) throws -> TokenRecord?
+    /// Every token, oldest first.
+    func tokens() throws -> [TokenRecord]
+    /// Marks the token revoked; revoking twice is harmless.
+    /// - Throws: ``RelayStorageError/unknownToken(id:)`` when no token has `id`.
+    func revokeToken(id: String) throws
+
+    // MARK: Deals
+
+    /// Registers a deal. Registering the same values again does nothing.
+    /// - Throws: ``RelayStorageError/conflictingDeal(id:)`` when the id is registered with
+    ///   other values.
+    func insertDeal(_ deal: DealRecord) throws
+    /// The deal with `id`, if registered.
+    func deal(id: String) throws -> DealRecord?
+    /// The ids of every deal of `dealership`, in id order.
+    func dealIDs(dealership: String) throws -> [String]
+
+    // MARK: Change log
+
+    /// Appends accepted changes in one transaction, committed before returning, and returns
+    /// one record per entry, in order.
+    ///
+    /// An entry whose (deal, document, replica, change sequence) is already in the log (or
+    /// earlier in `entries`) is not appended again: the existing record is returned, so a
+    /// retried push is idempotent. When any entry fails, nothing of the call is stored.
+    /// - Throws: ``RelayStorageError/unknownDeal(id:)``; SQLite errors.
+    func appendChanges(_ entries: [NewLogEntry]) throws -> [LogRecord]
+    /// Up to `limit` changes with a relay sequence number above `cursor`, ascending, limited
+    /// to `dealIDs` (every deal when nil) and to `documents`.
+    func changes(after cursor: Int64, dealIDs: Set<String>?, documents: Set<DealDocumentKind>, limit: Int) throws
+        -> [LogRecord]
+    /// Every change of one document of one deal, ascending.
+    func changes(deal: String, document: DealDocumentKind) throws -> [LogRecord]
+    /// The highest relay sequence number given so far, 0 for an empty log.
+    var latestSequence: Int64 { get throws }
+
+    // MARK: Replicas
+
+    /// Binds `replica` to `device` on first use; afterwards returns the existing binding,
+    /// whichever device asks. The caller refuses changes whose binding names another device.
+    func bindReplica(_ replica: UInt64, device: String, user: String, at date: Date) throws -> ReplicaBinding
+
+    // MARK: Quarantine
+
+    /// Keeps a refused change; returns its id.
+    @discardableResult
+    func insertQuarantine(_ entry: QuarantineEntry) throws -> Int64
+    /// The most recently quarantined changes, newest first, at most `limit`.
+    func quarantine(limit: Int) throws -> [QuarantineRecord]
+
+    // MARK: Idempotency keys
+
+    /// The response stored under `key`, if any.
+    func idempotentResponse(key: String) throws -> StoredResponse?
+    /// Stores `response` under `key`; the first response stored under a key is kept.
+    func storeIdempotentResponse(key: String, response: StoredResponse, at date: Date) throws
+
+    // MARK: Housekeeping
+
+    /// The size of the store in bytes, for metrics.
+    var storeSizeBytes: Int64 { get throws }
+    /// Releases the store (and its lock). Calling anything afterwards is a programming error.
+    func close()
+}
+
+extension RelayStorage {
+    /// Binds `replica` as of now; see ``bindReplica(_:device:user:at:)``.
+    public func bindReplica(_ replica: UInt64, device: String, user: String) throws -> ReplicaBinding {
+        try bindReplica(replica, device: device, user: user, at: Date())
+    }
+
+    /// Stores `response` under `key` as of now; see ``storeIdempotentResponse(key:response:at:)``.
+    public func storeIdempotentResponse(key: String, response: StoredResponse) throws {
+        try storeIdempotentResponse(key: key, response: response, at: Date())
+    }
+}

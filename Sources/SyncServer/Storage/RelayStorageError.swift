@@ -1,0 +1,39 @@
+/// Errors of the relay's storage that are about the data, not about SQLite.
+///
+/// Failures of the database itself (`busy`, `full`, I/O) stay ``SyncCore/SQLiteError``;
+/// a second relay on the same folder gets ``SyncCore/SQLiteStoreError/locked(lockPath:holderPID:)``.
+public enum RelayStorageError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The data folder holds no relay store (a command that only reads was pointed at the
+    /// wrong folder, or nothing was issued yet).
+    case storeNotFound(path: String)
+    /// No token has this public id.
+    case unknownToken(id: String)
+    /// A token with this public id or hash already exists (ids are random: retry with a new one).
+    case duplicateToken(id: String)
+    /// A deal with this id is already registered with different values.
+    case conflictingDeal(id: String)
+    /// A change names a deal that was never registered with ``RelayStorage/insertDeal(_:)``.
+    case unknownDeal(id: String)
+    /// A value read from the store is not one this build writes (a role, channel or document
+    /// name it does not know): the store was written by a newer or foreign program.
+    case unreadableValue(column: String, value: String)
+
+    /// What went wrong and what to do about it.
+    public var description: String {
+        switch self {
+        case .storeNotFound(let path):
+            "no relay store at \(path); check --data, or issue a token first to create one"
+        case .unknownToken(let id):
+            "no token has id \(id); run 'sync-server token list' to see the ids"
+        case .duplicateToken(let id):
+            "a token with id \(id) or the same secret already exists; issue the token again"
+        case .conflictingDeal(let id):
+            "deal \(id) is already registered with a different dealership, buyer or creator"
+        case .unknownDeal(let id):
+            "deal \(id) is not registered on this relay; register the deal before sending its changes"
+        case .unreadableValue(let column, let value):
+            "the store holds \(column) \"\(value)\" that this build does not know; "
+                + "it was written by a newer version of sync-server"
+        }
+    }
+}

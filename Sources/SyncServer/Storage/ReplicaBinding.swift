@@ -1,0 +1,28 @@
+import Foundation
+
+/// Which device a replica belongs to, fixed the first time the relay sees the replica.
+///
+/// A replica id is chosen by a device; binding it stops another device (or a tampered
+/// client) from writing changes in its name.
+public struct ReplicaBinding: Sendable, Hashable {
+    /// The replica id.
+    public var replica: UInt64
+    /// The device that first used the replica.
+    public var device: String
+    /// The user of that device at the time.
+    public var user: String
+    /// When the binding was made (stored to the millisecond).
+    public var boundAt: Date
+
+    public init(replica: UInt64, device: String, user: String, boundAt: Date) {
+        self.replica = replica
+        self.device = device
+        self.user = user
+        self.boundAt = boundAt
+    }
+
+    /// Whether changes of this replica may come from `device`.
+    public func allows(device: String) -> Bool {
+        self.device == device
+    }
+}

@@ -1,0 +1,97 @@
+import SyncCore
+
+extension SQLiteRelayStorage {
+    static let logColumns = """
+        seq, deal_id, document, replica, change_seq, blob, author_user, author_role, author_device, \
+        author_channel, received_at
+        """
+
+    public func appendChanges(_ entries: [NewLogEntry]) throws -> [LogRecord] {
+        guard !entries.isEmpty else { return [] }
+        return try database.transaction { db in
+            var registeredDeals: Set<String> = []
+            var records: [LogRecord] = []
+            records.reserveCapacity(entries.count)
+            for entry in entries {
+                if !registeredDeals.contains(entry.deal) {
+                    guard try db.scalar("SELECT 1 FROM deal WHERE id = ?", [.text(entry.deal)]) != nil else {
+                        throw RelayStorageError.unknownDeal(id: entry.deal)
+                    }
+                    registeredDeals.insert(entry.deal)
+                }
+                // Look before inserting: an ignored INSERT would still use up a sequence number.
+                let existing = try db.query(
+                    """
+                    SELECT \(Self.logColumns) FROM change_log
+                    WHERE deal_id = ? AND document = ? AND replica = ? AND change_seq = ?
+                    """,
+                    [.text(entry.deal), .text(entry.document.rawValue), .bits(entry.replica), .bits(entry.changeSequence)]
+                ) { try Self.logRecord($0) }
+                if let record = existing.first {
+                    // Already logged (a retried push, or a duplicate inside this batch): the
+                    // first copy stands.
+                    records.append(record)
+                    continue
+                }
+                try db.execute(
+                    "INSERT INTO change_log(\(Self.logColumns)) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    arguments: [
+                        .text(entry.deal), .text(entry.document.rawValue), .bits(entry.replica),
+                        .bits(entry.changeSequence), .blob(entry.blob), .text(entry.author.user),
+                        .text(entry.author.role.rawValue), .text(entry.author.device),
+                        .text(entry.author.channel.rawValue), .milliseconds(entry.receivedAt),
+                    ])
+                var stored = entry
+                stored.receivedAt = entry.receivedAt.roundedToStoredPrecision
+                records.append(LogRecord(sequence: db.lastInsertRowID, entry: stored))
+            }
+            return records
+        }
+    }
+
+    /// - Complexity: with a deal filter, the ids are passed as one JSON array parameter
+    ///   (`json_each`), so any number of deals costs one statement.
+    public func changes(
+        after cursor: Int64, dealIDs: Set<String>?, documents: Set<DealDocumentKind>, limit: Int
+    ) throws -> [LogRecord] {
+        guard limit > 0, !documents.isEmpty, dealIDs?.isEmpty != true else { return [] }
+        var sql = "SELECT \(Self.logColumns) FROM change_log WHERE seq > ?"
+        var arguments: [SQLiteValue] = [.integer(cursor)]
+        if let dealIDs {
+            sql += " AND deal_id IN (SELECT value FROM json_each(?))"
+            arguments.append(.text(SchemaJSON.array(dealIDs.sorted().map { .string($0) }).canonicalText))
+        }
+        if documents.count < DealDocumentKind.allCases.count {
+            sql += " AND document IN (SELECT value FROM json_each(?))"
+            arguments.append(.text(SchemaJSON.array(documents.map { .string($0.rawValue) }).canonicalText))
+        }
+        sql += " ORDER BY seq LIMIT ?"
+        arguments.append(.integer(Int64(limit)))
+        return try database.query(sql, arguments) { try Self.logRecord($0) }
+    }
+
+    public func changes(deal: String, document: DealDocumentKind) throws -> [LogRecord] {
+        try database.query(
+            "SELECT \(Self.logColumns) FROM change_log WHERE deal_id = ? AND document = ? ORDER BY seq",
+            [.text(deal), .text(document.rawValue)]
+        ) { try Self.logRecord($0) }
+    }
+
+    public var latestSequence: Int64 {
+        get throws {
+            // sqlite_sequence remembers the highest seq ever given, even if those rows are gone.
+            try database.scalar("SELECT seq FROM sqlite_sequence WHERE name = 'change_log'")?.int64 ?? 0
+        }
+    }
+
+    private static func logRecord(_ row: Statement) throws -> LogRecord {
+        let author = ChangeAuthor(
+            user: row.string(at: 6), role: try row.decoded(Role.self, at: 7), device: row.string(at: 8),
+            channel: try row.decoded(Channel.self, at: 9))
+        let entry = NewLogEntry(
+            deal: row.string(at: 1), document: try row.decoded(DealDocumentKind.self, at: 2),
+            replica: row.bits(at: 3), changeSequence: row.bits(at: 4), blob: row.blob(at: 5), author: author,
+            receivedAt: row.date(at: 10))
+        return LogRecord(sequence: row.int64(at: 0), entry: entry)
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+import SyncCore
+
+extension SQLiteRelayStorage {
+    public func insertDeal(_ deal: DealRecord) throws {
+        try database.transaction { db in
+            try db.execute(
+                """
+                INSERT INTO deal(id, dealership, buyer_user, created_at, created_by) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT(id) DO NOTHING
+                """,
+                arguments: [
+                    .text(deal.id), .text(deal.dealership), .optionalText(deal.buyerUser),
+                    .milliseconds(deal.createdAt), .text(deal.createdBy),
+                ])
+            guard db.changes == 0 else { return }
+            // Compare as stored (times to the millisecond), so a retry with the same values passes.
+            let existing = try self.deal(id: deal.id)
+            var asStored = deal
+            asStored.createdAt = deal.createdAt.roundedToStoredPrecision
+            guard existing == asStored else {
+                throw RelayStorageError.conflictingDeal(id: deal.id)
+            }
+        }
+    }
+
+    public func deal(id: String) throws -> DealRecord? {
+        try database.query(
+            "SELECT id, dealership, buyer_user, created_at, created_by FROM deal WHERE id = ?", [.text(id)]
+        ) { row in
+            DealRecord(
+                id: row.string(at: 0), dealership: row.string(at: 1), buyerUser: row.optionalString(at: 2),
+                createdAt: row.date(at: 3), createdBy: row.string(at: 4))
+        }.first
+    }
+
+    public func dealIDs(dealership: String) throws -> [String] {
+        try database.query("SELECT id FROM deal WHERE dealership = ? ORDER BY id", [.text(dealership)]) {
+            $0.string(at: 0)
+        }
+    }
+}

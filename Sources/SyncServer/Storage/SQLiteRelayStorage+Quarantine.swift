@@ -1,0 +1,37 @@
+import SyncCore
+
+extension SQLiteRelayStorage {
+    @discardableResult
+    public func insertQuarantine(_ entry: QuarantineEntry) throws -> Int64 {
+        let ids = try database.query(
+            """
+            INSERT INTO quarantine(deal_id, document, replica, change_seq, blob, sender_user, sender_device, reason, quarantined_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+            """,
+            [
+                .text(entry.deal), .text(entry.document.rawValue), .bits(entry.replica), .bits(entry.changeSequence),
+                .blob(entry.blob), .text(entry.senderUser), .text(entry.senderDevice), .text(entry.reason),
+                .milliseconds(entry.quarantinedAt),
+            ]
+        ) { $0.int64(at: 0) }
+        return ids[0]
+    }
+
+    public func quarantine(limit: Int) throws -> [QuarantineRecord] {
+        guard limit > 0 else { return [] }
+        return try database.query(
+            """
+            SELECT id, deal_id, document, replica, change_seq, blob, sender_user, sender_device, reason, quarantined_at
+            FROM quarantine ORDER BY id DESC LIMIT ?
+            """,
+            [.integer(Int64(limit))]
+        ) { row in
+            let entry = QuarantineEntry(
+                deal: row.string(at: 1), document: try row.decoded(DealDocumentKind.self, at: 2),
+                replica: row.bits(at: 3), changeSequence: row.bits(at: 4), blob: row.blob(at: 5),
+                senderUser: row.string(at: 6), senderDevice: row.string(at: 7), reason: row.string(at: 8),
+                quarantinedAt: row.date(at: 9))
+            return QuarantineRecord(id: row.int64(at: 0), entry: entry)
+        }
+    }
+}

@@ -1,0 +1,19 @@
+import Foundation
+import SyncCore
+
+extension SQLiteRelayStorage {
+    public func bindReplica(_ replica: UInt64, device: String, user: String, at date: Date) throws -> ReplicaBinding {
+        try database.transaction { db in
+            try db.execute(
+                "INSERT INTO replica(replica, device, user_name, bound_at) VALUES (?, ?, ?, ?) ON CONFLICT(replica) DO NOTHING",
+                arguments: [.bits(replica), .text(device), .text(user), .milliseconds(date)])
+            let bindings = try db.query(
+                "SELECT replica, device, user_name, bound_at FROM replica WHERE replica = ?", [.bits(replica)]
+            ) { row in
+                ReplicaBinding(replica: row.bits(at: 0), device: row.string(at: 1), user: row.string(at: 2), boundAt: row.date(at: 3))
+            }
+            guard let binding = bindings.first else { preconditionFailure("replica binding vanished inside its transaction") }
+            return binding
+        }
+    }
+}

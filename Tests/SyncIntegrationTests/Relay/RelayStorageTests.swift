@@ -1,0 +1,162 @@
+import Foundation
+import SyncCore
+import SyncServer
+import Testing
+
+/// The SQLite relay store: schema, tokens, deals, replicas, quarantine, idempotency keys, lock.
+@Suite("Relay storage")
+struct RelayStorageTests {
+    @Test func migratesAFreshFolderAndReopensWithoutChanges() throws {
+        try withTemporaryDirectory { directory in
+            let folder = directory.file("data/nested")
+            let storage = try SQLiteRelayStorage(directory: folder)
+            #expect(try storage.schemaVersion == SQLiteRelayStorage.migrator.latestVersion)
+            #expect(FileManager.default.fileExists(atPath: folder + "/relay.sqlite"))
+            try storage.insertDeal(RelayFixtures.deal("d1"))
+            storage.close()
+
+            let database = try SQLiteDatabase(path: folder + "/relay.sqlite")
+            #expect(try SQLiteRelayStorage.migrator.migrate(database).isEmpty)
+            let tables = try database.query(
+                "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            ) { $0.string(at: 0) }
+            #expect(tables == ["change_log", "deal", "idempotency_key", "quarantine", "replica", "token"])
+            #expect(try database.scalar("PRAGMA journal_mode")?.string == "wal")
+            database.close()
+
+            let reopened = try SQLiteRelayStorage(directory: folder)
+            #expect(try reopened.deal(id: "d1") == RelayFixtures.deal("d1"))
+            #expect(try reopened.storeSizeBytes > 0)
+        }
+    }
+
+    @Test func readOnlyCommandsDoNotCreateAStore() throws {
+        try withTemporaryDirectory { directory in
+            #expect(throws: RelayStorageError.storeNotFound(path: directory.file("none/relay.sqlite"))) {
+                try SQLiteRelayStorage(directory: directory.file("none"), create: false)
+            }
+            #expect(!FileManager.default.fileExists(atPath: directory.file("none")))
+        }
+    }
+
+    @Test func refusesAStoreWrittenByANewerBuild() throws {
+        try withTemporaryDirectory { directory in
+            let database = try SQLiteDatabase(path: directory.file("relay.sqlite"))
+            try database.execute("PRAGMA user_version = 999")
+            database.close()
+            #expect {
+                try SQLiteRelayStorage(directory: directory.path)
+            } throws: { error in
+                if case SQLiteStoreError.newerSchema(found: 999, _) = error { return true }
+                return false
+            }
+        }
+    }
+
+    @Test func secondStorageOnTheSameFolderGetsTheLockError() throws {
+        try withTemporaryDirectory { directory in
+            let first = try SQLiteRelayStorage(directory: directory.path)
+            #expect {
+                try SQLiteRelayStorage(directory: directory.path)
+            } throws: { error in
+                guard case SQLiteStoreError.locked(_, let holder) = error else { return false }
+                return holder == getpid() && "\(error)".contains("in use by another process")
+            }
+            first.close()
+            // Released on close: the folder can be opened again.
+            let second = try SQLiteRelayStorage(directory: directory.path)
+            second.close()
+        }
+    }
+
+    @Test func tokensRoundTripAndRevoke() throws {
+        try withTemporaryDirectory { directory in
+            let storage = try SQLiteRelayStorage(directory: directory.path)
+            let (secret, record) = RelayFixtures.token(deal: "d1")
+            let (_, other) = RelayFixtures.token(id: "tok_0000beef", user: "boris", role: .buyer, device: nil)
+            try storage.insertToken(record)
+            try storage.insertToken(other)
+
+            #expect(try storage.token(forHash: secret.storedHash) == record)
+            #expect(try storage.token(forHash: SecretToken.generate().storedHash) == nil)
+            #expect(try storage.tokens().map(\.id) == ["tok_0000abcd", "tok_0000beef"])
+            #expect(throws: RelayStorageError.duplicateToken(id: "tok_0000abcd")) { try storage.insertToken(record) }
+
+            try storage.revokeToken(id: "tok_0000abcd")
+            try storage.revokeToken(id: "tok_0000abcd")
+            #expect(try storage.token(forHash: secret.storedHash)?.isRevoked == true)
+            #expect(try storage.tokens().map(\.isRevoked) == [true, false])
+            #expect(throws: RelayStorageError.unknownToken(id: "tok_nope")) { try storage.revokeToken(id: "tok_nope") }
+        }
+    }
+
+    @Test func tokenIDsHaveTheDocumentedShape() {
+        let id = TokenRecord.makeID()
+        #expect(id.hasPrefix("tok_") && id.count == 12)
+        #expect(Hex.decode(String(id.dropFirst(4)))?.count == 4)
+    }
+
+    @Test func dealsAreIdempotentAndConflictsAreRefused() throws {
+        try withTemporaryDirectory { directory in
+            let storage = try RelayFixtures.storageWithDeals(in: directory.path)
+            try storage.insertDeal(RelayFixtures.deal("d1", buyer: "boris"))
+            // Sub-millisecond differences are below the stored precision and still the same deal.
+            var almost = RelayFixtures.deal("d1", buyer: "boris")
+            almost.createdAt += 0.0001
+            try storage.insertDeal(almost)
+            #expect(throws: RelayStorageError.conflictingDeal(id: "d1")) {
+                try storage.insertDeal(RelayFixtures.deal("d1", buyer: "someone else"))
+            }
+            #expect(try storage.deal(id: "d1")?.buyerUser == "boris")
+            #expect(try storage.deal(id: "nope") == nil)
+            #expect(try storage.dealIDs(dealership: "north") == ["d1", "d2"])
+            #expect(try storage.dealIDs(dealership: "south") == ["d3"])
+        }
+    }
+
+    @Test func replicaIsBoundToTheFirstDevice() throws {
+        try withTemporaryDirectory { directory in
+            let storage = try SQLiteRelayStorage(directory: directory.path)
+            let replica = UInt64.max - 5  // beyond Int64.max: stored by bit pattern
+            let first = try storage.bindReplica(replica, device: "kiosk-1", user: "boris", at: RelayFixtures.now)
+            #expect(first == ReplicaBinding(replica: replica, device: "kiosk-1", user: "boris", boundAt: RelayFixtures.now))
+            let again = try storage.bindReplica(replica, device: "tablet-9", user: "mallory", at: RelayFixtures.now + 60)
+            #expect(again == first)
+            #expect(!again.allows(device: "tablet-9"))
+            #expect(again.allows(device: "kiosk-1"))
+        }
+    }
+
+    @Test func quarantineKeepsRefusedChangesNewestFirst() throws {
+        try withTemporaryDirectory { directory in
+            let storage = try SQLiteRelayStorage(directory: directory.path)
+            func entry(_ seq: UInt64) -> QuarantineEntry {
+                QuarantineEntry(
+                    deal: "unknown-deal", document: .staff, replica: 3, changeSequence: seq, blob: [1, 2, seq == 1 ? 3 : 4],
+                    senderUser: "boris", senderDevice: "kiosk-1", reason: "buyer may not write the staff card",
+                    quarantinedAt: RelayFixtures.now)
+            }
+            let firstID = try storage.insertQuarantine(entry(1))
+            let secondID = try storage.insertQuarantine(entry(2))
+            #expect(secondID > firstID)
+            #expect(try storage.quarantine(limit: 10) == [
+                QuarantineRecord(id: secondID, entry: entry(2)), QuarantineRecord(id: firstID, entry: entry(1)),
+            ])
+            #expect(try storage.quarantine(limit: 1).map(\.id) == [secondID])
+            #expect(try storage.quarantine(limit: 0).isEmpty)
+        }
+    }
+
+    @Test func idempotencyKeysKeepTheFirstResponse() throws {
+        try withTemporaryDirectory { directory in
+            let storage = try SQLiteRelayStorage(directory: directory.path)
+            #expect(try storage.idempotentResponse(key: "crm-1") == nil)
+            let response = StoredResponse(status: 201, body: Array(#"{"ok":true}"#.utf8))
+            try storage.storeIdempotentResponse(key: "crm-1", response: response)
+            try storage.storeIdempotentResponse(key: "crm-1", response: StoredResponse(status: 500, body: []))
+            try storage.storeIdempotentResponse(key: "crm-2", response: StoredResponse(status: 204, body: []))
+            #expect(try storage.idempotentResponse(key: "crm-1") == response)
+            #expect(try storage.idempotentResponse(key: "crm-2") == StoredResponse(status: 204, body: []))
+        }
+    }
+}

@@ -1,0 +1,176 @@
+import Foundation
+import Glibc
+import SyncCore
+import SyncServer
+import Testing
+
+/// The built `sync-server` executable, as an operator runs it.
+@Suite("sync-server executable")
+struct SyncServerBinaryTests {
+    @Test func issueListRevoke() throws {
+        let directory = try TemporaryDirectory()
+        let data = directory.file("data")
+        let issued = try SyncServerExecutable.run([
+            "token", "issue", "--data", data, "--user", "anna", "--role", "sales", "--dealership", "north",
+            "--device", "pc-1", "--expires", "2h",
+        ])
+        #expect(issued.code == 0, "\(issued.errors)")
+        let token = issued.output.trimmingCharacters(in: .newlines)
+        #expect(issued.output == token + "\n", "the token alone on standard output")
+        #expect(SecretToken(parsing: token) != nil)
+        #expect(issued.errors.hasPrefix("issued tok_"))
+
+        let listed = try SyncServerExecutable.run(["token", "list", "--data", data])
+        #expect(listed.code == 0)
+        let lines = listed.output.split(separator: "\n")
+        #expect(lines.count == 2)
+        #expect(lines.first?.hasPrefix("ID            USER  ROLE   DEALERSHIP  DEVICE  DEAL  EXPIRES") == true)
+        let id = String(lines[1].prefix(12))
+        #expect(lines[1].hasSuffix("  no"))
+        #expect(!listed.output.contains(token))
+
+        let revoked = try SyncServerExecutable.run(["token", "revoke", "--data", data, id])
+        #expect(revoked.code == 0, "\(revoked.errors)")
+        let json = try SyncServerExecutable.run(["token", "list", "--data", data, "--json"])
+        guard case .array(let tokens) = try SchemaJSON(parsing: json.output), case .object(let first)? = tokens.first else {
+            Issue.record("token list --json did not print an array of objects: \(json.output)")
+            return
+        }
+        #expect(first["id"] == .string(id))
+        #expect(first["revoked"] == .bool(true))
+        #expect(first["device"] == .string("pc-1"))
+
+        let unknown = try SyncServerExecutable.run(["token", "revoke", "--data", data, "tok_ffffffff"])
+        #expect(unknown.code == 1)
+        #expect(unknown.errors == "error: no token has id tok_ffffffff; run 'sync-server token list' to see the ids\n")
+    }
+
+    @Test(arguments: [
+        (["--user", "anna", "--role", "manager", "--dealership", "north"], "error: invalid value 'manager' for '--role <role>'"),
+        (["--user", "anna", "--role", "sales", "--dealership", "north", "--expires", "3w"], "error: invalid value '3w' for '--expires <duration>'"),
+        (["--role", "sales", "--dealership", "north"], "error: missing expected argument '--user <name>'"),
+    ])
+    func usageErrorsExit64AndWriteNothing(arguments: [String], message: String) throws {
+        let directory = try TemporaryDirectory()
+        let data = directory.file("data")
+        let result = try SyncServerExecutable.run(["token", "issue", "--data", data] + arguments)
+        #expect(result.code == 64)
+        #expect(result.output.isEmpty)
+        #expect(result.errors.hasPrefix(message), "\(result.errors)")
+        #expect(result.errors.contains("Usage: sync-server token issue"))
+        #expect(!FileManager.default.fileExists(atPath: data))
+    }
+
+    @Test func serveAnswersHealthAndMetricsAndStopsOnSIGTERM() throws {
+        let directory = try TemporaryDirectory()
+        let server = try SyncServerExecutable.start(["serve", "--data", directory.path, "--port", "0"])
+        let line = try server.readLine()
+        let url = try #require(line, "no URL line; stderr: \(server.standardError)")
+        #expect(url.hasPrefix("http://127.0.0.1:"))
+        let port = try #require(Int(url.dropFirst("http://127.0.0.1:".count)))
+
+        let client = try HTTPTestClient(port: port)
+        client.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        let health = try #require(client.readResponse())
+        #expect(health.status == 200)
+        guard case .object(let object) = try SchemaJSON(parsing: health.body) else {
+            Issue.record("healthz is not a JSON object: \(health.text)")
+            return
+        }
+        #expect(object["status"] == .string("ok"))
+        #expect(object["version"] == .string(SyncServerInfo.version))
+
+        client.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+        let metrics = try #require(client.readResponse())
+        #expect(metrics.status == 200)
+        let lines = metrics.text.split(separator: "\n").map(String.init)
+        #expect(lines.contains("relay_http_open_connections 1"))
+        #expect(lines.contains(#"relay_http_requests_total{status="200"} 1"#))
+        #expect(lines.contains("# TYPE relay_fanout_latency_seconds histogram"))
+        #expect(lines.contains { $0.hasPrefix("relay_store_size_bytes ") && $0 != "relay_store_size_bytes 0" })
+
+        client.send("GET /v1/nothing HTTP/1.1\r\nHost: x\r\n\r\n")
+        let missing = try #require(client.readResponse())
+        #expect(missing.status == 404)
+        #expect(missing.text.hasPrefix(#"{"error":{"code":"not_found","message":"#))
+
+        // A second relay on the same folder is refused with the lock error.
+        let second = try SyncServerExecutable.run(["serve", "--data", directory.path, "--port", "0"])
+        #expect(second.code == 1)
+        #expect(second.output.isEmpty)
+        #expect(second.errors.contains("store is in use by another process (pid \(server.pid)"), "\(second.errors)")
+
+        server.send(SIGTERM)
+        #expect(server.waitForExit() == 0)
+        #expect(client.readsEOF())
+        let log = server.standardError.split(separator: "\n")
+        let events = try log.map { line -> String in
+            guard case .object(let object) = try SchemaJSON(parsing: String(line)) else { return "?" }
+            return object["event"]?.stringValue ?? "?"
+        }
+        #expect(events == ["started", "request", "request", "request", "stopping", "stopped"], "\(server.standardError)")
+        #expect(log[1].contains(#""method":"GET""#) && log[1].contains(#""path":"/healthz""#) && log[1].contains(#""status":200"#))
+        #expect(log[1].contains(#""ms":"#))
+
+        // The store was closed and unlocked: it opens again.
+        let reopened = try SQLiteRelayStorage(directory: directory.path)
+        reopened.close()
+    }
+}
+
+/// The help of every level, compared whole, as swift-argument-parser's own tests do.
+@Suite("sync-server help")
+struct SyncServerHelpTests {
+    @Test func rootAndTokenHelp() throws {
+        let root = try SyncServerExecutable.run(["--help"])
+        #expect(root.code == 0)
+        #expect(root.output == """
+            OVERVIEW: The deal-card sync relay: a durable change log with auth, over HTTP.
+
+            USAGE: sync-server <subcommand>
+
+            OPTIONS:
+              --version               Show the version.
+              -h, --help              Show help information.
+
+            SUBCOMMANDS:
+              serve                   Run the relay.
+              token                   Issue, list and revoke bearer tokens.
+
+              See 'sync-server help <subcommand>' for detailed help.
+
+            EXAMPLES:
+              Issue a token, then serve:
+                sync-server token issue --user anna --role sales --dealership north && sync-server serve
+
+            """)
+        let token = try SyncServerExecutable.run(["help", "token"])
+        #expect(token.output == """
+            OVERVIEW: Issue, list and revoke bearer tokens.
+
+            USAGE: sync-server token <subcommand>
+
+            OPTIONS:
+              -h, --help              Show help information.
+
+            SUBCOMMANDS:
+              issue                   Issue a token and print it (shown only once).
+              list                    List issued tokens (never the secrets).
+              revoke                  Revoke a token; it stops working at the next request.
+
+              See 'sync-server token help <subcommand>' for detailed help.
+
+            """)
+        #expect(try SyncServerExecutable.run(["--version"]).output == "sync-server \(SyncServerInfo.version)\n")
+    }
+
+    @Test func serveHelpAndABadPort() throws {
+        let serve = try SyncServerExecutable.run(["serve", "-h"])
+        #expect(serve.output.hasPrefix("OVERVIEW: Run the relay.\n"))
+        #expect(serve.output.contains("USAGE: sync-server serve [--data <dir>] [--host <host>] [--port <port>]\n"))
+        #expect(serve.output.contains("  --port <port>           The TCP port; 0 picks a free one. (default: 8080)\n"))
+        let badPort = try SyncServerExecutable.run(["serve", "--port", "99999"])
+        #expect(badPort.code == 64)
+        #expect(badPort.errors.hasPrefix("error: invalid value '99999' for '--port <port>': expected UInt16\n"))
+    }
+}
