@@ -16,10 +16,14 @@ public actor Relay {
     public nonisolated let startedAt: ContinuousClock.Instant
     /// The version reported by `/healthz`.
     public nonisolated let version: String
+    /// Deal documents in memory and waiting long-polls (see `Sync/`).
+    let sync: RelaySyncState
 
     /// A relay over `storage`, which it owns from now on (and closes in ``close()``).
-    public init(storage: sending any RelayStorage, metrics: RelayMetrics = RelayMetrics(), version: String = SyncServerInfo.version) {
+    public init(storage: sending any RelayStorage, metrics: RelayMetrics = RelayMetrics(), version: String = SyncServerInfo.version,
+                schema: DealSchema = .standard) {
         self.storage = storage
+        sync = RelaySyncState(replica: .random(), schema: schema)
         self.metrics = metrics
         self.version = version
         startedAt = ContinuousClock.now

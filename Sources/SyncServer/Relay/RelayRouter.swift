@@ -44,7 +44,7 @@ public struct RelayRouter: Sendable {
             response.headers.add(name: "Allow", value: allowed.joined(separator: ", "))
             return response
         }
-        return RelayError(.notFound, "no endpoint at \(request.path); see /healthz and /metrics").response
+        return RelayError(.notFound, "no endpoint at \(request.path); see protocol-spec/sync.md for the endpoints").response
     }
 }
 
@@ -54,7 +54,7 @@ extension RelayRouter {
         RelayRouter(routes: [
             RelayRoute("GET", "/healthz") { _ in await relay.healthResponse() },
             RelayRoute("GET", "/metrics") { _ in await relay.metricsResponse() },
-        ])
+        ] + syncRoutes(relay: relay))
     }
 }
 

@@ -18,13 +18,13 @@ public struct NewLogEntry: Sendable, Hashable {
     /// The encoded change, exactly as received.
     public var blob: [UInt8]
     /// Who made the change.
-    public var author: ChangeAuthor
+    public var author: LogAuthor
     /// When the relay received it (stored to the millisecond).
     public var receivedAt: Date
 
     public init(
         deal: String, document: DealDocumentKind, replica: UInt64, changeSequence: UInt64, blob: [UInt8],
-        author: ChangeAuthor, receivedAt: Date
+        author: LogAuthor, receivedAt: Date
     ) {
         self.deal = deal
         self.document = document

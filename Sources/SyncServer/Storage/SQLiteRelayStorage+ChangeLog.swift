@@ -85,7 +85,7 @@ extension SQLiteRelayStorage {
     }
 
     private static func logRecord(_ row: Statement) throws -> LogRecord {
-        let author = ChangeAuthor(
+        let author = LogAuthor(
             user: row.string(at: 6), role: try row.decoded(Role.self, at: 7), device: row.string(at: 8),
             channel: try row.decoded(Channel.self, at: 9))
         let entry = NewLogEntry(

@@ -22,7 +22,7 @@ enum RelayFixtures {
         DealRecord(id: id, dealership: dealership, buyerUser: buyer, createdAt: now, createdBy: "anna")
     }
 
-    static let author = ChangeAuthor(user: "anna", role: .sales, device: "pc-1", channel: .pc)
+    static let author = LogAuthor(user: "anna", role: .sales, device: "pc-1", channel: .pc)
 
     static func change(
         _ deal: String, _ document: DealDocumentKind = .shared, replica: UInt64 = 7, seq: UInt64, blob: [UInt8]? = nil

@@ -2,7 +2,7 @@ import SyncCore
 
 /// Who made a change, as the relay records it next to the change: the card shows it in
 /// its history and analytics count it.
-public struct ChangeAuthor: Sendable, Hashable {
+public struct LogAuthor: Sendable, Hashable {
     /// The user, from the token the change arrived with.
     public var user: String
     /// The role the change was checked against.

@@ -1,0 +1,232 @@
+import CRDT
+import Foundation
+import SyncCore
+
+extension Relay {
+    /// The documents of a deal that a token may read.
+    func readableKinds(_ token: TokenRecord) -> Set<DealDocumentKind> {
+        Set(DealDocumentKind.allCases.filter { sync.schema.canRead(role: token.role, document: $0) })
+    }
+
+    /// Whether a token may see a deal at all: same dealership, inside its deal scope, and
+    /// for a buyer only the buyer's own deals.
+    func canSee(_ deal: DealRecord, _ token: TokenRecord) -> Bool {
+        guard deal.dealership == token.dealership else { return false }
+        if let scope = token.deal { return scope == deal.id }
+        if token.role == .buyer { return deal.buyerUser == token.user }
+        return true
+    }
+
+    /// The ids of every deal a token may see.
+    func visibleDealIDs(_ token: TokenRecord) throws -> Set<String> {
+        if let scope = token.deal {
+            guard let deal = try storage.deal(id: scope), canSee(deal, token) else { return [] }
+            return [scope]
+        }
+        let all = try storage.dealIDs(dealership: token.dealership)
+        if token.role != .buyer { return Set(all) }
+        return Set(try all.filter { id in try storage.deal(id: id).map { canSee($0, token) } ?? false })
+    }
+
+    /// A deal document, rebuilt from the log on first use.
+    func document(_ deal: String, _ kind: DealDocumentKind) throws -> Document {
+        let key = RelaySyncState.DocumentKey(deal: deal, kind: kind)
+        if let cached = sync.documents[key] { return cached }
+        let document = Document(replica: sync.replica)
+        var changes: [Change] = []
+        for record in try storage.changes(deal: deal, document: kind) {
+            changes.append(try Change(encoded: record.entry.blob))
+        }
+        document.apply(changes)
+        sync.documents[key] = document
+        return document
+    }
+
+    /// `POST /v1/sync`: validates and stores the pushed changes, then answers with what the
+    /// token may read after the request's cursor (snapshots for a first sync), holding the
+    /// request up to `wait` seconds when there is nothing new.
+    public func sync(_ request: SyncRequest, token: TokenRecord) async -> Result<SyncResponse, RelayError> {
+        guard request.protocolVersion == syncProtocolVersion else {
+            return .failure(RelayError(.badRequest, "protocol \(request.protocolVersion) is not spoken here; this relay speaks protocol \(syncProtocolVersion)"))
+        }
+        guard request.cursor >= 0, (0...30).contains(request.wait) else {
+            return .failure(RelayError(.badRequest, "cursor must be ≥ 0 and wait within 0…30 seconds"))
+        }
+        guard request.push.count <= 5_000 else {
+            return .failure(RelayError(.badRequest, "at most 5000 changes per push; send the rest in the next request"))
+        }
+        let accepted: [ChangeRef]
+        let refused: [RefusedChange]
+        do {
+            (accepted, refused) = try push(request.push, token: token)
+        } catch let error as RelayError {
+            return .failure(error)
+        } catch {
+            return .failure(RelayError(.unavailable, "the change log could not be written (\(error)); nothing was stored, retry"))
+        }
+        do {
+            var response = try pull(after: request.cursor, token: token, limit: min(request.limit ?? 2_000, 10_000))
+            if request.wait > 0 && request.push.isEmpty && response.changes.isEmpty && response.snapshots.isEmpty {
+                await waitForNews(seconds: request.wait)
+                response = try pull(after: request.cursor, token: token, limit: min(request.limit ?? 2_000, 10_000))
+            }
+            response.accepted = accepted
+            response.refused = refused
+            return .success(response)
+        } catch {
+            return .failure(RelayError(.internalError, "reading the change log failed: \(error)"))
+        }
+    }
+
+    /// Validates each pushed change; appends the accepted ones to the log in one transaction.
+    func push(_ pushed: [PushedChange], token: TokenRecord) throws -> ([ChangeRef], [RefusedChange]) {
+        var accepted: [ChangeRef] = []
+        var refused: [RefusedChange] = []
+        var entries: [NewLogEntry] = []
+        var touched: Set<RelaySyncState.DocumentKey> = []
+        let validator = ChangeValidator(schema: sync.schema)
+        let deviceKey = token.device ?? "user:" + token.user
+        let now = Date()
+        for item in pushed {
+            guard let bytes = decodeBase64(item.change), let change = try? Change(encoded: bytes) else {
+                refused.append(RefusedChange(ref: ChangeRef(deal: item.deal, document: item.document, change: ChangeID(replica: ReplicaID(1), seq: 0)),
+                                             code: "malformed", path: nil, reason: "the change is not a valid change blob"))
+                continue
+            }
+            let ref = ChangeRef(deal: item.deal, document: item.document, change: change.id)
+            func refuse(_ code: String, _ path: String?, _ reason: String, quarantine: Bool = true) throws {
+                refused.append(RefusedChange(ref: ref, code: code, path: path, reason: reason))
+                metrics.changesRefused.increment()
+                if quarantine {
+                    try storage.insertQuarantine(QuarantineEntry(
+                        deal: item.deal.rawValue, document: item.document, replica: change.replica.rawValue, changeSequence: change.seq,
+                        blob: bytes, senderUser: token.user, senderDevice: deviceKey, reason: "\(code): \(path.map { "\($0): " } ?? "")\(reason)",
+                        quarantinedAt: now))
+                }
+            }
+            // The deal: known and visible, or new and creatable by this token.
+            if let deal = try storage.deal(id: item.deal.rawValue) {
+                guard canSee(deal, token), sync.schema.canRead(role: token.role, document: item.document) else {
+                    try refuse("unknown_deal", nil, "no deal \(item.deal) is visible to this token", quarantine: false)
+                    continue
+                }
+            } else {
+                let creators: Set<Role> = [.buyer, .sales, .head, .integration]
+                guard item.document == .shared, creators.contains(token.role), token.deal == nil || token.deal == item.deal.rawValue else {
+                    try refuse("unknown_deal", nil, "no deal \(item.deal) is visible to this token, and it may not create one", quarantine: false)
+                    continue
+                }
+                try storage.insertDeal(DealRecord(id: item.deal.rawValue, dealership: token.dealership,
+                                                  buyerUser: token.role == .buyer ? token.user : nil, createdAt: now, createdBy: token.user))
+            }
+            // The replica must belong to the token's device; the metadata must name the token.
+            let binding = try storage.bindReplica(change.replica.rawValue, device: deviceKey, user: token.user)
+            guard binding.allows(device: deviceKey) else {
+                try refuse("impersonation", nil, "replica \(change.replica) belongs to another device")
+                continue
+            }
+            do {
+                try validator.validateAuthor(change, user: token.user, role: token.role, device: token.device)
+            } catch {
+                try refuse(error.code, error.path, error.reason)
+                continue
+            }
+            let document = try self.document(item.deal.rawValue, item.document)
+            if change.seq <= document.version[change.replica] {
+                accepted.append(ref)  // already stored: a retried push
+                continue
+            }
+            guard change.seq == document.version[change.replica] + 1, change.deps.isIncluded(in: document.version) else {
+                try refuse("missing_dependency", nil, "the change depends on a change the relay does not have (refused, or not pushed yet)", quarantine: false)
+                continue
+            }
+            do {
+                try validator.validate(change, role: token.role, kind: item.document, in: document)
+            } catch {
+                try refuse(error.code, error.path, error.reason)
+                continue
+            }
+            let report = document.apply([change])
+            if let failure = report.refused.first {
+                try refuse("malformed", nil, "\(failure)")
+                continue
+            }
+            touched.insert(RelaySyncState.DocumentKey(deal: item.deal.rawValue, kind: item.document))
+            accepted.append(ref)
+            let author = SyncCore.ChangeAuthor(metadata: change.metadata)!
+            entries.append(NewLogEntry(deal: item.deal.rawValue, document: item.document, replica: change.replica.rawValue,
+                                       changeSequence: change.seq, blob: bytes,
+                                       author: LogAuthor(user: author.user, role: author.role, device: author.device, channel: author.channel),
+                                       receivedAt: now))
+        }
+        if !entries.isEmpty {
+            do {
+                _ = try storage.appendChanges(entries)
+            } catch {
+                // Memory must match the log: forget the documents the failed batch touched.
+                for key in touched { sync.documents[key] = nil }
+                throw error
+            }
+            metrics.changesAccepted.increment(by: Double(entries.count))
+            announce()
+        }
+        return (accepted, refused)
+    }
+
+    /// What a token may read after `cursor`: snapshots of every visible document for a first
+    /// sync, otherwise the log's changes in order, at most `limit`.
+    func pull(after cursor: Int64, token: TokenRecord, limit: Int) throws -> SyncResponse {
+        let latest = try storage.latestSequence
+        let dealIDs = try visibleDealIDs(token)
+        let kinds = readableKinds(token)
+        if cursor == 0 {
+            var snapshots: [DocumentSnapshot] = []
+            for deal in dealIDs.sorted() {
+                for kind in kinds.sorted(by: { $0.rawValue < $1.rawValue }) {
+                    let document = try document(deal, kind)
+                    guard !document.history.isEmpty, let id = DealID(deal) else { continue }
+                    snapshots.append(DocumentSnapshot(deal: id, document: kind, snapshot: document.encodeSnapshot()))
+                }
+            }
+            return SyncResponse(accepted: [], refused: [], snapshots: snapshots, changes: [], cursor: latest, more: false)
+        }
+        guard !dealIDs.isEmpty else {
+            return SyncResponse(accepted: [], refused: [], snapshots: [], changes: [], cursor: max(cursor, latest), more: false)
+        }
+        let records = try storage.changes(after: cursor, dealIDs: dealIDs, documents: kinds, limit: limit + 1)
+        let more = records.count > limit
+        let sent = records.prefix(limit)
+        let changes = sent.compactMap { record in
+            DealID(record.entry.deal).map { LoggedChange(cursor: record.sequence, deal: $0, document: record.entry.document, change: record.entry.blob) }
+        }
+        let newCursor = more ? (sent.last?.sequence ?? cursor) : max(cursor, latest)
+        return SyncResponse(accepted: [], refused: [], snapshots: [], changes: changes, cursor: newCursor, more: more)
+    }
+
+    /// Suspends until a change is committed or `seconds` pass.
+    func waitForNews(seconds: Int) async {
+        let id = UUID()
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            sync.waiters[id] = (continuation, ContinuousClock.now)
+            Task { [weak self] in
+                try? await Task.sleep(for: .seconds(seconds))
+                await self?.endWait(id)
+            }
+        }
+    }
+
+    private func endWait(_ id: UUID) {
+        sync.waiters.removeValue(forKey: id)?.continuation.resume()
+    }
+
+    /// Wakes every waiting long-poll after a commit and records the fan-out latency.
+    func announce() {
+        let committed = ContinuousClock.now
+        let waiting = sync.waiters
+        sync.waiters = [:]
+        for waiter in waiting.values {
+            waiter.continuation.resume()
+            metrics.fanoutLatency.observe(ContinuousClock.now - committed)
+        }
+    }
+}

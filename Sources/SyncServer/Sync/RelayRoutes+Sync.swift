@@ -1,0 +1,60 @@
+import Foundation
+import SyncCore
+
+extension RelayRouter {
+    /// The sync endpoints: `POST /v1/sync` and `GET /v1/whoami` (protocol-spec/sync.md).
+    static func syncRoutes(relay: Relay) -> [RelayRoute] {
+        [
+            RelayRoute("POST", "/v1/sync") { request in
+                switch await relay.authenticate(request.http) {
+                case .failure(let error): return error.response
+                case .success(let token):
+                    let message: SyncRequest
+                    do {
+                        message = try JSONDecoder().decode(SyncRequest.self, from: Data(request.http.body))
+                    } catch {
+                        return RelayError(.badRequest, "the body is not a sync request: \(describe(error))").response
+                    }
+                    switch await relay.sync(message, token: token) {
+                    case .failure(let error): return error.response
+                    case .success(let response): return jsonResponse(response)
+                    }
+                }
+            },
+            RelayRoute("GET", "/v1/whoami") { request in
+                switch await relay.authenticate(request.http) {
+                case .failure(let error): return error.response
+                case .success(let token):
+                    return jsonResponse(WhoAmI(user: token.user, role: token.role, dealership: token.dealership,
+                                               device: token.device, deal: token.deal.flatMap(DealID.init)))
+                }
+            },
+        ]
+    }
+}
+
+/// A 200 answer with `value` as JSON.
+func jsonResponse(_ value: some Encodable) -> HTTPResponse {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    do {
+        return .json(Array(try encoder.encode(value)))
+    } catch {
+        return RelayError(.internalError, "could not encode the answer: \(error)").response
+    }
+}
+
+/// A decoding error in a sentence: which field and what was wrong.
+func describe(_ error: any Error) -> String {
+    guard let decoding = error as? DecodingError else { return "\(error)" }
+    func path(_ context: DecodingError.Context) -> String {
+        let joined = context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
+        return joined.isEmpty ? "the body" : joined
+    }
+    switch decoding {
+    case .keyNotFound(let key, let context): return "\(path(context)): missing field \"\(key.stringValue)\""
+    case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+        return "\(path(context)): \(context.debugDescription)"
+    @unknown default: return "\(error)"
+    }
+}

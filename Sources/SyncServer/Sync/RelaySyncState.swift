@@ -1,0 +1,25 @@
+import CRDT
+import Foundation
+import SyncCore
+
+/// The relay's in-memory sync state, owned by the ``Relay`` actor: each deal document as a
+/// CRDT document rebuilt from the change log (to validate pushed changes against and to
+/// serve snapshots), and the long-poll requests waiting for news.
+final class RelaySyncState {
+    struct DocumentKey: Hashable {
+        var deal: String
+        var kind: DealDocumentKind
+    }
+
+    /// The replica the relay writes its own changes as (integration writes).
+    var replica: ReplicaID
+    var documents: [DocumentKey: Document] = [:]
+    var waiters: [UUID: (continuation: CheckedContinuation<Void, Never>, since: ContinuousClock.Instant)] = [:]
+    var lastCommit = ContinuousClock.now
+    let schema: DealSchema
+
+    init(replica: ReplicaID, schema: DealSchema) {
+        self.replica = replica
+        self.schema = schema
+    }
+}
