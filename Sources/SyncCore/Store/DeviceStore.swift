@@ -219,3 +219,21 @@ extension DeviceStore {
         _ = try db.scalar("PRAGMA max_page_count = \(pages)")
     }
 }
+
+extension DeviceStore {
+    /// Makes a change with raw engine ops, bypassing the card rules, as a tampered client
+    /// would (tests of the relay's write validation only). `identity` overrides whose
+    /// replica and metadata it carries.
+    @discardableResult
+    func forgeForTest(_ deal: DealID, as identity: DeviceIdentity? = nil, kind: DealDocumentKind = .shared,
+                      _ body: (Transaction) throws -> Void) throws -> Change {
+        let author = identity ?? self.identity
+        guard let document = try document(deal, kind) else { throw StoreError.noSuchDeal(deal) }
+        let target = author.replica == document.replica ? document : document.fork(as: author.replica)
+        guard let change = try target.change(metadata: author.author(at: clock()).encoded(), body) else {
+            throw StoreError.corrupt("forged change made no op")
+        }
+        if target === document { try persist([change], deal: deal, kind: kind, local: true, document: document) }
+        return change
+    }
+}
