@@ -1,62 +1,46 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 /// The HTTP side of talking to a relay: JSON requests with the bearer token, JSON answers,
-/// error bodies turned into ``SyncError``.
+/// error bodies turned into ``SyncError``. Requests go through ``SocketHTTPClient`` (see
+/// there why not URLSession on Linux).
 public struct RelayConnection: Sendable {
     public let baseURL: URL
     public let token: String
-    let session: URLSession
+    let client = SocketHTTPClient()
 
     public init(baseURL: URL, token: String) {
         self.baseURL = baseURL
         self.token = token
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = 60
-        configuration.httpMaximumConnectionsPerHost = 4
-        session = URLSession(configuration: configuration)
     }
 
     /// Sends `body` as JSON to `path` and decodes the answer.
     public func post<Body: Encodable, Answer: Decodable>(_ path: String, _ body: Body, timeout: TimeInterval = 30) async throws(SyncError) -> Answer {
-        var request = URLRequest(url: baseURL.appendingPathComponent(path), timeoutInterval: timeout)
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        let bytes: [UInt8]
         do {
-            request.httpBody = try JSONEncoder().encode(body)
+            bytes = Array(try JSONEncoder().encode(body))
         } catch {
             throw .badResponse("could not encode the request: \(error)")
         }
-        return try await send(request)
+        return try await send("POST", path, bytes, timeout: timeout)
     }
 
     /// GETs `path` and decodes the answer.
     public func get<Answer: Decodable>(_ path: String, timeout: TimeInterval = 15) async throws(SyncError) -> Answer {
-        try await send(URLRequest(url: baseURL.appendingPathComponent(path), timeoutInterval: timeout))
+        try await send("GET", path, [], timeout: timeout)
     }
 
-    private func send<Answer: Decodable>(_ original: URLRequest) async throws(SyncError) -> Answer {
-        var request = original
-        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
-        request.setValue("application/json", forHTTPHeaderField: "Accept")
-        let data: Data
-        let response: URLResponse
-        do {
-            (data, response) = try await session.data(for: request)
-        } catch {
-            throw .unreachable(error.localizedDescription)
-        }
-        guard let http = response as? HTTPURLResponse else { throw .badResponse("not an HTTP answer") }
-        guard http.statusCode == 200 else {
-            if let body = try? JSONDecoder().decode(ErrorBody.self, from: data) {
-                throw .relay(status: http.statusCode, code: body.error.code, message: body.error.message)
+    private func send<Answer: Decodable>(_ method: String, _ path: String, _ body: [UInt8], timeout: TimeInterval) async throws(SyncError) -> Answer {
+        var headers = ["Authorization": "Bearer \(token)", "Accept": "application/json"]
+        if !body.isEmpty { headers["Content-Type"] = "application/json" }
+        let response = try await client.send(method: method, url: baseURL.appendingPathComponent(path), headers: headers, body: body, timeout: timeout)
+        guard response.status == 200 else {
+            if let error = try? JSONDecoder().decode(ErrorBody.self, from: Data(response.body)) {
+                throw .relay(status: response.status, code: error.error.code, message: error.error.message)
             }
-            throw .relay(status: http.statusCode, code: "http_\(http.statusCode)", message: String(decoding: data.prefix(200), as: UTF8.self))
+            throw .relay(status: response.status, code: "http_\(response.status)", message: String(decoding: response.body.prefix(200), as: UTF8.self))
         }
         do {
-            return try JSONDecoder().decode(Answer.self, from: data)
+            return try JSONDecoder().decode(Answer.self, from: Data(response.body))
         } catch {
             throw .badResponse("\(error)")
         }

@@ -1,0 +1,213 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A small HTTP/1.1 client on POSIX sockets: one request per connection (`Connection:
+/// close`), `Content-Length` or chunked answers, a deadline on every step.
+///
+/// Why not URLSession here: on Linux the toolchain's FoundationNetworking traps the whole
+/// process ("Transfer completed, but there's no response", swift-corelibs-foundation issue
+/// 5285) when a connection is closed before any answer byte arrives — an everyday event on a
+/// showroom's Wi-Fi, and one the sync tests provoke on purpose. A sync client must turn that
+/// into a retryable error, so the device uses this client. The blocking calls run on a
+/// dedicated thread, never on Swift's cooperative pool.
+public struct SocketHTTPClient: Sendable {
+    /// Largest answer accepted, so a broken relay cannot exhaust the device's memory.
+    public var maxResponseBytes = 256 << 20
+
+    public init() {}
+
+    /// A parsed answer.
+    public struct Response: Sendable {
+        public var status: Int
+        public var headers: [String: String]
+        public var body: [UInt8]
+    }
+
+    /// Sends one request and reads the whole answer within `timeout` seconds.
+    public func send(method: String, url: URL, headers: [String: String], body: [UInt8], timeout: TimeInterval) async throws(SyncError) -> Response {
+        let result: Result<Response, SyncError> = await withCheckedContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(returning: Result { () throws(SyncError) -> Response in
+                    try self.exchange(method: method, url: url, headers: headers, body: body, timeout: timeout)
+                })
+            }
+            thread.name = "sync-http-client"
+            thread.start()
+        }
+        return try result.get()
+    }
+
+    private func exchange(method: String, url: URL, headers: [String: String], body: [UInt8], timeout: TimeInterval) throws(SyncError) -> Response {
+        guard url.scheme == "http", let host = url.host else {
+            throw .notConfigured("only http:// relay URLs are supported by this client (got \(url.absoluteString))")
+        }
+        let port = url.port ?? 80
+        let deadline = Date().addingTimeInterval(timeout)
+        let fd = try connect(host: host, port: port, timeout: timeout)
+        defer { close(fd) }
+        var target = url.path.isEmpty ? "/" : url.path
+        if let query = url.query { target += "?" + query }
+        var head = "\(method) \(target) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
+        for (name, value) in headers.sorted(by: { $0.key < $1.key }) { head += "\(name): \(value)\r\n" }
+        head += "\r\n"
+        try writeAll(fd, Array(head.utf8) + body)
+        var reader = SocketReader(fd: fd, deadline: deadline, limit: maxResponseBytes)
+        let statusLine = try reader.line()
+        let parts = statusLine.split(separator: " ", maxSplits: 2)
+        guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), let status = Int(parts[1]) else {
+            throw .badResponse("not an HTTP/1.1 status line: \(statusLine.prefix(80))")
+        }
+        var responseHeaders: [String: String] = [:]
+        while true {
+            let line = try reader.line()
+            if line.isEmpty { break }
+            guard let colon = line.firstIndex(of: ":") else { throw .badResponse("malformed header line") }
+            responseHeaders[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        guard status >= 200 else { throw .badResponse("unexpected interim answer \(status)") }
+        let responseBody: [UInt8]
+        if responseHeaders["transfer-encoding"]?.lowercased().contains("chunked") == true {
+            var collected: [UInt8] = []
+            while true {
+                let sizeLine = try reader.line()
+                guard let size = Int(sizeLine.split(separator: ";")[0].trimmingCharacters(in: .whitespaces), radix: 16), size >= 0 else {
+                    throw .badResponse("malformed chunk size")
+                }
+                if size == 0 {
+                    while try !reader.line().isEmpty {}
+                    break
+                }
+                collected += try reader.bytes(size)
+                _ = try reader.line()
+            }
+            responseBody = collected
+        } else if let length = responseHeaders["content-length"].flatMap({ Int($0) }) {
+            responseBody = try reader.bytes(length)
+        } else {
+            responseBody = try reader.rest()
+        }
+        return Response(status: status, headers: responseHeaders, body: responseBody)
+    }
+
+    private func connect(host: String, port: Int, timeout: TimeInterval) throws(SyncError) -> Int32 {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, String(port), &hints, &list) == 0, let first = list else {
+            throw .unreachable("cannot resolve \(host)")
+        }
+        defer { freeaddrinfo(list) }
+        var lastError = "no address for \(host)"
+        var candidate: UnsafeMutablePointer<addrinfo>? = first
+        while let info = candidate {
+            let fd = socket(info.pointee.ai_family, info.pointee.ai_socktype, info.pointee.ai_protocol)
+            if fd >= 0 {
+                var time = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - Double(Int(timeout))) * 1_000_000))
+                setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
+                setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &time, socklen_t(MemoryLayout<timeval>.size))
+                var one: Int32 = 1
+                setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+                if Glibc.connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 { return fd }
+                lastError = String(cString: strerror(errno))
+                close(fd)
+            }
+            candidate = info.pointee.ai_next
+        }
+        throw .unreachable("cannot connect to \(host):\(port): \(lastError)")
+    }
+
+    private func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws(SyncError) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else { throw .unreachable("connection lost while sending: \(String(cString: strerror(errno)))") }
+            offset += written
+        }
+    }
+}
+
+/// Buffered reads from a socket with a deadline and a size limit.
+struct SocketReader {
+    let fd: Int32
+    let deadline: Date
+    let limit: Int
+    private var buffer: [UInt8] = []
+    private var position = 0
+    private var total = 0
+    private var closed = false
+
+    init(fd: Int32, deadline: Date, limit: Int) {
+        self.fd = fd
+        self.deadline = deadline
+        self.limit = limit
+    }
+
+    private mutating func fill() throws(SyncError) {
+        if closed { throw .unreachable("the relay closed the connection before the answer was complete") }
+        guard Date() < deadline else { throw .unreachable("the relay did not answer in time") }
+        if position > 0 {
+            buffer.removeFirst(position)
+            position = 0
+        }
+        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if count < 0 && errno == EINTR { continue }
+            if count < 0 {
+                throw .unreachable(errno == EAGAIN || errno == EWOULDBLOCK ? "the relay did not answer in time" : "connection lost: \(String(cString: strerror(errno)))")
+            }
+            if count == 0 {
+                closed = true
+                return
+            }
+            total += count
+            guard total <= limit else { throw .badResponse("the answer is larger than \(limit) bytes") }
+            buffer += chunk[0..<count]
+            return
+        }
+    }
+
+    /// A line ending in CRLF (or LF), without the line break.
+    mutating func line() throws(SyncError) -> String {
+        while true {
+            if let newline = buffer[position...].firstIndex(of: 0x0A) {
+                var end = newline
+                if end > position && buffer[end - 1] == 0x0D { end -= 1 }
+                let text = String(decoding: buffer[position..<end], as: UTF8.self)
+                position = newline + 1
+                return text
+            }
+            guard buffer.count - position < 64 * 1024 else { throw .badResponse("an answer line is too long") }
+            let before = buffer.count - position
+            try fill()
+            if closed && buffer.count - position == before {
+                throw .unreachable("the relay closed the connection before the answer was complete")
+            }
+        }
+    }
+
+    /// Exactly `count` bytes.
+    mutating func bytes(_ count: Int) throws(SyncError) -> [UInt8] {
+        guard count <= limit else { throw .badResponse("the answer is larger than \(limit) bytes") }
+        while buffer.count - position < count {
+            let before = buffer.count - position
+            try fill()
+            if closed && buffer.count - position == before {
+                throw .unreachable("the relay closed the connection before the answer was complete")
+            }
+        }
+        defer { position += count }
+        return Array(buffer[position..<position + count])
+    }
+
+    /// Everything until the connection closes.
+    mutating func rest() throws(SyncError) -> [UInt8] {
+        while !closed { try fill() }
+        defer { position = buffer.count }
+        return Array(buffer[position...])
+    }
+}
