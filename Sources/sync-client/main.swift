@@ -1,6 +1,5 @@
-import SyncCore
-import Foundation
+import CLIKit
 
-// The field-test CLI is built in issue 7; until then this executable says so plainly and fails.
-FileHandle.standardError.write("sync-client \(SyncCoreVersion.string): the CLI is not part of this build yet.\n".data(using: .utf8)!)
-exit(2)
+// The field-test CLI: a deal-card device from the shell. The command tree lives in
+// CommandTree.swift; this file only picks the tree and runs it.
+await CommandLineTool.main(rootCommand(forArguments: Array(CommandLine.arguments.dropFirst())))

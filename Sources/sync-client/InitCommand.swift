@@ -1,0 +1,100 @@
+import CLIKit
+import Foundation
+import SyncCore
+
+/// `sync-client init`: creates a device store.
+func initCommand() -> Command {
+    Command(
+        name: "init",
+        abstract: "Create a device store for one user, role and channel.",
+        discussion: """
+            The relay is not contacted: a device is created offline and syncs later.
+            Until the relay can be asked who a token belongs to, --user, --role and
+            --dealership say it.
+            """,
+        examples: [
+            Example("A buyer on a showroom kiosk",
+                    "sync-client init --store ./kiosk --server http://relay:8080 --token T --channel kiosk --user anna --role buyer --dealership north"),
+        ],
+        options: [
+            storeOption,
+            .option("server", value: "url", help: "The relay's base URL (http or https).", isRequired: true),
+            .option("token", help: "The bearer token the relay issued for this device.", isRequired: true),
+            .option("channel", help: "Where this device is used.", isRequired: true,
+                    allowedValues: Channel.allCases.map(\.rawValue)),
+            .option("user", value: "name", help: "The user the token belongs to."),
+            .option("role", help: "The user's role.", allowedValues: Role.allCases.map(\.rawValue)),
+            .option("dealership", value: "id", help: "The dealership the token belongs to."),
+            .option("device", value: "id", help: "A stable id for this device (default: a random one)."),
+        ],
+        run: { parsed in
+            let folder = parsed.option("store")!
+            let server = try relayURL(parsed.option("server")!)
+            let token = parsed.option("token")!
+            let channel = Channel(rawValue: parsed.option("channel")!)!
+            let owner = try await resolveIdentity(
+                server: server, token: token,
+                user: parsed.option("user"), role: parsed.option("role").flatMap(Role.init(rawValue:)),
+                dealership: parsed.option("dealership"))
+            let device = parsed.option("device") ?? randomDeviceID()
+            let identity = DeviceIdentity(
+                user: owner.user, role: owner.role, dealership: owner.dealership, device: device,
+                channel: channel, server: server, token: token)
+            let store = try DeviceStore(creatingAt: folder, identity: identity)
+            await store.close()
+            Terminal.current().write("""
+                Created device store \(folder)
+                  user        \(identity.user) (\(identity.role.rawValue)) at dealership \(identity.dealership)
+                  device      \(identity.device), channel \(identity.channel.rawValue)
+                  relay       \(server) (not contacted; edits wait in the outbox)
+
+                """)
+        })
+}
+
+/// Who a token belongs to: what the relay's `GET /v1/whoami` will answer.
+struct TokenOwner: Sendable, Equatable {
+    var user: String
+    var role: Role
+    var dealership: String
+}
+
+/// Finds out the user, role and dealership a token belongs to.
+///
+/// Today it uses the `--user`, `--role` and `--dealership` flags and fails with a usage
+/// error naming the missing ones. Later, when the relay is reachable, it will ask it
+/// (`GET /v1/whoami` with the token) and check the flags, if given, against the answer;
+/// with the relay unreachable it will fall back to the flags as now, so `init` keeps
+/// working offline.
+///
+/// - Throws: ``ValidationError`` when a flag is missing or empty.
+func resolveIdentity(server: String, token: String, user: String?, role: Role?, dealership: String?) async throws -> TokenOwner {
+    var missing: [String] = []
+    if user?.isEmpty ?? true { missing.append("--user <name>") }
+    if role == nil { missing.append("--role <role>") }
+    if dealership?.isEmpty ?? true { missing.append("--dealership <id>") }
+    guard missing.isEmpty, let user, let role, let dealership else {
+        throw ValidationError(
+            "missing " + missing.map { "'\($0)'" }.joined(separator: ", ")
+                + ": the relay is not asked who a token belongs to yet, so give --user, --role and --dealership")
+    }
+    return TokenOwner(user: user, role: role, dealership: dealership)
+}
+
+/// The relay URL, checked: http or https with a host.
+/// - Throws: ``ValidationError`` naming `--server`.
+func relayURL(_ text: String) throws(ValidationError) -> String {
+    guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
+          let host = url.host, !host.isEmpty
+    else {
+        throw ValidationError("invalid value '\(text)' for '--server <url>': expected an http:// or https:// URL such as http://relay:8080")
+    }
+    return text.hasSuffix("/") ? String(text.dropLast()) : text
+}
+
+/// A random device id such as `dev-k3m9x2qa`.
+func randomDeviceID() -> String {
+    let alphabet = Array("abcdefghjkmnpqrstuvwxyz23456789")
+    var generator = SystemRandomNumberGenerator()
+    return "dev-" + String((0..<8).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] })
+}
