@@ -9,6 +9,10 @@ func commandGroups() -> [Command] {
     [
         initCommand(),
         dealCommand(),
+        syncCommand(),
+        watchCommand(),
+        statusCommand(),
+        demoCommand(),
     ]
 }
 

@@ -8,9 +8,9 @@ func initCommand() -> Command {
         name: "init",
         abstract: "Create a device store for one user, role and channel.",
         discussion: """
-            The relay is not contacted: a device is created offline and syncs later.
-            Until the relay can be asked who a token belongs to, --user, --role and
-            --dealership say it.
+            The relay is asked who the token belongs to (user, role, dealership, device).
+            When it is unreachable the device is still created, offline, from --user,
+            --role and --dealership, and syncs later.
             """,
         examples: [
             Example("A buyer on a showroom kiosk",
@@ -36,7 +36,10 @@ func initCommand() -> Command {
                 server: server, token: token,
                 user: parsed.option("user"), role: parsed.option("role").flatMap(Role.init(rawValue:)),
                 dealership: parsed.option("dealership"))
-            let device = parsed.option("device") ?? randomDeviceID()
+            if let bound = owner.device, let given = parsed.option("device"), given != bound {
+                throw ValidationError("'--device \(given)' disagrees with the relay: the token is bound to device \(bound)")
+            }
+            let device = owner.device ?? parsed.option("device") ?? randomDeviceID()
             let identity = DeviceIdentity(
                 user: owner.user, role: owner.role, dealership: owner.dealership, device: device,
                 channel: channel, server: server, token: token)
@@ -46,29 +49,44 @@ func initCommand() -> Command {
                 Created device store \(folder)
                   user        \(identity.user) (\(identity.role.rawValue)) at dealership \(identity.dealership)
                   device      \(identity.device), channel \(identity.channel.rawValue)
-                  relay       \(server) (not contacted; edits wait in the outbox)
+                  relay       \(server)
 
                 """)
         })
 }
 
-/// Who a token belongs to: what the relay's `GET /v1/whoami` will answer.
+/// Who a token belongs to: what the relay's `GET /v1/whoami` answers.
 struct TokenOwner: Sendable, Equatable {
     var user: String
     var role: Role
     var dealership: String
+    /// The device the token is bound to, if any: the device's changes must name it.
+    var device: String?
 }
 
 /// Finds out the user, role and dealership a token belongs to.
 ///
-/// Today it uses the `--user`, `--role` and `--dealership` flags and fails with a usage
-/// error naming the missing ones. Later, when the relay is reachable, it will ask it
-/// (`GET /v1/whoami` with the token) and check the flags, if given, against the answer;
-/// with the relay unreachable it will fall back to the flags as now, so `init` keeps
-/// working offline.
+/// Asks the relay (`GET /v1/whoami`, a few seconds at most); flags given as well must agree
+/// with its answer. With the relay unreachable, `init` still works offline: the flags
+/// `--user`, `--role` and `--dealership` say it, and a usage error names any that is missing.
 ///
-/// - Throws: ``ValidationError`` when a flag is missing or empty.
+/// - Throws: ``ValidationError`` when a flag is missing (relay unreachable) or disagrees
+///   with the relay; ``SyncError`` when the relay refuses the token.
 func resolveIdentity(server: String, token: String, user: String?, role: Role?, dealership: String?) async throws -> TokenOwner {
+    if let url = URL(string: server) {
+        do {
+            let answer: WhoAmI = try await RelayConnection(baseURL: url, token: token).get("v1/whoami", timeout: 3)
+            for (flag, given, actual) in [("--user", user, answer.user), ("--role", role?.rawValue, answer.role.rawValue),
+                                          ("--dealership", dealership, answer.dealership)] {
+                if let given, !given.isEmpty, given != actual {
+                    throw ValidationError("'\(flag) \(given)' disagrees with the relay, which says the token belongs to \(actual)")
+                }
+            }
+            return TokenOwner(user: answer.user, role: answer.role, dealership: answer.dealership, device: answer.device)
+        } catch let error as SyncError where error.isTransient {
+            // Offline: fall back to the flags below.
+        }
+    }
     var missing: [String] = []
     if user?.isEmpty ?? true { missing.append("--user <name>") }
     if role == nil { missing.append("--role <role>") }
@@ -76,9 +94,9 @@ func resolveIdentity(server: String, token: String, user: String?, role: Role?, 
     guard missing.isEmpty, let user, let role, let dealership else {
         throw ValidationError(
             "missing " + missing.map { "'\($0)'" }.joined(separator: ", ")
-                + ": the relay is not asked who a token belongs to yet, so give --user, --role and --dealership")
+                + ": the relay is unreachable, so it cannot say who the token belongs to; give --user, --role and --dealership")
     }
-    return TokenOwner(user: user, role: role, dealership: dealership)
+    return TokenOwner(user: user, role: role, dealership: dealership, device: nil)
 }
 
 /// The relay URL, checked: http or https with a host.

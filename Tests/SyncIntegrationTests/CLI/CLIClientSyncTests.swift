@@ -1,0 +1,110 @@
+import CRDT
+import Foundation
+import Testing
+@testable import SyncCore
+@testable import SyncServer
+
+/// The `sync`, `status`, `watch`, `init` (asking the relay) and `demo` commands, run as the
+/// built binary against a real relay on a loopback port.
+@Suite("sync-client against a relay", .serialized)
+struct CLIClientSyncTests {
+    @Test func initAsksTheRelayAndTwoDevicesSyncToTheSameCard() async throws {
+        let harness = try SyncHarness()
+        let folder = try CLIClientFolder()
+        let buyerToken = try harness.token("ivan", .buyer, device: "ivan-web")
+        let salesToken = try harness.token("olga", .sales)
+        let web = folder.store("web")
+        let pc = folder.store("pc")
+        let created = try await folder.succeed(["init", "--store", web, "--server", harness.url, "--token", buyerToken, "--channel", "web"])
+        #expect(created.contains("ivan (buyer)"))
+        #expect(created.contains("ivan-web"), "the device bound to the token is used")
+        try await folder.succeed(["init", "--store", pc, "--server", harness.url, "--token", salesToken, "--channel", "pc"])
+        let deal = try await folder.succeed(["deal", "new", "--store", web, "--set", "vehicle.model=Camry"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let synced = try await folder.succeed(["sync", "--store", web])
+        #expect(synced.contains("pushed 1 of 1 (1 accepted)"), "\(synced)")
+        try await folder.succeed(["sync", "--store", pc])
+        try await folder.succeed(["deal", "set", deal, "vehicle.price", "2 330 000", "--store", pc])
+        try await folder.succeed(["sync", "--store", pc])
+        try await folder.succeed(["sync", "--store", web])
+        let webJSON = try await folder.succeed(["deal", "show", deal, "--json", "--store", web])
+        let pcJSON = try await folder.succeed(["deal", "show", deal, "--json", "--store", pc])
+        #expect(webJSON.contains("233000000"))
+        // The buyer's card has no staff document; the shared values agree.
+        #expect(try sharedValues(webJSON) == sharedValues(pcJSON))
+        let status = try await folder.succeed(["status", "--json", "--store", web])
+        #expect(status.contains("\"online\":true") && status.contains("\"outbox\":0"), "\(status)")
+        await harness.stop()
+    }
+
+    @Test func initRefusesFlagsThatDisagreeWithTheRelay() async throws {
+        let harness = try SyncHarness()
+        let folder = try CLIClientFolder()
+        let token = try harness.token("ivan", .buyer)
+        let result = try await folder.run(["init", "--store", folder.store("x"), "--server", harness.url, "--token", token,
+                                           "--channel", "web", "--role", "sales"])
+        #expect(result.status == 64, "\(result)")
+        #expect(result.stderr.contains("'--role sales' disagrees with the relay"), "\(result)")
+        #expect(!FileManager.default.fileExists(atPath: folder.store("x") + "/store.sqlite"))
+        await harness.stop()
+    }
+
+    @Test func anUnreachableRelayKeepsTheEditAndSaysSo() async throws {
+        let folder = try CLIClientFolder()
+        let store = try await folder.initStore("kiosk", user: "ivan", role: .buyer, channel: .kiosk)
+        let deal = try await folder.succeed(["deal", "new", "--store", store]).trimmingCharacters(in: .whitespacesAndNewlines)
+        try await folder.succeed(["deal", "set", deal, "vehicle.model", "RAV4", "--store", store])
+        let result = try await folder.run(["sync", "--store", store])
+        #expect(result.status == 1, "\(result)")
+        #expect(result.stderr.contains("relay unreachable"), "\(result)")
+        #expect(result.stderr.contains("2 local changes wait in the outbox"), "\(result)")
+        let shown = try await folder.succeed(["deal", "show", deal, "--store", store])
+        #expect(shown.contains("RAV4"))
+        let status = try await folder.succeed(["status", "--store", store])
+        #expect(status.contains("offline"), "\(status)")
+        #expect(status.contains("2 changes waiting"), "\(status)")
+    }
+
+    @Test func watchPrintsARemoteChangeAsItArrives() async throws {
+        let harness = try SyncHarness()
+        let folder = try CLIClientFolder()
+        let pcToken = try harness.token("olga", .sales)
+        let tabletToken = try harness.token("petr", .appraiser)
+        let pc = folder.store("pc")
+        let tablet = folder.store("tablet")
+        try await folder.succeed(["init", "--store", pc, "--server", harness.url, "--token", pcToken, "--channel", "pc"])
+        try await folder.succeed(["init", "--store", tablet, "--server", harness.url, "--token", tabletToken, "--channel", "tablet"])
+        let deal = try await folder.succeed(["deal", "new", "--store", pc]).trimmingCharacters(in: .whitespacesAndNewlines)
+        try await folder.succeed(["sync", "--store", pc])
+        try await folder.succeed(["sync", "--store", tablet])
+        let watcher = try folder.start(["watch", deal, "--count", "1", "--seconds", "30", "--store", pc])
+        // Give the watcher time to open its long-poll, then edit on the tablet.
+        try await Task.sleep(for: .milliseconds(700))
+        try await folder.succeed(["deal", "set", deal, "tradeIn.appraisedValue", "610 000", "--store", tablet])
+        try await folder.succeed(["sync", "--store", tablet])
+        let result = try await watcher.finish()
+        #expect(result.status == 0, "\(result)")
+        #expect(result.stdout.contains("tradeIn.appraisedValue = 610"), "\(result)")
+        #expect(result.stdout.contains("petr (appraiser, tablet"), "\(result)")
+        await harness.stop()
+    }
+
+    @Test func theDemoKeepsEveryPromise() async throws {
+        let folder = try CLIClientFolder()
+        let result = try await folder.run(["demo"], environment: ["NO_COLOR": "1"])
+        #expect(result.status == 0, "\(result)")
+        #expect(result.stdout.contains("Every promise held."), "\(result)")
+        #expect(!result.stdout.contains("✗"), "\(result)")
+    }
+
+    /// The `values` of a `deal show --json` document without staff fields.
+    private func sharedValues(_ json: String) throws -> [String: String] {
+        let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] ?? [:]
+        let values = object["values"] as? [String: Any] ?? [:]
+        var result: [String: String] = [:]
+        for (key, value) in values where !key.hasPrefix("staff.") {
+            let data = try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed])
+            result[key] = String(decoding: data, as: UTF8.self)
+        }
+        return result
+    }
+}
