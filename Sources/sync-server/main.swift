@@ -43,12 +43,13 @@ let issue = Command(
         .option("device", value: "id", help: "Bind the token to one device."),
         .option("deal", value: "id", help: "Limit the token to one deal."),
         .option("expires", value: "duration", help: "Lifetime: a number followed by d, h or m.", default: "30d"),
+        .flag("relay", help: "A token for a downstream relay (a showroom) that forwards its devices' changes."),
     ],
     run: { parsed in
         let options = TokenCommands.IssueOptions(
             dataDirectory: parsed.option("data")!, user: parsed.option("user")!, role: parsed.option("role")!,
             dealership: parsed.option("dealership")!, device: parsed.option("device"), deal: parsed.option("deal"),
-            expires: parsed.option("expires")!)
+            expires: parsed.option("expires")!, relay: parsed.flag("relay"))
         let issued = try validating { try TokenCommands.issue(options) }
         emit(issued.secret.text + "\n")
         emit(TokenCommands.issuedSummary(issued.record), to: .standardError)
@@ -90,11 +91,24 @@ let serve = Command(
         data,
         .option("host", help: "The address to listen on.", default: "127.0.0.1"),
         .option("port", help: "The TCP port; 0 picks a free one.", default: "8080"),
+        .option("upstream", value: "url", help: "Sync with this upstream relay as a showroom relay."),
+        .option("upstream-token", value: "token", help: "The relay token the upstream relay issued (token issue --relay)."),
     ],
     run: { parsed in
         guard let port = try parsed.option("port", as: UInt16.self) else { throw ExitCode.usage }
+        var upstream: UpstreamConfiguration?
+        switch (parsed.option("upstream"), parsed.option("upstream-token")) {
+        case (nil, nil): break
+        case (let url?, let token?):
+            guard let parsedURL = URL(string: url), parsedURL.scheme == "http", parsedURL.host != nil else {
+                throw ValidationError("invalid value '\(url)' for '--upstream <url>': expected an http:// URL such as http://group-relay:8080")
+            }
+            upstream = UpstreamConfiguration(url: parsedURL, token: token)
+        default:
+            throw ValidationError("'--upstream <url>' and '--upstream-token <token>' go together")
+        }
         let configuration = RelayServer.Configuration(
-            dataDirectory: parsed.option("data")!, host: parsed.option("host")!, port: Int(port))
+            dataDirectory: parsed.option("data")!, host: parsed.option("host")!, port: Int(port), upstream: upstream)
         let server = try RelayServer(configuration: configuration)
         let url = try server.start()
         emit(url + "\n")

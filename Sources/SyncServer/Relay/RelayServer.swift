@@ -18,8 +18,13 @@ public final class RelayServer: Sendable {
         public var host: String
         /// The port; 0 lets the kernel pick one.
         public var port: Int
+        /// An upstream relay to sync with as a device (a showroom relay on the manager PC
+        /// syncing to the dealership group's relay); nil for a top-level relay.
+        public var upstream: UpstreamConfiguration?
 
-        public init(dataDirectory: String = "./sync-data", host: String = "127.0.0.1", port: Int = 8080) {
+        public init(dataDirectory: String = "./sync-data", host: String = "127.0.0.1", port: Int = 8080,
+                    upstream: UpstreamConfiguration? = nil) {
+            self.upstream = upstream
             self.dataDirectory = dataDirectory
             self.host = host
             self.port = port
@@ -32,6 +37,7 @@ public final class RelayServer: Sendable {
     private let http: HTTPServer
     private let log: RelayLog
     private let signalHandlers = Mutex<HTTPShutdownSignalHandlers?>(nil)
+    private let upstreamTask = Mutex<Task<Void, Never>?>(nil)
 
     /// Opens the store (taking its lock) and prepares the server; nothing listens yet.
     ///
@@ -70,6 +76,13 @@ public final class RelayServer: Sendable {
             "url": .string(url), "data": .string(configuration.dataDirectory), "version": .string(relay.version),
             "pid": .integer(Int64(getpid())),
         ])
+        if let upstream = configuration.upstream {
+            let relay = self.relay
+            let log = self.log
+            let dataDirectory = configuration.dataDirectory
+            upstreamTask.withLock { $0 = Task { await relay.runUpstream(upstream, dataDirectory: dataDirectory, log: log) } }
+            log.log("upstream", ["url": .string(upstream.url.absoluteString)])
+        }
         return url
     }
 
@@ -84,6 +97,7 @@ public final class RelayServer: Sendable {
             }
             signalHandlers.withLock { $0 = handlers }
         }
+        upstreamTask.withLock { $0?.cancel() }
         await relay.close()
         log.log("stopped")
     }
@@ -98,6 +112,7 @@ public final class RelayServer: Sendable {
                 continuation.resume()
             }
         }
+        upstreamTask.withLock { $0?.cancel() }
         await relay.close()
         log.log("stopped")
     }

@@ -16,11 +16,14 @@ public enum TokenCommands {
         public var device: String?
         public var deal: String?
         public var expires: String
+        /// Issue a relay token: for a downstream relay that forwards its devices' changes.
+        public var relay: Bool
 
         public init(
             dataDirectory: String = "./sync-data", user: String, role: String, dealership: String,
-            device: String? = nil, deal: String? = nil, expires: String = TokenLifetime.default.text
+            device: String? = nil, deal: String? = nil, expires: String = TokenLifetime.default.text, relay: Bool = false
         ) {
+            self.relay = relay
             self.dataDirectory = dataDirectory
             self.user = user
             self.role = role
@@ -57,7 +60,8 @@ public enum TokenCommands {
                 id: TokenRecord.makeID(), storedHash: secret.storedHash, user: options.user, role: role,
                 dealership: options.dealership, device: options.device, deal: options.deal,
                 createdAt: now.roundedToStoredPrecision,
-                expiresAt: now.addingTimeInterval(TimeInterval(lifetime.seconds)).roundedToStoredPrecision)
+                expiresAt: now.addingTimeInterval(TimeInterval(lifetime.seconds)).roundedToStoredPrecision,
+                isRelay: options.relay)
             do {
                 try storage.insertToken(record)
                 return IssuedToken(secret: secret, record: record)

@@ -95,6 +95,11 @@ extension SQLiteRelayStorage {
                 ) STRICT
                 """)
         }
+        migrator.registerStep("token kind: relay tokens") { db in
+            // A relay token lets a downstream relay (a showroom) forward other people's
+            // changes; see protocol-spec/sync.md "Relays in a chain".
+            try db.execute("ALTER TABLE token ADD COLUMN relay INTEGER NOT NULL DEFAULT 0 CHECK (relay IN (0, 1))")
+        }
         return migrator
     }()
 }

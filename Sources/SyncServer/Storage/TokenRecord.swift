@@ -29,11 +29,17 @@ public struct TokenRecord: Sendable, Hashable {
     public var expiresAt: Date
     /// Whether the token was revoked; a revoked token never works again.
     public var isRevoked: Bool
+    /// Whether the token belongs to a downstream relay (a showroom relay syncing upstream):
+    /// it reads like `head` and forwards changes made by others, each checked against its
+    /// own author's role instead of the token's.
+    public var isRelay: Bool
 
     public init(
         id: String, storedHash: String, user: String, role: Role, dealership: String,
-        device: String? = nil, deal: String? = nil, createdAt: Date, expiresAt: Date, isRevoked: Bool = false
+        device: String? = nil, deal: String? = nil, createdAt: Date, expiresAt: Date, isRevoked: Bool = false,
+        isRelay: Bool = false
     ) {
+        self.isRelay = isRelay
         self.id = id
         self.storedHash = storedHash
         self.user = user

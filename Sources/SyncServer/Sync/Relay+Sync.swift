@@ -5,7 +5,8 @@ import SyncCore
 extension Relay {
     /// The documents of a deal that a token may read.
     func readableKinds(_ token: TokenRecord) -> Set<DealDocumentKind> {
-        Set(DealDocumentKind.allCases.filter { sync.schema.canRead(role: token.role, document: $0) })
+        if token.isRelay { return Set(DealDocumentKind.allCases) }
+        return Set(DealDocumentKind.allCases.filter { sync.schema.canRead(role: token.role, document: $0) })
     }
 
     /// Whether a token may see a deal at all: same dealership, inside its deal scope, and
@@ -13,7 +14,7 @@ extension Relay {
     func canSee(_ deal: DealRecord, _ token: TokenRecord) -> Bool {
         guard deal.dealership == token.dealership else { return false }
         if let scope = token.deal { return scope == deal.id }
-        if token.role == .buyer { return deal.buyerUser == token.user }
+        if token.role == .buyer && !token.isRelay { return deal.buyerUser == token.user }
         return true
     }
 
@@ -24,7 +25,7 @@ extension Relay {
             return [scope]
         }
         let all = try storage.dealIDs(dealership: token.dealership)
-        if token.role != .buyer { return Set(all) }
+        if token.role != .buyer || token.isRelay { return Set(all) }
         return Set(try all.filter { id in try storage.deal(id: id).map { canSee($0, token) } ?? false })
     }
 
@@ -104,32 +105,44 @@ extension Relay {
                         quarantinedAt: now))
                 }
             }
-            // The deal: known and visible, or new and creatable by this token.
+            // Who the change is checked as: the token's user and role, or, for a relay token
+            // forwarding its devices' changes, the change's own author (validated downstream).
+            let claimed = SyncCore.ChangeAuthor(metadata: change.metadata)
+            if token.isRelay && claimed == nil {
+                try refuse("forged_author", nil, "a forwarded change must carry its author")
+                continue
+            }
+            let actingRole = token.isRelay ? claimed!.role : token.role
+            let actingUser = token.isRelay ? claimed!.user : token.user
+            let bindingKey = token.isRelay ? claimed!.device : deviceKey
+            // The deal: known and visible, or new and creatable by this author.
             if let deal = try storage.deal(id: item.deal.rawValue) {
-                guard canSee(deal, token), sync.schema.canRead(role: token.role, document: item.document) else {
+                guard canSee(deal, token), sync.schema.canRead(role: actingRole, document: item.document) else {
                     try refuse("unknown_deal", nil, "no deal \(item.deal) is visible to this token", quarantine: false)
                     continue
                 }
             } else {
                 let creators: Set<Role> = [.buyer, .sales, .head, .integration]
-                guard item.document == .shared, creators.contains(token.role), token.deal == nil || token.deal == item.deal.rawValue else {
+                guard item.document == .shared, creators.contains(actingRole), token.deal == nil || token.deal == item.deal.rawValue else {
                     try refuse("unknown_deal", nil, "no deal \(item.deal) is visible to this token, and it may not create one", quarantine: false)
                     continue
                 }
                 try storage.insertDeal(DealRecord(id: item.deal.rawValue, dealership: token.dealership,
-                                                  buyerUser: token.role == .buyer ? token.user : nil, createdAt: now, createdBy: token.user))
+                                                  buyerUser: actingRole == .buyer ? actingUser : nil, createdAt: now, createdBy: actingUser))
             }
-            // The replica must belong to the token's device; the metadata must name the token.
-            let binding = try storage.bindReplica(change.replica.rawValue, device: deviceKey, user: token.user)
-            guard binding.allows(device: deviceKey) else {
+            // The replica must belong to the author's device; the metadata must name the token.
+            let binding = try storage.bindReplica(change.replica.rawValue, device: bindingKey, user: actingUser)
+            guard binding.allows(device: bindingKey) else {
                 try refuse("impersonation", nil, "replica \(change.replica) belongs to another device")
                 continue
             }
-            do {
-                try validator.validateAuthor(change, user: token.user, role: token.role, device: token.device)
-            } catch {
-                try refuse(error.code, error.path, error.reason)
-                continue
+            if !token.isRelay {
+                do {
+                    try validator.validateAuthor(change, user: token.user, role: token.role, device: token.device)
+                } catch {
+                    try refuse(error.code, error.path, error.reason)
+                    continue
+                }
             }
             let document = try self.document(item.deal.rawValue, item.document)
             if change.seq <= document.version[change.replica] {
@@ -141,7 +154,7 @@ extension Relay {
                 continue
             }
             do {
-                try validator.validate(change, role: token.role, kind: item.document, in: document)
+                try validator.validate(change, role: actingRole, kind: item.document, in: document)
             } catch {
                 try refuse(error.code, error.path, error.reason)
                 continue

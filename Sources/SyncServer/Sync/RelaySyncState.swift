@@ -16,6 +16,10 @@ final class RelaySyncState {
     var documents: [DocumentKey: Document] = [:]
     var waiters: [UUID: (continuation: CheckedContinuation<Void, Never>, since: ContinuousClock.Instant)] = [:]
     var lastCommit = ContinuousClock.now
+    /// Log entries that came from the upstream relay (not to be pushed back), by key.
+    var fromUpstream: Set<String> = []
+    /// The dealership of the upstream relay token, once known.
+    var upstreamDealership: String?
     let schema: DealSchema
 
     init(replica: ReplicaID, schema: DealSchema) {

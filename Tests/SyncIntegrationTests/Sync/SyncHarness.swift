@@ -11,9 +11,9 @@ final class SyncHarness: @unchecked Sendable {
     private(set) var url: String
     private(set) var port: Int
 
-    init() throws {
+    init(upstream: UpstreamConfiguration? = nil) throws {
         folder = try StoreTestFolder()
-        server = try RelayServer(configuration: .init(dataDirectory: folder.sub("relay"), port: 0), log: .discarding)
+        server = try RelayServer(configuration: .init(dataDirectory: folder.sub("relay"), port: 0, upstream: upstream), log: .discarding)
         url = try server.start()
         port = URL(string: url)!.port!
     }
@@ -28,9 +28,10 @@ final class SyncHarness: @unchecked Sendable {
     func stop() async { await server.stop() }
 
     /// Issues a token on the relay's store.
-    func token(_ user: String, _ role: Role, dealership: String = "north", device: String? = nil, deal: DealID? = nil) throws -> String {
+    func token(_ user: String, _ role: Role, dealership: String = "north", device: String? = nil, deal: DealID? = nil,
+               relay: Bool = false) throws -> String {
         try TokenCommands.issue(.init(dataDirectory: folder.sub("relay"), user: user, role: role.rawValue, dealership: dealership,
-                                      device: device, deal: deal?.rawValue)).secret.text
+                                      device: device, deal: deal?.rawValue, relay: relay)).secret.text
     }
 
     /// A device with a fresh store, syncing with the relay (or through `via`, a proxy URL).
