@@ -54,7 +54,8 @@ extension RelayRouter {
         RelayRouter(routes: [
             RelayRoute("GET", "/healthz") { _ in await relay.healthResponse() },
             RelayRoute("GET", "/metrics") { _ in await relay.metricsResponse() },
-        ] + syncRoutes(relay: relay))
+        ] + syncRoutes(relay: relay)
+            + integrationRoutes(relay: relay))
     }
 }
 

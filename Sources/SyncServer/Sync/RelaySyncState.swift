@@ -13,6 +13,9 @@ final class RelaySyncState {
 
     /// The replica the relay writes its own changes as (integration writes).
     var replica: ReplicaID
+    /// Whether ``replica`` is bound to the relay in the replica bindings (before its first
+    /// integration write), so that no device can push changes under it.
+    var isReplicaBound = false
     var documents: [DocumentKey: Document] = [:]
     var waiters: [UUID: (continuation: CheckedContinuation<Void, Never>, since: ContinuousClock.Instant)] = [:]
     var lastCommit = ContinuousClock.now

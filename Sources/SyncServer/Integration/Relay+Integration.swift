@@ -1,0 +1,155 @@
+import CRDT
+import Foundation
+import SyncCore
+
+extension Relay {
+    /// The replica-binding device key of the relay's own replica: a device that later pushes
+    /// a change under that replica is refused as `impersonation`.
+    var integrationReplicaDevice: String { "relay:" + sync.replica.description }
+
+    /// An integration write (`POST /v1/integration/deals[/{deal}]`, protocol-spec/integration.md):
+    /// plain JSON field updates turned into one change of the relay's own replica.
+    ///
+    /// In order: the token must have role `integration` (403); `idempotencyKey` must be given
+    /// (400); a key already answered returns the stored answer without writing; the body is
+    /// parsed and every field checked with ``CardEditor``'s rules (400/403, nothing written);
+    /// the deal must be visible (404), or for a create not exist yet (409). The change is
+    /// appended to the log, committed, before the answer; then live devices are woken.
+    ///
+    /// - Parameters:
+    ///   - deal: the deal from the path; nil to create a deal.
+    ///   - now: the author time of the change and the log's receive time.
+    /// - Returns: the answer's status and JSON body (a replay is byte for byte the first).
+    func integrationWrite(body: [UInt8], deal path: String?, idempotencyKey: String?, token: TokenRecord,
+                          now: Date = Date()) -> Result<StoredResponse, RelayError> {
+        guard token.role == .integration else {
+            return .failure(RelayError(.forbidden, "integration writes need a token with role integration (this one has role \(token.role.rawValue))"))
+        }
+        guard let key = idempotencyKey?.trimmingCharacters(in: .whitespaces), !key.isEmpty else {
+            return .failure(RelayError(.badRequest, "send an Idempotency-Key header (a unique value per logical write, reused on retries)"))
+        }
+        guard key.utf8.count <= 255 else {
+            return .failure(RelayError(.badRequest, "the Idempotency-Key header has at most 255 bytes"))
+        }
+        // Scoped by user, length-prefixed so that no (user, key) pair can collide with another.
+        let scopedKey = "integration:\(token.user.utf8.count):\(token.user):\(key)"
+        do {
+            if let stored = try storage.idempotentResponse(key: scopedKey) { return .success(stored) }
+        } catch {
+            return .failure(RelayError(.unavailable, "the relay cannot read its idempotency keys right now (\(error)); nothing was written, retry"))
+        }
+        let answer: IntegrationAnswer
+        do {
+            answer = try writeIntegrationChange(body: body, deal: path, token: token, now: now)
+        } catch let error as RelayError {
+            return .failure(error)
+        } catch {
+            return .failure(RelayError(.unavailable, "the change log could not be written (\(error)); nothing was stored, retry"))
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let bytes = try? encoder.encode(answer) else {
+            return .failure(RelayError(.internalError, "could not encode the answer"))
+        }
+        let response = StoredResponse(status: 200, body: Array(bytes))
+        // The change is durable already; if the key cannot be stored, a retry writes the same
+        // values again as a new change, which converges to the same card.
+        try? storage.storeIdempotentResponse(key: scopedKey, response: response, at: now)
+        return .success(response)
+    }
+
+    /// Checks the request, makes the change and appends it to the log.
+    /// - Throws: ``RelayError`` for the client's mistakes; storage errors as they come.
+    private func writeIntegrationChange(body: [UInt8], deal path: String?, token: TokenRecord, now: Date) throws -> IntegrationAnswer {
+        let write = try IntegrationWrite(body: body, creating: path == nil)
+        let (kind, edits) = try write.edits(schema: sync.schema, role: .integration)
+        let deal: DealID
+        if let path {
+            guard let id = DealID(path), let record = try storage.deal(id: id.rawValue), canSee(record, token) else {
+                throw RelayError(.notFound, "no deal \(path) is visible to this token; create it with POST /v1/integration/deals")
+            }
+            deal = id
+        } else {
+            deal = write.deal ?? DealID.random()
+            try registerNewDeal(deal, kind: kind ?? .shared, token: token, now: now)
+        }
+        let document = try self.document(deal.rawValue, kind ?? .shared)
+        let documentKind = kind ?? .shared
+        let author = ChangeAuthor(user: token.user, role: .integration, device: token.device ?? "integration", channel: .integration,
+                                  time: Int64((now.timeIntervalSince1970 * 1000).rounded(.down)))
+        let editor = CardEditor(schema: sync.schema, role: .integration)
+        let isNew = document.history.isEmpty
+        let key = RelaySyncState.DocumentKey(deal: deal.rawValue, kind: documentKind)
+        let change: Change?
+        do {
+            change = try document.change(metadata: author.encoded()) { tx in
+                // As a device does on its first edit: the containers every later edit lands in.
+                if isNew { try editor.createContainers(document: documentKind, in: document, tx) }
+                for edit in edits {
+                    switch edit {
+                    case .set(let spec, let value): try editor.set(spec.path, value, in: document, tx)
+                    case .clear(let spec): try editor.clear(spec.path, in: document, tx)
+                    case .addRecord(let spec, let record): try editor.addRecord(spec.path, record, in: document, tx)
+                    }
+                }
+            }
+        } catch let error as CardError {
+            // The checks above make this unreachable for the built-in rules; answer it anyway.
+            if case .permission(let refusal) = error { throw RelayError(.forbidden, "\(refusal)") }
+            throw RelayError(.badRequest, "\(error)")
+        }
+        guard let change else {
+            return IntegrationAnswer(deal: deal, change: nil, cursor: try storage.latestSequence)
+        }
+        let records: [LogRecord]
+        do {
+            try bindIntegrationReplica(user: token.user, now: now)
+            records = try storage.appendChanges([NewLogEntry(
+                deal: deal.rawValue, document: documentKind, replica: change.replica.rawValue, changeSequence: change.seq,
+                blob: change.encoded(), author: LogAuthor(user: author.user, role: author.role, device: author.device, channel: author.channel),
+                receivedAt: now)])
+        } catch {
+            // Memory must match the log: the next use rebuilds the document from the log.
+            sync.documents[key] = nil
+            throw error
+        }
+        metrics.changesAccepted.increment()
+        announce()
+        let cursor = try records.first?.sequence ?? storage.latestSequence
+        return IntegrationAnswer(deal: deal, change: .init(document: documentKind, replica: change.replica.description, seq: change.seq),
+                                 cursor: cursor)
+    }
+
+    /// Registers a deal an integration creates, or refuses an id that is taken.
+    ///
+    /// A registered deal without any change (left by a create whose log append failed) is
+    /// taken over, so such a create can simply be retried.
+    private func registerNewDeal(_ deal: DealID, kind: DealDocumentKind, token: TokenRecord, now: Date) throws {
+        guard kind == .shared else {
+            throw RelayError(.badRequest, "a new deal starts with shared-card fields; write staff-card fields in a second request")
+        }
+        if let scope = token.deal, scope != deal.rawValue {
+            throw RelayError(.forbidden, "this token is limited to deal \(scope) and may not create another")
+        }
+        if let existing = try storage.deal(id: deal.rawValue) {
+            let isEmpty = canSee(existing, token)
+                && DealDocumentKind.allCases.allSatisfy { (try? document(deal.rawValue, $0).history.isEmpty) ?? false }
+            guard isEmpty else {
+                throw RelayError(.conflict, "deal \(deal) already exists; update it with POST /v1/integration/deals/\(deal), or omit \"deal\" to get a new id")
+            }
+            return
+        }
+        try storage.insertDeal(DealRecord(id: deal.rawValue, dealership: token.dealership, buyerUser: nil, createdAt: now, createdBy: token.user))
+    }
+
+    /// Binds the relay's replica to itself before its first change, so that no device can
+    /// claim it later.
+    private func bindIntegrationReplica(user: String, now: Date) throws {
+        guard !sync.isReplicaBound else { return }
+        let binding = try storage.bindReplica(sync.replica.rawValue, device: integrationReplicaDevice, user: user, at: now)
+        guard binding.allows(device: integrationReplicaDevice) else {
+            throw RelayError(.internalError, "the relay's replica \(sync.replica) is bound to device \(binding.device); restart the relay to pick a new one")
+        }
+        sync.isReplicaBound = true
+    }
+}
