@@ -14,7 +14,9 @@ public actor DeviceStore {
     /// The store's folder.
     public nonisolated let folder: String
 
-    let db: SQLiteDatabase
+    /// The open database; ``db`` is the way in, and fails once the store is closed.
+    private let connection: SQLiteDatabase
+    private var isClosed = false
     var documents: [DocumentKey: Document] = [:]
     var observers: [UUID: (deal: DealID?, continuation: AsyncStream<StoreEvent>.Continuation)] = [:]
     /// Milliseconds since 1970; replaceable for tests.
@@ -45,7 +47,7 @@ public actor DeviceStore {
             _ = try StoreSchema.migrator.migrate(db)
             let json = String(decoding: try JSONEncoder().encode(identity), as: UTF8.self)
             try db.execute("INSERT INTO settings(key, value) VALUES ('identity', ?)", arguments: [.text(json)])
-            self.db = db
+            self.connection = db
         } catch {
             throw StoreError.wrap(error)
         }
@@ -71,7 +73,7 @@ public actor DeviceStore {
                 throw StoreError.corrupt("the store has no identity record")
             }
             identity = try JSONDecoder().decode(DeviceIdentity.self, from: Data(json.utf8))
-            self.db = db
+            self.connection = db
         } catch let error as DecodingError {
             throw .corrupt("identity record: \(error)")
         } catch {
@@ -85,12 +87,23 @@ public actor DeviceStore {
     /// Wall-clock milliseconds since 1970.
     public static let now: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
 
-    /// Closes the database and releases the store lock.
+    /// Closes the database and releases the store lock. Calls made afterwards (say, by a
+    /// sync still finishing in the background) throw ``StoreError/closed``.
     public func close() {
+        guard !isClosed else { return }
+        isClosed = true
         for observer in observers.values { observer.continuation.finish() }
         observers = [:]
         documents = [:]
-        db.close()
+        connection.close()
+    }
+
+    /// The database, unless the store is closed.
+    var db: SQLiteDatabase {
+        get throws(StoreError) {
+            guard !isClosed else { throw .closed }
+            return connection
+        }
     }
 
     // MARK: Documents

@@ -21,6 +21,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     /// SQLite refused (disk full, read-only folder, locked by another process…); see the
     /// underlying error's description for what to do.
     case database(String)
+    /// The store was closed; open it again.
+    case closed
     /// A deal with this id already exists.
     case dealExists(DealID)
     /// The deal id is malformed.
@@ -39,6 +41,7 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         case .corrupt(let reason): "the store is damaged: \(reason)"
         case .database(let reason): reason
         case .invalidDealID(let reason): reason
+        case .closed: "the device store is closed"
         case .dealExists(let id): "deal \(id) already exists" 
         }
     }

@@ -27,26 +27,36 @@ public struct SocketHTTPClient: Sendable {
 
     /// Sends one request and reads the whole answer within `timeout` seconds.
     public func send(method: String, url: URL, headers: [String: String], body: [UInt8], timeout: TimeInterval) async throws(SyncError) -> Response {
-        let result: Result<Response, SyncError> = await withCheckedContinuation { continuation in
-            let thread = Thread {
-                continuation.resume(returning: Result { () throws(SyncError) -> Response in
-                    try self.exchange(method: method, url: url, headers: headers, body: body, timeout: timeout)
-                })
+        let socket = CancellableSocket()
+        let result: Result<Response, SyncError> = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let thread = Thread {
+                    continuation.resume(returning: Result { () throws(SyncError) -> Response in
+                        try self.exchange(method: method, url: url, headers: headers, body: body, timeout: timeout, socket: socket)
+                    })
+                }
+                thread.name = "sync-http-client"
+                thread.start()
             }
-            thread.name = "sync-http-client"
-            thread.start()
+        } onCancel: {
+            socket.cancel()
         }
         return try result.get()
     }
 
-    private func exchange(method: String, url: URL, headers: [String: String], body: [UInt8], timeout: TimeInterval) throws(SyncError) -> Response {
+    private func exchange(method: String, url: URL, headers: [String: String], body: [UInt8], timeout: TimeInterval,
+                          socket: CancellableSocket) throws(SyncError) -> Response {
         guard url.scheme == "http", let host = url.host else {
             throw .notConfigured("only http:// relay URLs are supported by this client (got \(url.absoluteString))")
         }
         let port = url.port ?? 80
         let deadline = Date().addingTimeInterval(timeout)
         let fd = try connect(host: host, port: port, timeout: timeout)
-        defer { close(fd) }
+        guard socket.adopt(fd) else {
+            close(fd)
+            throw .unreachable("cancelled")
+        }
+        defer { socket.release() }
         var target = url.path.isEmpty ? "/" : url.path
         if let query = url.query { target += "?" + query }
         var head = "\(method) \(target) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
@@ -209,5 +219,39 @@ struct SocketReader {
         while !closed { try fill() }
         defer { position = buffer.count }
         return Array(buffer[position...])
+    }
+}
+
+/// The socket of one exchange, shut down from another thread when the calling task is
+/// cancelled, so a blocked read returns at once (live mode stops without waiting out a
+/// long-poll).
+final class CancellableSocket: @unchecked Sendable {
+    private let lock = NSLock()
+    private var fd: Int32 = -1
+    private var cancelled = false
+
+    /// Takes ownership of `descriptor`; false if the exchange was already cancelled.
+    func adopt(_ descriptor: Int32) -> Bool {
+        lock.withLock {
+            guard !cancelled else { return false }
+            fd = descriptor
+            return true
+        }
+    }
+
+    /// Shuts the socket down (if any) and marks the exchange cancelled.
+    func cancel() {
+        lock.withLock {
+            cancelled = true
+            if fd >= 0 { shutdown(fd, Int32(SHUT_RDWR)) }
+        }
+    }
+
+    /// Closes the socket once the exchange is over.
+    func release() {
+        lock.withLock {
+            if fd >= 0 { close(fd) }
+            fd = -1
+        }
     }
 }

@@ -101,13 +101,16 @@ public actor SyncSession {
                 }
             }
             pusher.cancel()
+            await pusher.value
         }
     }
 
-    /// Stops live mode.
-    public func stopLive() {
-        liveTask?.cancel()
+    /// Stops live mode and waits until its work has ended (no store call is left running).
+    public func stopLive() async {
+        guard let task = liveTask else { return }
         liveTask = nil
+        task.cancel()
+        await task.value
     }
 
     /// The session's state changes, starting with the current one.

@@ -18,6 +18,7 @@ extension Relay {
         guard token.role == .head else {
             return .failure(RelayError(.forbidden, "analytics are for the head of sales (this token has role \(token.role.rawValue))"))
         }
+        guard !isClosed else { return .failure(Relay.closedError) }
         let analytics = DealAnalytics(schema: sync.schema)
         do {
             let cursor = try storage.latestSequence

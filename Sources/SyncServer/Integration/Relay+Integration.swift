@@ -22,6 +22,7 @@ extension Relay {
     /// - Returns: the answer's status and JSON body (a replay is byte for byte the first).
     func integrationWrite(body: [UInt8], deal path: String?, idempotencyKey: String?, token: TokenRecord,
                           now: Date = Date()) -> Result<StoredResponse, RelayError> {
+        guard !isClosed else { return .failure(Relay.closedError) }
         guard token.role == .integration else {
             return .failure(RelayError(.forbidden, "integration writes need a token with role integration (this one has role \(token.role.rawValue))"))
         }

@@ -9,7 +9,8 @@ import SyncCore
 public actor Relay {
     /// The store; only touched on this actor.
     let storage: any RelayStorage
-    private var isClosed = false
+    /// Set by ``close()``; every path that touches the storage checks it first.
+    private(set) var isClosed = false
     /// The relay's counters and histograms, usable from any thread.
     public nonisolated let metrics: RelayMetrics
     /// When the relay was created, for uptime.
@@ -52,6 +53,8 @@ public actor Relay {
     public func close() {
         guard !isClosed else { return }
         isClosed = true
+        // Long-polls still waiting end now and answer `unavailable`.
+        announce()
         storage.close()
     }
 }

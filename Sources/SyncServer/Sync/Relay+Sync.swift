@@ -3,6 +3,9 @@ import Foundation
 import SyncCore
 
 extension Relay {
+    /// The answer to a request that arrives, or wakes up, while the relay is closing.
+    static let closedError = RelayError(.unavailable, "the relay is shutting down; retry shortly")
+
     /// The documents of a deal that a token may read.
     func readableKinds(_ token: TokenRecord) -> Set<DealDocumentKind> {
         if token.isRelay { return Set(DealDocumentKind.allCases) }
@@ -47,6 +50,7 @@ extension Relay {
     /// token may read after the request's cursor (snapshots for a first sync), holding the
     /// request up to `wait` seconds when there is nothing new.
     public func sync(_ request: SyncRequest, token: TokenRecord) async -> Result<SyncResponse, RelayError> {
+        guard !isClosed else { return .failure(Relay.closedError) }
         guard request.protocolVersion == syncProtocolVersion else {
             return .failure(RelayError(.badRequest, "protocol \(request.protocolVersion) is not spoken here; this relay speaks protocol \(syncProtocolVersion)"))
         }
@@ -69,6 +73,7 @@ extension Relay {
             var response = try pull(after: request.cursor, token: token, limit: min(request.limit ?? 2_000, 10_000))
             if request.wait > 0 && request.push.isEmpty && response.changes.isEmpty && response.snapshots.isEmpty {
                 await waitForNews(seconds: request.wait)
+                guard !isClosed else { return .failure(Relay.closedError) }
                 response = try pull(after: request.cursor, token: token, limit: min(request.limit ?? 2_000, 10_000))
             }
             response.accepted = accepted

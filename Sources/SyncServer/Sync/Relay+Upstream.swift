@@ -8,6 +8,7 @@ extension Relay {
     ///
     /// - Returns: how many changes were pushed and how many new ones were pulled.
     func pushUpstream(_ connection: RelayConnection, statePath: String) async throws -> (pushed: Int, pulled: Int) {
+        guard !isClosed else { throw Relay.closedError }
         var state = UpstreamState.load(from: statePath)
         let records = try storage.changes(after: state.pushedThrough, dealIDs: nil, documents: Set(DealDocumentKind.allCases), limit: 500)
         let fresh = records.filter { sync.fromUpstream.remove(upstreamKey($0.entry)) == nil }
@@ -22,6 +23,7 @@ extension Relay {
             return (0, 0)
         }
         let response: SyncResponse = try await connection.post("v1/sync", SyncRequest(cursor: state.pullCursor, push: push), timeout: 60)
+        guard !isClosed else { throw Relay.closedError }
         for refusal in response.refused {
             // Accepted here, refused upstream: kept in this relay's quarantine for an operator.
             _ = try? storage.insertQuarantine(QuarantineEntry(
@@ -47,6 +49,7 @@ extension Relay {
     /// Appends upstream changes this relay lacks to its own log (trusted: upstream validated
     /// them), then saves the cursor and wakes local long-polls.
     private func applyUpstream(_ response: SyncResponse, statePath: String) throws -> Int {
+        guard !isClosed else { throw Relay.closedError }
         var incoming: [(DealID, DealDocumentKind, Change, [UInt8])] = []
         for snapshot in response.snapshots {
             guard let bytes = decodeBase64(snapshot.snapshot) else { continue }
