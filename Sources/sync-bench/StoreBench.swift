@@ -3,14 +3,14 @@ import SyncCore
 
 /// `sync-bench store`: the device store at `cards` deals, built once and then measured in
 /// the same process: open, list, first and cached card loads, edits on one deal and spread
-/// over many. Every edit commits with `synchronous=FULL`, so edit times are mostly fsync;
-/// the `fsync` line measures one bare fsync in the same folder as the baseline the edit
-/// ratios divide by.
+/// over many. Every edit commits with `synchronous=FULL` before it returns; the `fsync` line
+/// measures one bare fsync in the same folder, the baseline the edit ratios divide by, so
+/// the output shows how much of a write is durability and how much is the engine.
 func benchStore(cards: Int, edits: Int = 1_000) async throws {
     let folder = try BenchFolder("store")
     defer { folder.remove() }
     let path = folder.sub("device")
-    let durability = "every edit commits with synchronous=FULL (WAL fsync) before it returns; fsync dominates write times"
+    let durability = "every edit commits with synchronous=FULL (a WAL fsync) before it returns; per_op_vs_fsync says how many bare fsyncs one write costs"
 
     let fsyncMicroseconds = try fsyncBaseline(in: folder.path)
     report(["bench": "store.fsync", "count": 200, "per_op_us": round2(fsyncMicroseconds),
@@ -49,15 +49,22 @@ func benchStore(cards: Int, edits: Int = 1_000) async throws {
             "per_op_us": round2(cachedMs * 1_000 / Double(cachedRepeats)),
             "first_load_vs_cached": ratio(firstMs * 1_000, cachedMs * 1_000 / Double(cachedRepeats))])
 
+    // Timed per edit too: the first and last tenth show whether cost grows with history.
+    var editTimes: [Double] = []
     let oneDealMs = try await milliseconds {
         for number in 0..<edits {
             let edit = DealFixture.edit(number)
-            try await reopened.set(target, edit.path, edit.value)
+            editTimes.append(try await milliseconds { try await reopened.set(target, edit.path, edit.value) })
         }
     }
     let oneDealPerOp = oneDealMs * 1_000 / Double(edits)
+    let tenth = max(edits / 10, 1)
+    let firstTenthUs = editTimes.prefix(tenth).reduce(0, +) * 1_000 / Double(tenth)
+    let lastTenthUs = editTimes.suffix(tenth).reduce(0, +) * 1_000 / Double(tenth)
     report(["bench": "store.edit.one_deal", "edits": edits, "ms": round2(oneDealMs), "per_op_us": round2(oneDealPerOp),
             "per_op_vs_fsync": ratio(oneDealPerOp, fsyncMicroseconds),
+            "first_tenth_per_op_us": round2(firstTenthUs), "last_tenth_per_op_us": round2(lastTenthUs),
+            "last_vs_first_tenth": ratio(lastTenthUs, firstTenthUs),
             "note": "a snapshot is folded every 128 changes of a document (DeviceStore.changesPerSnapshot)", "durability": durability])
 
     // Deals other than `target`, spread evenly over the store; each is loaded cold by its edit.
@@ -76,8 +83,9 @@ func benchStore(cards: Int, edits: Int = 1_000) async throws {
 
     await reopened.close()
     report(["bench": "store.summary", "cards": cards,
-            "peak_rss_mib": peakReset ? peakResidentMiB() : -1, "rss_before_open_mib": rssBefore, "build_peak_rss_mib": buildPeak,
-            "peak_note": "peak since the built store was closed (VmHWM reset); build_peak_rss_mib covers the build",
+            "peak_rss_mib": peakReset ? peakResidentMiB() : -1, "rss_before_open_mib": rssBefore,
+            "peak_over_before_open_mib": peakReset ? round2(peakResidentMiB() - rssBefore) : -1, "build_peak_rss_mib": buildPeak,
+            "peak_note": "peak since the built store was closed (VmHWM reset; the allocator keeps the build's pages, hence rss_before_open_mib); build_peak_rss_mib covers the build",
             "store_bytes": bytesOnDisk(in: path, prefix: "store.sqlite"),
             "store_bytes_per_card": bytesOnDisk(in: path, prefix: "store.sqlite") / max(cards, 1), "durability": durability])
 }
