@@ -21,7 +21,7 @@ let package = Package(
         .target(name: "SyncServer", dependencies: ["CRDT", "SyncCore"]),
         .executableTarget(name: "sync-client", dependencies: ["CRDT", "SyncCore", "SyncServer", "CLIKit"]),
         .executableTarget(name: "sync-server", dependencies: ["SyncServer", "CLIKit"]),
-        .executableTarget(name: "sync-bench", dependencies: ["CRDT", "SyncCore"]),
+        .executableTarget(name: "sync-bench", dependencies: ["CRDT", "SyncCore", "SyncServer"]),
         .testTarget(name: "CRDTTests", dependencies: ["CRDT"]),
         .testTarget(name: "SyncIntegrationTests", dependencies: ["CRDT", "SyncCore", "SyncServer", "CLIKit"]),
     ],

@@ -5,20 +5,42 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 let usage = """
 OVERVIEW: Benchmarks of the deal sync engine; prints one JSON object per line.
 
-USAGE: sync-bench <suite> [--data DIR] [--seed N]
+USAGE: sync-bench <suite> [options]
 
 SUITES:
   crdt      Replay the automerge-paper trace; the deal-card merge workload.
+  store     A device store of --cards deals: build, open, list, load a card, edit.
+  relay     A relay on loopback: idle connections held, pushes, a fresh device's first sync.
 
 OPTIONS:
-  --data DIR   Folder of the editing traces (default: ../shared/bench-data).
-  --seed N     Seed of the deal-card workload (default: 42).
-  -h, --help   Show this help.
+  --data DIR            Folder of the editing traces (default: ../shared/bench-data). crdt
+  --seed N              Seed of the deal-card workload (default: 42). crdt
+  --cards N             Deals in the store (default: 10000). store
+  --edits N             Edits in each edit measurement (default: 1000). store
+  --connections N       Idle connections held open; 0 skips (default: 10000). relay
+  --deals N             Deals pushed and then fetched by a fresh device (default: 1000). relay
+  --devices N           Devices pushing; the first alone, then the rest at once (default: 4). relay
+  --edits-per-deal N    Price edits per deal before the push (default: 4). relay
+  -h, --help            Show this help.
+
+EXAMPLES:
+  swift run -c release sync-bench store --cards 100000
+  swift run -c release sync-bench relay --connections 10000 --deals 1000
 """
 
 func option(_ name: String) -> String? {
     guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return nil }
     return arguments[index + 1]
+}
+
+/// A whole-number option within `range`, or `default`; exits 64 naming the option otherwise.
+func count(_ name: String, default value: Int, in range: ClosedRange<Int>) -> Int {
+    guard let text = option(name) else { return value }
+    guard let number = Int(text), range.contains(number) else {
+        FileHandle.standardError.write("error: \(name) takes a whole number from \(range.lowerBound) to \(range.upperBound), got '\(text)'\nhint: see 'sync-bench --help'\n".data(using: .utf8)!)
+        exit(64)
+    }
+    return number
 }
 
 guard let suite = arguments.first, !arguments.contains("--help"), !arguments.contains("-h") else {
@@ -33,6 +55,15 @@ do {
     case "crdt":
         try benchTrace(path: dataFolder + "/automerge-paper.json.gz", name: "automerge-paper")
         try benchDealCards(seed: seed)
+    case "store":
+        try await benchStore(cards: count("--cards", default: 10_000, in: 2...10_000_000), edits: count("--edits", default: 1_000, in: 1...1_000_000))
+    case "relay":
+        try await benchRelay(connections: count("--connections", default: 10_000, in: 0...1_000_000),
+                             deals: count("--deals", default: 1_000, in: 1...1_000_000), devices: count("--devices", default: 4, in: 1...64),
+                             editsPerDeal: count("--edits-per-deal", default: 4, in: 0...10_000))
+    case "connect-idle":
+        // Hidden: the child process of the relay suite's idle connections.
+        exit(IdleConnector.run(port: count("--port", default: 0, in: 1...65_535), count: count("--count", default: 1, in: 1...1_000_000)))
     default:
         FileHandle.standardError.write("error: unknown suite '\(suite)'\n\n\(usage)\n".data(using: .utf8)!)
         exit(64)
