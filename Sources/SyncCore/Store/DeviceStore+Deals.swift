@@ -67,7 +67,7 @@ extension DeviceStore {
     public func card(_ deal: DealID) throws(StoreError) -> DealCard {
         do {
             guard try dealExists(deal) else { throw StoreError.noSuchDeal(deal) }
-            return CardReader(schema: schema).card(id: deal, documents: try readableDocuments(deal))
+            return try currentCard(deal)
         } catch {
             throw StoreError.wrap(error)
         }

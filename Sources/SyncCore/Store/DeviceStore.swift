@@ -18,6 +18,8 @@ public actor DeviceStore {
     private let connection: SQLiteDatabase
     private var isClosed = false
     var documents: [DocumentKey: Document] = [:]
+    /// Per document: the stages' last edits, and how much of which history they cover.
+    var touchCache: [DocumentKey: (document: Document, processed: Int, touches: StageTouches)] = [:]
     var observers: [UUID: (deal: DealID?, continuation: AsyncStream<StoreEvent>.Continuation)] = [:]
     /// Milliseconds since 1970; replaceable for tests.
     let clock: @Sendable () -> Int64
@@ -95,6 +97,7 @@ public actor DeviceStore {
         for observer in observers.values { observer.continuation.finish() }
         observers = [:]
         documents = [:]
+        touchCache = [:]
         connection.close()
     }
 
@@ -181,9 +184,35 @@ public actor DeviceStore {
         }
     }
 
+    /// The card of a deal from its documents in memory.
+    ///
+    /// - Complexity: O(fields + changes since the last call): the stages' last edits are kept
+    ///   up to date per document instead of rereading the history.
+    func currentCard(_ deal: DealID) throws -> DealCard {
+        let documents = try readableDocuments(deal)
+        let reader = CardReader(schema: schema)
+        var touches = StageTouches()
+        for (kind, document) in documents {
+            let key = DocumentKey(deal: deal, kind: kind)
+            var cached = touchCache[key]
+            // A document rebuilt (rebase) or reloaded is another object: start over for it.
+            if cached == nil || cached!.document !== document || cached!.processed > document.history.count {
+                cached = (document, 0, StageTouches())
+            }
+            var entry = cached!
+            if entry.processed < document.history.count {
+                entry.touches.add(reader.history(document.history[entry.processed...], of: document, kind: kind), schema: schema)
+                entry.processed = document.history.count
+            }
+            touchCache[key] = entry
+            touches.merge(entry.touches)
+        }
+        return reader.card(id: deal, documents: documents, touches: touches)
+    }
+
     /// The summary row of a deal as stored JSON, from its documents in memory.
     func summaryJSON(_ deal: DealID, updatedAt: Int64) throws -> String {
-        let card = CardReader(schema: schema).card(id: deal, documents: try readableDocuments(deal))
+        let card = try currentCard(deal)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return String(decoding: try encoder.encode(DealSummary(card: card, updatedAt: updatedAt)), as: UTF8.self)
