@@ -37,6 +37,9 @@ public final class Document {
     private(set) var pending: [ChangeID: Change] = [:]
     /// Which changes have been applied.
     public private(set) var version = VersionVector()
+    /// `version` without this replica's own entry: the deps of its next local change (kept
+    /// up to date so that a local change does not copy the version).
+    private(set) var othersVersion = VersionVector()
     /// The greatest op counter applied so far.
     public private(set) var maxCounter: UInt64 = 0
 
@@ -119,6 +122,7 @@ public final class Document {
         spans[change.replica, default: []].append((change.startOp, change.endOp))
         history.append(change)
         version[change.replica] = change.seq
+        if change.replica != replica { othersVersion[change.replica] = change.seq }
         maxCounter = max(maxCounter, change.endOp - 1)
     }
 
@@ -147,6 +151,7 @@ public final class Document {
         spans = [:]
         positions = [:]
         version = VersionVector()
+        othersVersion = VersionVector()
         maxCounter = 0
         for change in changes { record(change) }
     }

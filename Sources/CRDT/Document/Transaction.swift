@@ -136,10 +136,8 @@ extension Document {
             throw error
         }
         guard !transaction.ops.isEmpty else { return nil }
-        var deps = version
-        deps[replica] = 0
         let change = Change(replica: replica, seq: version[replica] + 1, startOp: transaction.startOp,
-                            deps: deps, metadata: metadata, ops: transaction.ops)
+                            deps: othersVersion, metadata: metadata, ops: transaction.ops)
         commit(change)
         return change
     }

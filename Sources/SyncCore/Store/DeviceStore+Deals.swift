@@ -50,13 +50,14 @@ extension DeviceStore {
             let rows = try db.query("SELECT id, updated_at, summary FROM deals ORDER BY updated_at DESC, id") { row in
                 (row.string(at: 0), row.int64(at: 1), row.isNull(at: 2) ? nil : row.string(at: 2))
             }
+            let decoder = JSONDecoder()
             return try rows.map { id, updatedAt, summary in
                 guard let deal = DealID(id) else { throw StoreError.corrupt("deal id \(id)") }
                 let json = try summary ?? summaryJSON(deal, updatedAt: updatedAt)
                 if summary == nil {
                     try db.execute("UPDATE deals SET summary = ? WHERE id = ?", arguments: [.text(json), .text(id)])
                 }
-                return try JSONDecoder().decode(DealSummary.self, from: Data(json.utf8))
+                return try decoder.decode(DealSummary.self, from: Data(json.utf8))
             }
         } catch {
             throw StoreError.wrap(error)
