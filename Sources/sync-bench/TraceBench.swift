@@ -25,4 +25,15 @@ func benchTrace(path: String, name: String) throws {
         "ms": round2(replayMs), "peak_rss_mib": peak, "rss_before_mib": rssBefore,
         "final_length": final.unicodeScalars.count, "matches_end_content": final == trace.endContent,
     ])
+    var snapshot: [UInt8] = []
+    let encodeMs = milliseconds { snapshot = document.encodeSnapshot() }
+    var loaded: Document?
+    let decodeMs = try milliseconds { loaded = try Document(snapshot: snapshot, replica: ReplicaID(2)) }
+    report([
+        "bench": "trace.snapshot", "trace": name, "snapshot_bytes": snapshot.count,
+        "bytes_per_change": round2(Double(snapshot.count) / Double(document.history.count)),
+        "encode_ms": round2(encodeMs), "decode_ms": round2(decodeMs),
+        "decode_vs_replay": round2(decodeMs / replayMs),
+        "decoded_matches": try loaded?.text(text) == final,
+    ])
 }
