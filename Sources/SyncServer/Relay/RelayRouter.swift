@@ -44,7 +44,7 @@ public struct RelayRouter: Sendable {
             response.headers.add(name: "Allow", value: allowed.joined(separator: ", "))
             return response
         }
-        return RelayError(.notFound, "no endpoint at \(request.path); see protocol-spec/sync.md for the endpoints").response
+        return RelayError(.notFound, "no endpoint at \(request.path); the endpoints are /v1/sync, /v1/whoami, /v1/integration/deals, /v1/analytics, /healthz and /metrics (protocol-spec/sync.md)").response
     }
 }
 
