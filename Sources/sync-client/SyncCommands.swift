@@ -29,7 +29,11 @@ func syncCommand() -> Command {
                 let before = try await store.outboxCount()
                 let report: SyncReport
                 do {
-                    report = try await session.syncRetrying(attempts: 3, maxDelay: 1)
+                    // A progress line on stderr when there is much to transfer (several rounds).
+                    report = try await session.syncRetrying(attempts: 3, maxDelay: 1) { progress in
+                        guard progress.rounds > 1 || progress.pushed + progress.received > 500 else { return }
+                        terminal.writeError("sync: round \(progress.rounds), pushed \(progress.pushed) of \(before), received \(progress.received) changes, \(progress.snapshots) snapshots\n")
+                    }
                 } catch {
                     let waiting = try await store.outboxCount()
                     throw CommandFailure("\(error)\n\(waiting) local change\(waiting == 1 ? "" : "s") wait in the outbox; nothing was lost")
@@ -127,17 +131,19 @@ func watchCommand() -> Command {
             storeOption,
             .option("count", value: "n", help: "Stop after printing this many changes."),
             .option("seconds", value: "n", help: "Stop after this many seconds."),
+            jsonFlag,
         ],
         run: { parsed in
             let deal = try parsed.argument("deal").map { _ in try dealID(parsed) }
             let count = try parsed.option("count", as: Int.self)
             let seconds = try parsed.option("seconds", as: Int.self)
+            let json = parsed.flag("json")
             let terminal = Terminal.current()
             try await withStore(parsed) { store in
                 let session = try syncSession(for: store)
                 let events = await store.events(for: deal)
                 await session.startLive(pollSeconds: 20)
-                terminal.write("Watching \(deal.map { "deal \($0)" } ?? "every deal") on \(store.identity.server ?? "?")…\n")
+                if !json { terminal.write("Watching \(deal.map { "deal \($0)" } ?? "every deal") on \(store.identity.server ?? "?")…\n") }
                 let stopper = Task {
                     if let seconds { try? await Task.sleep(for: .seconds(seconds)) } else { try? await Task.sleep(for: .seconds(365 * 86_400)) }
                 }
@@ -146,9 +152,17 @@ func watchCommand() -> Command {
                     for await event in events where event.origin == .remote {
                         let history = (try? await store.history(event.deal)) ?? []
                         for entry in history where event.changes.contains(entry.change) {
-                            let who = entry.author.map(authorText) ?? "unknown author"
-                            let time = entry.author.map { localMinute($0.time) } ?? ""
-                            terminal.write("\(time)  \(event.deal)  \(who)  \(entry.edits.joined(separator: "; "))\n")
+                            if json {
+                                terminal.write(ClientJSON.text(.object([
+                                    "deal": .string(event.deal.rawValue), "document": .string(entry.document.rawValue),
+                                    "author": ClientJSON.author(entry.author), "edits": .array(entry.edits.map(SchemaJSON.string)),
+                                    "paths": .array(entry.paths.map(SchemaJSON.string)),
+                                ])))
+                            } else {
+                                let who = entry.author.map(authorText) ?? "unknown author"
+                                let time = entry.author.map { localMinute($0.time) } ?? ""
+                                terminal.write("\(time)  \(event.deal)  \(who)  \(entry.edits.joined(separator: "; "))\n")
+                            }
                             printed += 1
                         }
                         if let count, printed >= count { return }

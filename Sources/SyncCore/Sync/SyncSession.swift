@@ -59,11 +59,12 @@ public actor SyncSession {
     /// Syncs, retrying transient failures with exponential backoff and jitter (0.25 s
     /// doubling up to `maxDelay`), at most `attempts` times.
     @discardableResult
-    public func syncRetrying(attempts: Int = 8, maxDelay: Double = 8) async throws(SyncError) -> SyncReport {
+    public func syncRetrying(attempts: Int = 8, maxDelay: Double = 8,
+                             progress: (@Sendable (SyncReport) -> Void)? = nil) async throws(SyncError) -> SyncReport {
         var attempt = 0
         while true {
             do {
-                return try await sync()
+                return try await sync(progress: progress)
             } catch {
                 attempt += 1
                 guard error.isTransient, attempt < attempts else { throw error }

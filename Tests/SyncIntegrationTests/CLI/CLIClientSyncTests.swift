@@ -88,6 +88,29 @@ struct CLIClientSyncTests {
         await harness.stop()
     }
 
+    @Test func watchJSONPrintsOneObjectPerChange() async throws {
+        let harness = try SyncHarness()
+        let folder = try CLIClientFolder()
+        let pc = folder.store("pc")
+        let kiosk = folder.store("kiosk")
+        try await folder.succeed(["init", "--store", pc, "--server", harness.url, "--token", try harness.token("olga", .sales), "--channel", "pc"])
+        try await folder.succeed(["init", "--store", kiosk, "--server", harness.url, "--token", try harness.token("ivan", .buyer), "--channel", "kiosk"])
+        let deal = try await folder.succeed(["deal", "new", "--store", kiosk]).trimmingCharacters(in: .whitespacesAndNewlines)
+        try await folder.succeed(["sync", "--store", kiosk])
+        try await folder.succeed(["sync", "--store", pc])
+        let watcher = try folder.start(["watch", "--json", "--count", "1", "--seconds", "30", "--store", kiosk])
+        try await Task.sleep(for: .milliseconds(700))
+        try await folder.succeed(["deal", "set", deal, "vehicle.price", "2 000 000", "--store", pc])
+        try await folder.succeed(["sync", "--store", pc])
+        let result = try await watcher.finish()
+        #expect(result.status == 0, "\(result)")
+        let line = try #require(result.stdout.split(separator: "\n").first)
+        let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+        #expect(object?["deal"] as? String == deal)
+        #expect(object?["paths"] as? [String] == ["vehicle.price"])
+        await harness.stop()
+    }
+
     @Test func theDemoKeepsEveryPromise() async throws {
         let folder = try CLIClientFolder()
         let result = try await folder.run(["demo"], environment: ["NO_COLOR": "1"])
