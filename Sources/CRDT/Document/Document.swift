@@ -172,6 +172,35 @@ public final class Document {
         return list[low].start <= id.counter && id.counter < list[low].end
     }
 
+    /// Refuses a change that names an op outside its causal past, before anything is
+    /// changed (so a forged change costs a scan of its ops, not a rebuild of the document).
+    private func checkReferences(of change: Change) throws(CRDTError) {
+        var counter = change.startOp
+        for (number, op) in change.ops.enumerated() {
+            let id = OpID(counter: counter, replica: change.replica)
+            counter += op.width
+            var references: [OpID] = [op.object.op]
+            switch op.action {
+            case .set(let key, _, let pred), .delete(let key, let pred):
+                if case .element(let element) = key { references.append(element) }
+                references += pred
+            case .increment(let key, let target, _):
+                if case .element(let element) = key { references.append(element) }
+                references.append(target)
+            case .insert(let origin, _), .insertText(let origin, _):
+                if let origin { references.append(origin) }
+            case .deleteRun(let start, let count):
+                guard count >= 1, start.counter <= UInt64.max - count else {
+                    throw .invalidChange(change.id, reason: "op \(number) (\(id)): bad delete count \(count)")
+                }
+                references.append(start.advanced(by: count - 1))
+            }
+            for reference in references where !isInCausalPast(reference, of: change, before: id) {
+                throw .invalidChange(change.id, reason: "op \(number) (\(id)): \(reference) is not in the change's causal past")
+            }
+        }
+    }
+
     /// What ``apply(_:)`` did with a batch of changes.
     public struct ApplyReport: Sendable, Equatable {
         /// Changes applied now, in the order applied (including ones released from pending).
@@ -256,6 +285,7 @@ public final class Document {
         guard change.startOp >= floor else {
             throw refuse("startOp \(change.startOp) is not greater than every op it depends on (needs ≥ \(floor))")
         }
+        try checkReferences(of: change)
         do {
             try applyOps(of: change, checked: true)
         } catch {

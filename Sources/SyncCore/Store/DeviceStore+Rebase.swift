@@ -10,13 +10,16 @@ extension DeviceStore {
     ///
     /// - Returns: the seqs of this device's changes that were dropped from the document
     ///   (the refused one and the ones after it); later refusals of those are already handled.
+    /// - Parameter pushed: the blob that was pushed and refused, when known: a refusal that no
+    ///   longer matches the document's change (an earlier rebase already replaced it) is ignored.
     @discardableResult
-    public func rebase(after refusal: RefusedChange) throws(StoreError) -> [UInt64] {
+    public func rebase(after refusal: RefusedChange, pushed: [UInt8]? = nil) throws(StoreError) -> [UInt64] {
         let deal = refusal.ref.deal
         let kind = refusal.ref.document
         guard let refused = refusal.ref.changeID, refused.replica == identity.replica else { return [] }
         do {
             guard let document = try document(deal, kind) else { return [] }
+            if let pushed, let current = document.change(refused), current.encoded() != pushed { return [] }
             let dropped = document.history.filter { $0.replica == identity.replica && $0.seq >= refused.seq }.sorted { $0.seq < $1.seq }
             guard let first = dropped.first else {
                 try quarantine(refusal.ref, blob: [], code: refusal.code, reason: refusal.reason)

@@ -133,6 +133,12 @@ extension DeviceStore {
         }
     }
 
+    /// Forgets the cursor for `relay`, so the next sync starts from snapshots (the relay's
+    /// data was replaced and its log no longer matches).
+    public func resetCursor(relay: String) throws(StoreError) {
+        do { try db.execute("DELETE FROM cursors WHERE relay = ?", arguments: [.text(relay)]) } catch { throw StoreError.wrap(error) }
+    }
+
     /// When the device last synced with `relay` (milliseconds since 1970), if ever.
     public func lastSync(relay: String) throws(StoreError) -> Int64? {
         do { return try db.scalar("SELECT synced_at FROM cursors WHERE relay = ?", [.text(relay)])?.int64 } catch { throw StoreError.wrap(error) }

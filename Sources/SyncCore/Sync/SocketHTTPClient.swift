@@ -82,7 +82,8 @@ public struct SocketHTTPClient: Sendable {
             var collected: [UInt8] = []
             while true {
                 let sizeLine = try reader.line()
-                guard let size = Int(sizeLine.split(separator: ";")[0].trimmingCharacters(in: .whitespaces), radix: 16), size >= 0 else {
+                guard let sizeText = sizeLine.split(separator: ";").first,
+                      let size = Int(sizeText.trimmingCharacters(in: .whitespaces), radix: 16), size >= 0 else {
                     throw .badResponse("malformed chunk size")
                 }
                 if size == 0 {
@@ -93,7 +94,8 @@ public struct SocketHTTPClient: Sendable {
                 _ = try reader.line()
             }
             responseBody = collected
-        } else if let length = responseHeaders["content-length"].flatMap({ Int($0) }) {
+        } else if let lengthText = responseHeaders["content-length"] {
+            guard let length = Int(lengthText), length >= 0 else { throw .badResponse("malformed Content-Length \(lengthText.prefix(20))") }
             responseBody = try reader.bytes(length)
         } else {
             responseBody = try reader.rest()
@@ -202,6 +204,7 @@ struct SocketReader {
 
     /// Exactly `count` bytes.
     mutating func bytes(_ count: Int) throws(SyncError) -> [UInt8] {
+        guard count >= 0 else { throw .badResponse("negative length") }
         guard count <= limit else { throw .badResponse("the answer is larger than \(limit) bytes") }
         while buffer.count - position < count {
             let before = buffer.count - position

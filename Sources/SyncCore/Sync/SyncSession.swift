@@ -40,13 +40,22 @@ public actor SyncSession {
                 let cursor = try await storeCall { try await self.store.cursor(relay: self.relayKey) }
                 let request = SyncRequest(cursor: cursor, push: outbox.map { PushedChange(deal: $0.ref.deal, document: $0.ref.document, change: $0.blob) },
                                           wait: outbox.isEmpty ? currentWait : 0)
-                let response: SyncResponse = try await connection.post("v1/sync", request, timeout: TimeInterval(request.wait + 30))
+                let response: SyncResponse
+                do {
+                    response = try await connection.post("v1/sync", request, timeout: TimeInterval(request.wait + 30))
+                } catch SyncError.relay(409, let code, let message) where message.hasPrefix("cursor_ahead") || code == "cursor_ahead" {
+                    // The relay's data was replaced: read everything again from the start.
+                    try await storeCall { try await self.store.resetCursor(relay: self.relayKey) }
+                    continue
+                }
                 try await apply(response, pushed: outbox, into: &report)
                 report.rounds += 1
                 progress?(report)
                 currentWait = 0
                 let remaining = try await storeCall { try await self.store.outboxCount() }
-                if !response.more && (remaining == 0 || remaining == outbox.count && response.accepted.isEmpty && response.refused.isEmpty) { break }
+                // Stop when everything is sent, or when a round changed nothing (no progress to wait for).
+                let stalled = remaining >= outbox.count && response.accepted.isEmpty
+                if !response.more && (remaining == 0 || stalled) { break }
             }
             setState(.upToDate)
             return report
@@ -140,11 +149,23 @@ public actor SyncSession {
         try await storeCall { try await self.store.acknowledge(response.accepted) }
         // Refusals, oldest first per document; a rebase handles the later ones of its document.
         var handled: [String: UInt64] = [:]
+        var pushedBlobs: [ChangeRef: [UInt8]] = [:]
+        for item in pushed { pushedBlobs[item.ref] = item.blob }
         for refusal in response.refused.sorted(by: { $0.ref.seq < $1.ref.seq }) {
+            if refusal.code == "malformed", let index = refusal.index, pushed.indices.contains(index) {
+                // The relay could not read the blob: keep it in the quarantine, stop sending it.
+                let item = pushed[index]
+                report.refused.append(refusal)
+                try await storeCall {
+                    try await self.store.quarantine(item.ref, blob: item.blob, code: refusal.code, reason: refusal.reason)
+                    try await self.store.acknowledge([item.ref])
+                }
+                continue
+            }
             let key = refusal.ref.deal.rawValue + "/" + refusal.ref.document.rawValue
             if let from = handled[key], refusal.ref.seq >= from { continue }
             report.refused.append(refusal)
-            let dropped = try await storeCall { try await self.store.rebase(after: refusal) }
+            let dropped = try await storeCall { try await self.store.rebase(after: refusal, pushed: pushedBlobs[refusal.ref]) }
             if let first = dropped.first { handled[key] = first }
         }
         for snapshot in response.snapshots {

@@ -57,6 +57,12 @@ extension Relay {
         guard request.cursor >= 0, (0...30).contains(request.wait) else {
             return .failure(RelayError(.badRequest, "cursor must be ≥ 0 and wait within 0…30 seconds"))
         }
+        if let limit = request.limit, !(1...10_000).contains(limit) {
+            return .failure(RelayError(.badRequest, "limit must be within 1…10000 (got \(limit))"))
+        }
+        if let latest = try? storage.latestSequence, request.cursor > latest {
+            return .failure(RelayError(.conflict, "cursor_ahead: cursor \(request.cursor) is past this relay's log (\(latest)); its data was replaced: sync again from cursor 0"))
+        }
         guard request.push.count <= 5_000 else {
             return .failure(RelayError(.badRequest, "at most 5000 changes per push; send the rest in the next request"))
         }
@@ -90,13 +96,22 @@ extension Relay {
         var refused: [RefusedChange] = []
         var entries: [NewLogEntry] = []
         var touched: Set<RelaySyncState.DocumentKey> = []
+        var newDeals: [String: DealRecord] = [:]
         let validator = ChangeValidator(schema: sync.schema)
-        let deviceKey = token.device ?? "user:" + token.user
         let now = Date()
-        for item in pushed {
+        do {
+        for (index, item) in pushed.enumerated() {
             guard let bytes = decodeBase64(item.change), let change = try? Change(encoded: bytes) else {
-                refused.append(RefusedChange(ref: ChangeRef(deal: item.deal, document: item.document, change: ChangeID(replica: ReplicaID(1), seq: 0)),
-                                             code: "malformed", path: nil, reason: "the change is not a valid change blob"))
+                let problem: String
+                if let bytes = decodeBase64(item.change) {
+                    do { _ = try Change(encoded: bytes); problem = "unreadable" } catch { problem = "\(error)" }
+                } else {
+                    problem = "not base64"
+                }
+                var refusal = RefusedChange(ref: ChangeRef(deal: item.deal, document: item.document, change: ChangeID(replica: ReplicaID(1), seq: 0)),
+                                            code: "malformed", path: nil, reason: "push item \(index) is not a valid change blob: \(problem)")
+                refusal.index = index
+                refused.append(refusal)
                 continue
             }
             let ref = ChangeRef(deal: item.deal, document: item.document, change: change.id)
@@ -106,7 +121,7 @@ extension Relay {
                 if quarantine {
                     try storage.insertQuarantine(QuarantineEntry(
                         deal: item.deal.rawValue, document: item.document, replica: change.replica.rawValue, changeSequence: change.seq,
-                        blob: bytes, senderUser: token.user, senderDevice: deviceKey, reason: "\(code): \(path.map { "\($0): " } ?? "")\(reason)",
+                        blob: bytes, senderUser: token.user, senderDevice: token.device ?? "user:" + token.user, reason: "\(code): \(path.map { "\($0): " } ?? "")\(reason)",
                         quarantinedAt: now))
                 }
             }
@@ -119,9 +134,12 @@ extension Relay {
             }
             let actingRole = token.isRelay ? claimed!.role : token.role
             let actingUser = token.isRelay ? claimed!.user : token.user
-            let bindingKey = token.isRelay ? claimed!.device : deviceKey
+            // Replicas are bound to "user/device" as the change names them (checked against the
+            // token by validateAuthor below, or downstream for a relay): the same key whether a
+            // device syncs directly or through a showroom relay.
+            let bindingKey = actingUser + "/" + (claimed?.device ?? token.device ?? "")
             // The deal: known and visible, or new and creatable by this author.
-            if let deal = try storage.deal(id: item.deal.rawValue) {
+            if let deal = try newDeals[item.deal.rawValue] ?? storage.deal(id: item.deal.rawValue) {
                 guard canSee(deal, token), sync.schema.canRead(role: actingRole, document: item.document) else {
                     try refuse("unknown_deal", nil, "no deal \(item.deal) is visible to this token", quarantine: false)
                     continue
@@ -132,8 +150,10 @@ extension Relay {
                     try refuse("unknown_deal", nil, "no deal \(item.deal) is visible to this token, and it may not create one", quarantine: false)
                     continue
                 }
-                try storage.insertDeal(DealRecord(id: item.deal.rawValue, dealership: token.dealership,
-                                                  buyerUser: actingRole == .buyer ? actingUser : nil, createdAt: now, createdBy: actingUser))
+                // Registered only once one of its changes is accepted (below), so a refused push
+                // cannot claim a deal id.
+                newDeals[item.deal.rawValue] = DealRecord(id: item.deal.rawValue, dealership: token.dealership,
+                                                          buyerUser: actingRole == .buyer ? actingUser : nil, createdAt: now, createdBy: actingUser)
             }
             // The replica must belong to the author's device; the metadata must name the token.
             let binding = try storage.bindReplica(change.replica.rawValue, device: bindingKey, user: actingUser)
@@ -151,7 +171,13 @@ extension Relay {
             }
             let document = try self.document(item.deal.rawValue, item.document)
             if change.seq <= document.version[change.replica] {
-                accepted.append(ref)  // already stored: a retried push
+                // Already stored: a retried push, acknowledged again, unless it is another change
+                // under the same id (which would otherwise be lost silently).
+                if let stored = document.change(change.id), stored.encoded() != bytes {
+                    try refuse("conflicting_change", nil, "change \(change.id) is already stored with other content")
+                } else {
+                    accepted.append(ref)
+                }
                 continue
             }
             guard change.seq == document.version[change.replica] + 1, change.deps.isIncluded(in: document.version) else {
@@ -171,6 +197,9 @@ extension Relay {
             }
             touched.insert(RelaySyncState.DocumentKey(deal: item.deal.rawValue, kind: item.document))
             accepted.append(ref)
+            if let deal = newDeals.removeValue(forKey: item.deal.rawValue) {
+                try storage.insertDeal(deal)
+            }
             let author = SyncCore.ChangeAuthor(metadata: change.metadata)!
             entries.append(NewLogEntry(deal: item.deal.rawValue, document: item.document, replica: change.replica.rawValue,
                                        changeSequence: change.seq, blob: bytes,
@@ -178,15 +207,15 @@ extension Relay {
                                        receivedAt: now))
         }
         if !entries.isEmpty {
-            do {
-                _ = try storage.appendChanges(entries)
-            } catch {
-                // Memory must match the log: forget the documents the failed batch touched.
-                for key in touched { sync.documents[key] = nil }
-                throw error
-            }
+            _ = try storage.appendChanges(entries)
             metrics.changesAccepted.increment(by: Double(entries.count))
             announce()
+        }
+        } catch {
+            // Memory must match the log: forget every document this batch touched, whatever
+            // failed (the append, or a storage call for a later change).
+            for key in touched { sync.documents[key] = nil }
+            throw error
         }
         return (accepted, refused)
     }

@@ -11,13 +11,14 @@ extension Relay {
         guard !isClosed else { throw Relay.closedError }
         var state = UpstreamState.load(from: statePath)
         let records = try storage.changes(after: state.pushedThrough, dealIDs: nil, documents: Set(DealDocumentKind.allCases), limit: 500)
-        let fresh = records.filter { sync.fromUpstream.remove(upstreamKey($0.entry)) == nil }
+        let fresh = records.filter { !sync.fromUpstream.contains(upstreamKey($0.entry)) }
         let push = fresh.compactMap { record in
             DealID(record.entry.deal).map { PushedChange(deal: $0, document: record.entry.document, change: record.entry.blob) }
         }
         guard let last = records.last else { return (0, 0) }
         if push.isEmpty {
             // Everything new here came from upstream: nothing to send back.
+            for record in records { sync.fromUpstream.remove(upstreamKey(record.entry)) }
             state.pushedThrough = max(state.pushedThrough, last.sequence)
             state.save(to: statePath)
             return (0, 0)
@@ -31,6 +32,7 @@ extension Relay {
                 changeSequence: refusal.ref.seq, blob: [], senderUser: "upstream", senderDevice: connection.baseURL.absoluteString,
                 reason: "refused upstream: \(refusal.code): \(refusal.reason)", quarantinedAt: Date()))
         }
+        for record in records { sync.fromUpstream.remove(upstreamKey(record.entry)) }
         state = UpstreamState.load(from: statePath)
         state.pushedThrough = max(state.pushedThrough, last.sequence)
         state.save(to: statePath)
@@ -62,6 +64,7 @@ extension Relay {
         var entries: [NewLogEntry] = []
         var touched: Set<RelaySyncState.DocumentKey> = []
         let now = Date()
+        do {
         for (deal, kind, change, bytes) in incoming {
             let author = SyncCore.ChangeAuthor(metadata: change.metadata)
             if try storage.deal(id: deal.rawValue) == nil {
@@ -81,13 +84,14 @@ extension Relay {
             sync.fromUpstream.insert(upstreamKey(entry))
         }
         if !entries.isEmpty {
-            do {
-                _ = try storage.appendChanges(entries)
-            } catch {
-                for key in touched { sync.documents[key] = nil }
-                throw error
-            }
+            _ = try storage.appendChanges(entries)
             announce()
+        }
+        } catch {
+            // Memory must match the log: forget what this batch touched, whatever failed.
+            for key in touched { sync.documents[key] = nil }
+            for entry in entries { sync.fromUpstream.remove(upstreamKey(entry)) }
+            throw error
         }
         var state = UpstreamState.load(from: statePath)
         state.pullCursor = max(state.pullCursor, response.cursor)

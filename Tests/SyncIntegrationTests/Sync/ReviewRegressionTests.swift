@@ -1,0 +1,117 @@
+import CRDT
+import Foundation
+import Testing
+@testable import SyncCore
+@testable import SyncServer
+
+/// Regressions for problems a code review found in the sync paths.
+@Suite("Sync review regressions", .serialized)
+struct ReviewRegressionTests {
+    @Test(arguments: [-1, 0, 10_001])
+    func anOutOfRangeLimitIsABadRequestNotACrash(limit: Int) async throws {
+        let harness = try SyncHarness()
+        let sales = try harness.device("olga", .sales, channel: .pc)
+        try await sales.store.createDeal()
+        try await sales.sync()
+        let connection = RelayConnection(baseURL: URL(string: harness.url)!, token: try harness.token("olga", .sales))
+        do {
+            let _: SyncResponse = try await connection.post("v1/sync", SyncRequest(cursor: 1, push: [], limit: limit))
+            Issue.record("limit \(limit) was accepted")
+        } catch {
+            #expect("\(error)".contains("limit must be within"), "\(error)")
+        }
+        // The relay still serves.
+        try await sales.sync()
+        await harness.stop()
+    }
+
+    @Test func anotherChangeUnderAStoredIdIsRefusedNotAcknowledged() async throws {
+        let harness = try SyncHarness()
+        let sales = try harness.device("olga", .sales, channel: .pc)
+        let deal = try await sales.store.createDeal()
+        try await sales.sync()
+        // A second change with the same (replica, seq) as the stored first one, other content.
+        let fresh = Document(replica: sales.store.identity.replica)
+        let impostor = try fresh.change(metadata: sales.store.identity.author(at: 1).encoded()) { tx in
+            try tx.put(.root, "vehicle.model", .string("Lada"))
+        }!
+        let connection = RelayConnection(baseURL: URL(string: harness.url)!, token: sales.store.identity.token!)
+        let response: SyncResponse = try await connection.post("v1/sync", SyncRequest(
+            cursor: 1, push: [PushedChange(deal: deal, document: .shared, change: impostor.encoded())]))
+        #expect(response.accepted.isEmpty)
+        #expect(response.refused.first?.code == "conflicting_change")
+        await harness.stop()
+    }
+
+    @Test func aRelayWhoseDataWasReplacedIsReadAgainFromTheStart() async throws {
+        let folder = try StoreTestFolder()
+        let first = try RelayServer(configuration: .init(dataDirectory: folder.sub("old"), port: 0), log: .discarding)
+        let url = try first.start()
+        let port = URL(string: url)!.port!
+        let oldToken = try TokenCommands.issue(.init(dataDirectory: folder.sub("old"), user: "olga", role: "sales", dealership: "north", device: "pc")).secret.text
+        let identity = DeviceIdentity(user: "olga", role: .sales, dealership: "north", device: "pc", channel: .pc, server: url, token: oldToken)
+        let store = try DeviceStore(creatingAt: folder.sub("device"), identity: identity)
+        for _ in 0..<3 { try await store.createDeal() }
+        try await SyncSession(store: store, connection: RelayConnection(baseURL: URL(string: url)!, token: oldToken)).sync()
+        #expect(try await store.cursor(relay: url) >= 3)
+        await first.stop()
+        // Same address, new empty data: the device's cursor is ahead of the new log.
+        let second = try RelayServer(configuration: .init(dataDirectory: folder.sub("new"), port: port), log: .discarding)
+        _ = try second.start()
+        let newToken = try TokenCommands.issue(.init(dataDirectory: folder.sub("new"), user: "olga", role: "sales", dealership: "north", device: "pc")).secret.text
+        let session = SyncSession(store: store, connection: RelayConnection(baseURL: URL(string: url)!, token: newToken))
+        try await store.createDeal()
+        let report = try await session.sync()
+        #expect(report.accepted >= 1, "the device did not get past the replaced relay")
+        await second.stop()
+    }
+
+    @Test(arguments: [
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\n",
+        "HTTP/1.1 abc OK\r\n\r\n",
+        "",
+    ])
+    func malformedAnswersAreErrorsNotCrashes(answer: String) async throws {
+        let server = try OneShotServer(answer: Array(answer.utf8))
+        let client = SocketHTTPClient()
+        do {
+            _ = try await client.send(method: "GET", url: URL(string: "http://127.0.0.1:\(server.port)/x")!, headers: [:], body: [], timeout: 5)
+            Issue.record("a malformed answer was accepted")
+        } catch {
+            #expect(error.isTransient || "\(error)".contains("cannot read"), "\(error)")
+        }
+    }
+}
+
+/// A loopback server that answers one connection with fixed bytes, then closes it.
+final class OneShotServer: @unchecked Sendable {
+    let port: Int
+
+    init(answer: [UInt8]) throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(fd, 4) == 0 else { close(fd); throw POSIXError(.EADDRINUSE) }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        port = Int(UInt16(bigEndian: address.sin_port))
+        Thread.detachNewThread {
+            let client = accept(fd, nil, nil)
+            if client >= 0 {
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                _ = read(client, &buffer, buffer.count)
+                _ = answer.withUnsafeBytes { write(client, $0.baseAddress, $0.count) }
+                close(client)
+            }
+            close(fd)
+        }
+    }
+}
