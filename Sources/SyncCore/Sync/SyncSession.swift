@@ -15,6 +15,17 @@ public actor SyncSession {
     private(set) public var state: SyncState = .offline("not synced yet")
     private var stateObservers: [UUID: AsyncStream<SyncState>.Continuation] = [:]
     private var liveTask: Task<Void, Never>?
+    /// One round at a time: a second caller waits its turn (rounds are idempotent, but two
+    /// in flight could both act on the same refusal).
+    private var roundInFlight = false
+    private var roundWaiters: [CheckedContinuation<Void, Never>] = []
+    /// The live loop's current round, and whether it is waiting in a long-poll (which a local
+    /// edit interrupts so the edit is pushed at once).
+    private var liveRound: Task<SyncReport, any Error>?
+    private var longPolling = false
+    private var interrupted = false
+    /// A local edit arrived while no long-poll was open: the next request must not wait.
+    private var localEditPending = false
 
     public init(store: DeviceStore, connection: RelayConnection) {
         self.store = store
@@ -31,6 +42,14 @@ public actor SyncSession {
     /// - Throws: ``SyncError``; the store keeps every local edit whatever happens.
     @discardableResult
     public func sync(wait: Int = 0, progress: (@Sendable (SyncReport) -> Void)? = nil) async throws(SyncError) -> SyncReport {
+        if roundInFlight {
+            await withCheckedContinuation { roundWaiters.append($0) }
+        } else {
+            roundInFlight = true
+        }
+        defer {
+            if roundWaiters.isEmpty { roundInFlight = false } else { roundWaiters.removeFirst().resume() }
+        }
         setState(.syncing)
         var report = SyncReport()
         do {
@@ -38,10 +57,14 @@ public actor SyncSession {
             while true {
                 let outbox = try await storeCall { try await self.store.outbox(limit: self.pushBatch) }
                 let cursor = try await storeCall { try await self.store.cursor(relay: self.relayKey) }
+                let mayWait = outbox.isEmpty && !localEditPending
+                localEditPending = false
                 let request = SyncRequest(cursor: cursor, push: outbox.map { PushedChange(deal: $0.ref.deal, document: $0.ref.document, change: $0.blob) },
-                                          wait: outbox.isEmpty ? currentWait : 0)
+                                          wait: mayWait ? currentWait : 0)
                 let response: SyncResponse
                 do {
+                    longPolling = request.wait > 0
+                    defer { longPolling = false }
                     response = try await connection.post("v1/sync", request, timeout: TimeInterval(request.wait + 30))
                 } catch SyncError.relay(409, let code, let message) where message.hasPrefix("cursor_ahead") || code == "cursor_ahead" {
                     // The relay's data was replaced: read everything again from the start.
@@ -95,24 +118,46 @@ public actor SyncSession {
         liveTask = Task { [weak self] in
             guard let self else { return }
             let localEdits = await self.store.events()
-            let pusher = Task { [weak self] in
+            let watcher = Task { [weak self] in
                 for await event in localEdits where event.origin == .local {
-                    _ = try? await self?.sync()
+                    await self?.interruptLongPoll()
                 }
             }
             var failures = 0
             while !Task.isCancelled {
+                let round = Task { try await self.sync(wait: pollSeconds) }
+                await self.setLiveRound(round)
                 do {
-                    try await self.sync(wait: pollSeconds)
+                    _ = try await withTaskCancellationHandler { try await round.value } onCancel: { round.cancel() }
                     failures = 0
                 } catch {
+                    if await self.takeInterruption() { continue }
                     failures += 1
                     try? await Task.sleep(for: .seconds(Self.backoff(attempt: failures, maxDelay: 5)))
                 }
             }
-            pusher.cancel()
-            await pusher.value
+            await self.setLiveRound(nil)
+            watcher.cancel()
+            await watcher.value
         }
+    }
+
+    private func setLiveRound(_ round: Task<SyncReport, any Error>?) { liveRound = round }
+
+    /// Ends the live loop's long-poll early (a local edit is waiting to be pushed).
+    private func interruptLongPoll() {
+        guard longPolling, let round = liveRound else {
+            localEditPending = true
+            return
+        }
+        interrupted = true
+        round.cancel()
+    }
+
+    /// Whether the last round ended because a local edit interrupted its long-poll.
+    private func takeInterruption() -> Bool {
+        defer { interrupted = false }
+        return interrupted
     }
 
     /// Stops live mode and waits until its work has ended (no store call is left running).

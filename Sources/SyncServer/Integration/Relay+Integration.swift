@@ -133,7 +133,9 @@ extension Relay {
             throw RelayError(.forbidden, "this token is limited to deal \(scope) and may not create another")
         }
         if let existing = try storage.deal(id: deal.rawValue) {
-            let isEmpty = canSee(existing, token)
+            // Only this connector's own unfinished create is taken over: never a row someone
+            // else registered (whose buyer would then read what the connector writes).
+            let isEmpty = canSee(existing, token) && existing.createdBy == token.user && existing.buyerUser == nil
                 && DealDocumentKind.allCases.allSatisfy { (try? document(deal.rawValue, $0).history.isEmpty) ?? false }
             guard isEmpty else {
                 throw RelayError(.conflict, "deal \(deal) already exists; update it with POST /v1/integration/deals/\(deal), or omit \"deal\" to get a new id")
