@@ -26,6 +26,7 @@ func initCommand() -> Command {
             .option("role", help: "The user's role.", allowedValues: Role.allCases.map(\.rawValue)),
             .option("dealership", value: "id", help: "The dealership the token belongs to."),
             .option("device", value: "id", help: "A stable id for this device (default: a random one)."),
+            .option("schema", value: "file", help: "The dealer group's schema file (default: the relay's, else the built-in one)."),
         ],
         run: { parsed in
             let folder = parsed.option("store")!
@@ -43,16 +44,42 @@ func initCommand() -> Command {
             let identity = DeviceIdentity(
                 user: owner.user, role: owner.role, dealership: owner.dealership, device: device,
                 channel: channel, server: server, token: token)
-            let store = try DeviceStore(creatingAt: folder, identity: identity)
+            let (schema, schemaSource) = try await deviceSchema(file: parsed.option("schema"), server: server, token: token)
+            let store = try DeviceStore(creatingAt: folder, identity: identity, schema: schema)
             await store.close()
             Terminal.current().write("""
                 Created device store \(folder)
                   user        \(identity.user) (\(identity.role.rawValue)) at dealership \(identity.dealership)
                   device      \(identity.device), channel \(identity.channel.rawValue)
                   relay       \(server)
+                  schema      \(schema.name) (\(schemaSource))
 
                 """)
         })
+}
+
+/// The schema a new device uses: the file given, else the relay's (`GET /v1/schema`), else
+/// the built-in one when the relay is unreachable. Returns where it came from, for the user.
+func deviceSchema(file: String?, server: String, token: String) async throws -> (DealSchema, String) {
+    if let file {
+        guard let bytes = FileManager.default.contents(atPath: file) else {
+            throw ValidationError("cannot read '--schema \(file)': no such file or not readable")
+        }
+        do {
+            return (try DealSchema(extending: .standard, file: [UInt8](bytes)), "from \(file)")
+        } catch {
+            throw ValidationError("'--schema \(file)' is not a valid schema file: \(error)")
+        }
+    }
+    guard let url = URL(string: server) else { return (.standard, "built in") }
+    do {
+        let bytes = try await RelayConnection(baseURL: url, token: token).getBytes("v1/schema", timeout: 3)
+        return (try DealSchema(extending: .standard, file: bytes), "from the relay")
+    } catch let error as SyncError where error.isTransient {
+        return (.standard, "built in; the relay was unreachable")
+    } catch SyncError.relay(404, _, _) {
+        return (.standard, "built in; the relay serves none")
+    }
 }
 
 /// Who a token belongs to: what the relay's `GET /v1/whoami` answers.

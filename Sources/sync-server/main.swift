@@ -93,6 +93,7 @@ let serve = Command(
         .option("port", help: "The TCP port; 0 picks a free one.", default: "8080"),
         .option("upstream", value: "url", help: "Sync with this upstream relay as a showroom relay."),
         .option("upstream-token", value: "token", help: "The relay token the upstream relay issued (token issue --relay)."),
+        .option("schema", value: "file", help: "A dealer group's schema file (JSON) extending the built-in deal card."),
     ],
     run: { parsed in
         guard let port = try parsed.option("port", as: UInt16.self) else { throw ExitCode.usage }
@@ -107,8 +108,19 @@ let serve = Command(
         default:
             throw ValidationError("'--upstream <url>' and '--upstream-token <token>' go together")
         }
+        var schema = DealSchema.standard
+        if let file = parsed.option("schema") {
+            guard let bytes = FileManager.default.contents(atPath: file) else {
+                throw ValidationError("cannot read '--schema \(file)': no such file or not readable")
+            }
+            do {
+                schema = try DealSchema(extending: .standard, file: [UInt8](bytes))
+            } catch {
+                throw ValidationError("'--schema \(file)' is not a valid schema file: \(error)")
+            }
+        }
         let configuration = RelayServer.Configuration(
-            dataDirectory: parsed.option("data")!, host: parsed.option("host")!, port: Int(port), upstream: upstream)
+            dataDirectory: parsed.option("data")!, host: parsed.option("host")!, port: Int(port), upstream: upstream, schema: schema)
         let server = try RelayServer(configuration: configuration)
         let url = try server.start()
         emit(url + "\n")

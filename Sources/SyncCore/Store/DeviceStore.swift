@@ -49,6 +49,11 @@ public actor DeviceStore {
             _ = try StoreSchema.migrator.migrate(db)
             let json = String(decoding: try JSONEncoder().encode(identity), as: UTF8.self)
             try db.execute("INSERT INTO settings(key, value) VALUES ('identity', ?)", arguments: [.text(json)])
+            if schema != .standard {
+                // A dealer group's schema is kept with the store, so every later open uses it.
+                try db.execute("INSERT INTO settings(key, value) VALUES ('schema', ?)",
+                               arguments: [.text(String(decoding: schema.canonicalJSON, as: UTF8.self))])
+            }
             self.connection = db
         } catch {
             throw StoreError.wrap(error)
@@ -59,7 +64,8 @@ public actor DeviceStore {
         self.clock = clock
     }
 
-    /// Opens the store in `folder`, migrating it if an older build wrote it.
+    /// Opens the store in `folder`, migrating it if an older build wrote it. The schema the
+    /// store was created with (kept in it) is used; `schema` only for stores that kept none.
     ///
     /// - Throws: ``StoreError/notInitialized(path:)`` when there is none; a clear
     ///   ``StoreError/database(_:)`` for a locked, newer, damaged or non-SQLite file (which is
@@ -75,13 +81,21 @@ public actor DeviceStore {
                 throw StoreError.corrupt("the store has no identity record")
             }
             identity = try JSONDecoder().decode(DeviceIdentity.self, from: Data(json.utf8))
+            if case .text(let stored)? = try db.scalar("SELECT value FROM settings WHERE key = 'schema'") {
+                do {
+                    self.schema = try DealSchema(extending: .standard, file: Array(stored.utf8))
+                } catch {
+                    throw StoreError.corrupt("stored schema: \(error)")
+                }
+            } else {
+                self.schema = schema
+            }
             self.connection = db
         } catch let error as DecodingError {
             throw .corrupt("identity record: \(error)")
         } catch {
             throw StoreError.wrap(error)
         }
-        self.schema = schema
         self.folder = folder
         self.clock = clock
     }

@@ -24,6 +24,16 @@ public struct RelayConnection: Sendable {
         return try await send("POST", path, bytes, timeout: timeout)
     }
 
+    /// GETs `path` and returns the answer's bytes.
+    public func getBytes(_ path: String, timeout: TimeInterval = 15) async throws(SyncError) -> [UInt8] {
+        let response = try await client.send(method: "GET", url: baseURL.appendingPathComponent(path),
+                                             headers: ["Authorization": "Bearer \(token)"], body: [], timeout: timeout)
+        guard response.status == 200 else {
+            throw .relay(status: response.status, code: "http_\(response.status)", message: String(decoding: response.body.prefix(200), as: UTF8.self))
+        }
+        return response.body
+    }
+
     /// GETs `path` and decodes the answer.
     public func get<Answer: Decodable>(_ path: String, timeout: TimeInterval = 15) async throws(SyncError) -> Answer {
         try await send("GET", path, [], timeout: timeout)

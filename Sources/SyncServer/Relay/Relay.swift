@@ -19,12 +19,15 @@ public actor Relay {
     public nonisolated let version: String
     /// Deal documents in memory and waiting long-polls (see `Sync/`).
     let sync: RelaySyncState
+    /// The schema as canonical JSON, for `GET /v1/schema` (devices load it at `init`).
+    public nonisolated let schemaJSON: [UInt8]
 
     /// A relay over `storage`, which it owns from now on (and closes in ``close()``).
     public init(storage: sending any RelayStorage, metrics: RelayMetrics = RelayMetrics(), version: String = SyncServerInfo.version,
                 schema: DealSchema = .standard) {
         self.storage = storage
         sync = RelaySyncState(replica: .random(), schema: schema)
+        schemaJSON = schema.canonicalJSON
         self.metrics = metrics
         self.version = version
         startedAt = ContinuousClock.now

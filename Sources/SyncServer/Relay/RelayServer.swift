@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Foundation
 import Synchronization
+import SyncCore
 
 /// `sync-server serve`: the relay's storage, router and HTTP server, started and stopped as one.
 ///
@@ -21,10 +22,13 @@ public final class RelayServer: Sendable {
         /// An upstream relay to sync with as a device (a showroom relay on the manager PC
         /// syncing to the dealership group's relay); nil for a top-level relay.
         public var upstream: UpstreamConfiguration?
+        /// The deal-card schema (the built-in one, or a dealer group's extension of it).
+        public var schema: DealSchema
 
         public init(dataDirectory: String = "./sync-data", host: String = "127.0.0.1", port: Int = 8080,
-                    upstream: UpstreamConfiguration? = nil) {
+                    upstream: UpstreamConfiguration? = nil, schema: DealSchema = .standard) {
             self.upstream = upstream
+            self.schema = schema
             self.dataDirectory = dataDirectory
             self.host = host
             self.port = port
@@ -47,7 +51,7 @@ public final class RelayServer: Sendable {
     public init(configuration: Configuration, log: RelayLog = .standardError, routes: [RelayRoute] = []) throws {
         self.configuration = configuration
         self.log = log
-        let relay = Relay(storage: try SQLiteRelayStorage(directory: configuration.dataDirectory))
+        let relay = Relay(storage: try SQLiteRelayStorage(directory: configuration.dataDirectory), schema: configuration.schema)
         self.relay = relay
         var router = RelayRouter.standard(relay: relay)
         for route in routes { router.add(route) }

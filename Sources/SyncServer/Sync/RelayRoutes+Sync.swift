@@ -21,6 +21,12 @@ extension RelayRouter {
                     }
                 }
             },
+            RelayRoute("GET", "/v1/schema") { request in
+                switch await relay.authenticate(request.http) {
+                case .failure(let error): return error.response
+                case .success: return .json(relay.schemaJSON)
+                }
+            },
             RelayRoute("GET", "/v1/whoami") { request in
                 switch await relay.authenticate(request.http) {
                 case .failure(let error): return error.response
