@@ -35,6 +35,8 @@ extension Relay {
     /// A deal document, rebuilt from the log on first use.
     func document(_ deal: String, _ kind: DealDocumentKind) throws -> Document {
         let key = RelaySyncState.DocumentKey(deal: deal, kind: kind)
+        sync.useClock += 1
+        sync.lastUse[key] = sync.useClock
         if let cached = sync.documents[key] { return cached }
         let document = Document(replica: sync.replica)
         var changes: [Change] = []
@@ -84,6 +86,7 @@ extension Relay {
             }
             response.accepted = accepted
             response.refused = refused
+            trimDocumentCache()
             return .success(response)
         } catch {
             return .failure(RelayError(.internalError, "reading the change log failed: \(error)"))
@@ -248,6 +251,18 @@ extension Relay {
         }
         let newCursor = more ? (sent.last?.sequence ?? cursor) : max(cursor, latest)
         return SyncResponse(accepted: [], refused: [], snapshots: [], changes: changes, cursor: newCursor, more: more)
+    }
+
+    /// Drops the least recently used documents beyond the cache's capacity. Called between
+    /// requests only, never while a batch holds documents it has changed.
+    func trimDocumentCache() {
+        guard sync.documents.count > sync.documentCapacity else { return }
+        let excess = sync.documents.count - sync.documentCapacity * 9 / 10
+        let oldest = sync.documents.keys.sorted { (sync.lastUse[$0] ?? 0) < (sync.lastUse[$1] ?? 0) }.prefix(excess)
+        for key in oldest {
+            sync.documents[key] = nil
+            sync.lastUse[key] = nil
+        }
     }
 
     /// Suspends until a change is committed or `seconds` pass.

@@ -17,6 +17,12 @@ final class RelaySyncState {
     /// integration write), so that no device can push changes under it.
     var isReplicaBound = false
     var documents: [DocumentKey: Document] = [:]
+    /// When each cached document was last used (a counter, not a clock).
+    var lastUse: [DocumentKey: UInt64] = [:]
+    var useClock: UInt64 = 0
+    /// Documents kept in memory at most; the least recently used beyond it are dropped
+    /// (and rebuilt from the log when needed again).
+    var documentCapacity = 20_000
     var waiters: [UUID: (continuation: CheckedContinuation<Void, Never>, since: ContinuousClock.Instant)] = [:]
     var lastCommit = ContinuousClock.now
     /// Log entries that came from the upstream relay (not to be pushed back), by key.

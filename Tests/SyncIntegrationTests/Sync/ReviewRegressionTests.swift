@@ -115,3 +115,33 @@ final class OneShotServer: @unchecked Sendable {
         }
     }
 }
+
+extension Relay {
+    /// Shrinks the document cache (tests).
+    func setDocumentCapacity(_ capacity: Int) { sync.documentCapacity = capacity }
+    /// Documents in memory (tests).
+    func cachedDocumentCount() -> Int { sync.documents.count }
+}
+
+@Suite("Relay document cache")
+struct RelayDocumentCacheTests {
+    @Test func evictedDocumentsAreRebuiltFromTheLogAndSyncStillConverges() async throws {
+        let harness = try SyncHarness()
+        await harness.server.relay.setDocumentCapacity(2)
+        let sales = try harness.device("olga", .sales, channel: .pc)
+        let head = try harness.device("boss", .head, channel: .pc)
+        var deals: [DealID] = []
+        for index in 0..<6 { deals.append(try await sales.store.createDeal(values: ["tradeIn.mileageKm": .integer(Int64(index))])) }
+        try await sales.sync()
+        for deal in deals { try await sales.store.set(deal, "vehicle.model", .text("Camry")) }
+        try await sales.sync()
+        #expect(await harness.server.relay.cachedDocumentCount() <= 2)
+        try await head.sync()
+        for (index, deal) in deals.enumerated() {
+            let card = try await head.card(deal)
+            #expect(card.values["tradeIn.mileageKm"] == .integer(Int64(index)))
+            #expect(card.values["vehicle.model"] == .text("Camry"))
+        }
+        await harness.stop()
+    }
+}
