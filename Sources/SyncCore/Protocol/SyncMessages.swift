@@ -14,8 +14,12 @@ public struct SyncRequest: Codable, Sendable, Equatable {
     public var push: [PushedChange]
     /// Seconds to hold the request open when there is nothing new (long-poll), 0…30.
     public var wait: Int
-    /// At most this many changes in the answer (the relay may send fewer).
+    /// At most this many changes (or, on a first sync, snapshots) in the answer.
     public var limit: Int?
+    /// On a first sync (cursor 0) spread over several answers: the last deal already
+    /// received, and the log position the first answer named (echoed from the answer).
+    public var snapshotsAfter: DealID?
+    public var bootstrapCursor: Int64?
 
     public init(cursor: Int64, push: [PushedChange], wait: Int = 0, limit: Int? = nil) {
         self.protocolVersion = syncProtocolVersion
@@ -26,7 +30,7 @@ public struct SyncRequest: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case protocolVersion = "protocol", cursor, push, wait, limit
+        case protocolVersion = "protocol", cursor, push, wait, limit, snapshotsAfter, bootstrapCursor
     }
 }
 
@@ -59,6 +63,10 @@ public struct SyncResponse: Codable, Sendable, Equatable {
     public var cursor: Int64
     /// Whether more changes wait after `cursor` (ask again at once).
     public var more: Bool
+    /// On a first sync that continues in another answer: the last deal sent, and the log
+    /// position to echo (see ``SyncRequest/snapshotsAfter``).
+    public var snapshotsAfter: DealID?
+    public var bootstrapCursor: Int64?
 
     public init(accepted: [ChangeRef], refused: [RefusedChange], snapshots: [DocumentSnapshot],
                 changes: [LoggedChange], cursor: Int64, more: Bool) {
@@ -72,7 +80,7 @@ public struct SyncResponse: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case protocolVersion = "protocol", accepted, refused, snapshots, changes, cursor, more
+        case protocolVersion = "protocol", accepted, refused, snapshots, changes, cursor, more, snapshotsAfter, bootstrapCursor
     }
 }
 

@@ -12,6 +12,11 @@ public actor SyncSession {
     public let connection: RelayConnection
     /// Outbox changes sent per request.
     public var pushBatch = 500
+    /// At most this many changes or first-sync snapshots per answer (nil: the relay's default).
+    public var pageLimit: Int?
+
+    /// Sets ``pageLimit``.
+    public func setPageLimit(_ limit: Int?) { pageLimit = limit }
     private(set) public var state: SyncState = .offline("not synced yet")
     private var stateObservers: [UUID: AsyncStream<SyncState>.Continuation] = [:]
     private var liveTask: Task<Void, Never>?
@@ -54,13 +59,19 @@ public actor SyncSession {
         var report = SyncReport()
         do {
             var currentWait = wait
+            var bootstrap: (after: DealID, cursor: Int64)?
             while true {
                 let outbox = try await storeCall { try await self.store.outbox(limit: self.pushBatch) }
                 let cursor = try await storeCall { try await self.store.cursor(relay: self.relayKey) }
                 let mayWait = outbox.isEmpty && !localEditPending
                 localEditPending = false
-                let request = SyncRequest(cursor: cursor, push: outbox.map { PushedChange(deal: $0.ref.deal, document: $0.ref.document, change: $0.blob) },
-                                          wait: mayWait ? currentWait : 0)
+                var request = SyncRequest(cursor: cursor, push: outbox.map { PushedChange(deal: $0.ref.deal, document: $0.ref.document, change: $0.blob) },
+                                          wait: mayWait && bootstrap == nil ? currentWait : 0)
+                request.limit = pageLimit
+                if cursor == 0, let bootstrap {
+                    request.snapshotsAfter = bootstrap.after
+                    request.bootstrapCursor = bootstrap.cursor
+                }
                 let response: SyncResponse
                 do {
                     longPolling = request.wait > 0
@@ -72,6 +83,11 @@ public actor SyncSession {
                     continue
                 }
                 try await apply(response, pushed: outbox, into: &report)
+                if let after = response.snapshotsAfter, let base = response.bootstrapCursor {
+                    bootstrap = (after, base)
+                } else {
+                    bootstrap = nil
+                }
                 report.rounds += 1
                 progress?(report)
                 currentWait = 0

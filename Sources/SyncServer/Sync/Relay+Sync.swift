@@ -78,7 +78,8 @@ extension Relay {
             return .failure(RelayError(.unavailable, "the change log could not be written (\(error)); nothing was stored, retry"))
         }
         do {
-            var response = try pull(after: request.cursor, token: token, limit: min(request.limit ?? 2_000, 10_000))
+            var response = try pull(after: request.cursor, token: token, limit: min(request.limit ?? 2_000, 10_000),
+                                    snapshotsAfter: request.snapshotsAfter, bootstrapCursor: request.bootstrapCursor)
             if request.wait > 0 && request.push.isEmpty && response.changes.isEmpty && response.snapshots.isEmpty {
                 await waitForNews(seconds: request.wait)
                 guard !isClosed else { return .failure(Relay.closedError) }
@@ -225,20 +226,40 @@ extension Relay {
 
     /// What a token may read after `cursor`: snapshots of every visible document for a first
     /// sync, otherwise the log's changes in order, at most `limit`.
-    func pull(after cursor: Int64, token: TokenRecord, limit: Int) throws -> SyncResponse {
+    func pull(after cursor: Int64, token: TokenRecord, limit: Int, snapshotsAfter: DealID? = nil,
+              bootstrapCursor: Int64? = nil) throws -> SyncResponse {
         let latest = try storage.latestSequence
         let dealIDs = try visibleDealIDs(token)
         let kinds = readableKinds(token)
         if cursor == 0 {
+            // A first sync: snapshots, a page of deals at a time (at most `limit` documents or
+            // about 8 MiB). Every page but the last answers cursor 0 and where to go on; the
+            // last answers the log position the first page started at, so nothing committed
+            // meanwhile is missed.
+            let base = min(bootstrapCursor ?? latest, latest)
             var snapshots: [DocumentSnapshot] = []
-            for deal in dealIDs.sorted() {
+            var bytes = 0
+            var resumeAfter: DealID?
+            let remaining = dealIDs.sorted().filter { id in snapshotsAfter.map { id > $0.rawValue } ?? true }
+            for (position, deal) in remaining.enumerated() {
+                guard let id = DealID(deal) else { continue }
                 for kind in kinds.sorted(by: { $0.rawValue < $1.rawValue }) {
                     let document = try document(deal, kind)
-                    guard !document.history.isEmpty, let id = DealID(deal) else { continue }
-                    snapshots.append(DocumentSnapshot(deal: id, document: kind, snapshot: document.encodeSnapshot()))
+                    guard !document.history.isEmpty else { continue }
+                    let blob = document.encodeSnapshot()
+                    bytes += blob.count
+                    snapshots.append(DocumentSnapshot(deal: id, document: kind, snapshot: blob))
+                }
+                if position + 1 < remaining.count && (snapshots.count >= limit || bytes >= 8 << 20) {
+                    resumeAfter = id
+                    break
                 }
             }
-            return SyncResponse(accepted: [], refused: [], snapshots: snapshots, changes: [], cursor: latest, more: false)
+            var response = SyncResponse(accepted: [], refused: [], snapshots: snapshots, changes: [],
+                                        cursor: resumeAfter == nil ? base : 0, more: resumeAfter != nil || base < latest)
+            response.snapshotsAfter = resumeAfter
+            response.bootstrapCursor = resumeAfter == nil ? nil : base
+            return response
         }
         guard !dealIDs.isEmpty else {
             return SyncResponse(accepted: [], refused: [], snapshots: [], changes: [], cursor: max(cursor, latest), more: false)

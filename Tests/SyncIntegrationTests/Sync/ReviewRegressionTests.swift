@@ -145,3 +145,30 @@ struct RelayDocumentCacheTests {
         await harness.stop()
     }
 }
+
+@Suite("First sync in pages")
+struct FirstSyncPagingTests {
+    @Test func aFirstSyncSpreadOverSeveralAnswersGetsEveryDeal() async throws {
+        let harness = try SyncHarness()
+        let sales = try harness.device("olga", .sales, channel: .pc)
+        var deals: [DealID] = []
+        for index in 0..<7 { deals.append(try await sales.store.createDeal(values: ["tradeIn.mileageKm": .integer(Int64(index))])) }
+        try await sales.store.set(deals[0], "staff.notes", .text("staff too"))
+        try await sales.sync()
+        let head = try harness.device("boss", .head, channel: .pc)
+        await head.session.setPageLimit(2)
+        let report = try await head.session.sync()
+        #expect(report.rounds >= 4, "the first sync was not paged (\(report.rounds) rounds)")
+        #expect(report.snapshots == 8)
+        for (index, deal) in deals.enumerated() {
+            #expect(try await head.card(deal).values["tradeIn.mileageKm"] == .integer(Int64(index)))
+        }
+        #expect(try await head.card(deals[0]).values["staff.notes"] == .text("staff too"))
+        // Afterwards the device follows the log from where the first answer started.
+        try await sales.store.set(deals[6], "vehicle.model", .text("Niva"))
+        try await sales.sync()
+        try await head.sync()
+        #expect(try await head.card(deals[6]).values["vehicle.model"] == .text("Niva"))
+        await harness.stop()
+    }
+}
