@@ -36,6 +36,9 @@ public protocol RelayStorage: AnyObject {
     func deal(id: String) throws -> DealRecord?
     /// The ids of every deal of `dealership`, in id order.
     func dealIDs(dealership: String) throws -> [String]
+    /// The ids of a dealership's deals whose buyer is `buyerUser`, ascending (one indexed
+    /// query: what a buyer token may see).
+    func dealIDs(dealership: String, buyerUser: String) throws -> [String]
 
     // MARK: Change log
 

@@ -39,4 +39,9 @@ extension SQLiteRelayStorage {
             $0.string(at: 0)
         }
     }
+
+    public func dealIDs(dealership: String, buyerUser: String) throws -> [String] {
+        try database.query("SELECT id FROM deal WHERE buyer_user = ? AND dealership = ? ORDER BY id",
+                           [.text(buyerUser), .text(dealership)]) { $0.string(at: 0) }
+    }
 }

@@ -27,9 +27,10 @@ extension Relay {
             guard let deal = try storage.deal(id: scope), canSee(deal, token) else { return [] }
             return [scope]
         }
-        let all = try storage.dealIDs(dealership: token.dealership)
-        if token.role != .buyer || token.isRelay { return Set(all) }
-        return Set(try all.filter { id in try storage.deal(id: id).map { canSee($0, token) } ?? false })
+        if token.role == .buyer && !token.isRelay {
+            return Set(try storage.dealIDs(dealership: token.dealership, buyerUser: token.user))
+        }
+        return Set(try storage.dealIDs(dealership: token.dealership))
     }
 
     /// A deal document, rebuilt from the log on first use.
