@@ -5,6 +5,16 @@ import Foundation
 /// whether the result equals the trace's end text.
 func benchTrace(path: String, name: String) throws {
     let trace = try EditingTrace.load(path: path)
+    // For profiling: replay the trace this many extra times first, so the replay dominates.
+    let extra = Int(ProcessInfo.processInfo.environment["SYNC_BENCH_REPEAT"] ?? "") ?? 0
+    for _ in 0..<extra {
+        let warm = Document(replica: ReplicaID(1))
+        var object = ObjectID.root
+        try warm.change { object = try $0.putObject(.root, "text", .text) }
+        for transaction in trace.transactions {
+            try warm.change { tx in for patch in transaction { try tx.splice(object, at: patch.position, delete: patch.deleteCount, insert: patch.insert) } }
+        }
+    }
     let rssBefore = residentMiB()
     let document = Document(replica: ReplicaID(1))
     var text = ObjectID.root

@@ -55,6 +55,9 @@ do {
     case "crdt":
         try benchTrace(path: dataFolder + "/automerge-paper.json.gz", name: "automerge-paper")
         try benchDealCards(seed: seed)
+    case "trace":
+        // Only the trace replay (for profiling it alone).
+        try benchTrace(path: dataFolder + "/automerge-paper.json.gz", name: "automerge-paper")
     case "store":
         try await benchStore(cards: count("--cards", default: 10_000, in: 2...10_000_000), edits: count("--edits", default: 1_000, in: 1...1_000_000))
     case "relay":
