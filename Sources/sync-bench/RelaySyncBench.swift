@@ -69,7 +69,7 @@ func benchRelaySync(relayURL: String, relayFolder: String, folder: BenchFolder, 
     report(["bench": "relay.sync.first_sync", "deals_on_relay": deals + 1, "deals_listed": listed, "snapshots": firstSync.snapshots,
             "rounds": firstSync.rounds, "ms": round2(firstSyncMs), "per_deal_ms": round2(firstSyncMs / Double(max(listed, 1))),
             "first_sync_vs_push": ratio(firstSyncMs, single.ms), "sample_card_matches": matches,
-            "note": "one answer carries every snapshot; the device commits each document in its own transaction (synchronous=FULL)"])
+            "note": "snapshots come in pages of up to 2,000 documents; the device commits each answer in one transaction (synchronous=FULL)"])
 
     for device in [seed, fresh] + fleet { await device.store.close() }
     report(["bench": "relay.sync.summary", "rss_mib": residentMiB(), "peak_rss_mib": peakResidentMiB(),

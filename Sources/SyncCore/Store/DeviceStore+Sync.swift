@@ -78,6 +78,49 @@ extension DeviceStore {
         }
     }
 
+    /// Applies many documents' received changes (a sync answer) in one transaction: one
+    /// commit instead of one per document, which is what makes a first sync of thousands of
+    /// deals fast. On any failure nothing of the batch is kept, in memory or on disk.
+    @discardableResult
+    public func applyRemote(batch: [(deal: DealID, document: DealDocumentKind, changes: [Change])]) throws(StoreError) -> [Document.ApplyReport] {
+        for item in batch where !schema.canRead(role: identity.role, document: item.document) {
+            throw .documentNotReadable(role: identity.role, document: item.document)
+        }
+        var touched: [DocumentKey] = []
+        var reports: [Document.ApplyReport] = []
+        var events: [StoreEvent] = []
+        do {
+            let now = clock()
+            try db.transaction { db in
+                for (deal, kind, changes) in batch {
+                    try db.execute("INSERT OR IGNORE INTO deals(id, created_at, updated_at) VALUES (?, ?, ?)",
+                                   arguments: [.text(deal.rawValue), .integer(now), .integer(now)])
+                    let key = DocumentKey(deal: deal, kind: kind)
+                    let document = try self.document(deal, kind) ?? Document(replica: identity.replica)
+                    touched.append(key)
+                    let report = document.apply(changes)
+                    documents[key] = document
+                    reports.append(report)
+                    var skip = Set(report.duplicates)
+                    for case .invalidChange(let id, _) in report.refused { skip.insert(id) }
+                    let toStore = changes.filter { !skip.contains($0.id) }
+                    if !toStore.isEmpty {
+                        try write(toStore, deal: deal, kind: kind, local: false, document: document,
+                                  summary: try summaryJSON(deal, updatedAt: now), now: now, in: db)
+                    }
+                    if !report.applied.isEmpty {
+                        events.append(StoreEvent(deal: deal, document: kind, changes: report.applied, origin: .remote))
+                    }
+                }
+            }
+        } catch {
+            for key in touched { documents[key] = nil }
+            throw StoreError.wrap(error)
+        }
+        for event in events { notify(event) }
+        return reports
+    }
+
     /// Every change of a deal document, for a peer that has `version` (what it lacks).
     public func changes(_ deal: DealID, _ kind: DealDocumentKind, since version: VersionVector) throws(StoreError) -> [Change] {
         do {

@@ -168,34 +168,40 @@ public actor DeviceStore {
         let now = clock()
         let summary = try summaryJSON(deal, updatedAt: now)
         try db.transaction { db in
-            try db.execute("INSERT OR IGNORE INTO documents(deal_id, kind, snapshot) VALUES (?, ?, NULL)",
-                           arguments: [.text(deal.rawValue), .text(kind.rawValue)])
-            for change in changes {
-                let blob = change.encoded()
-                let arguments: [SQLiteValue] = [.text(deal.rawValue), .text(kind.rawValue),
-                                                .integer(Int64(bitPattern: change.replica.rawValue)), .integer(Int64(change.seq)), .blob(blob)]
-                try db.execute("INSERT OR IGNORE INTO changes(deal_id, kind, replica, seq, blob) VALUES (?, ?, ?, ?, ?)", arguments: arguments)
-                if local {
-                    try db.execute("INSERT OR IGNORE INTO outbox(deal_id, kind, replica, seq, blob, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                                   arguments: arguments + [.integer(now)])
-                }
-            }
-            let pendingRows = try db.scalar("SELECT count(*) FROM changes WHERE deal_id = ? AND kind = ?",
-                                            [.text(deal.rawValue), .text(kind.rawValue)])?.int64 ?? 0
-            if pendingRows >= Int64(DeviceStore.changesPerSnapshot) {
-                try db.execute("UPDATE documents SET snapshot = ? WHERE deal_id = ? AND kind = ?",
-                               arguments: [.blob(document.encodeSnapshot()), .text(deal.rawValue), .text(kind.rawValue)])
-                try db.execute("DELETE FROM changes WHERE deal_id = ? AND kind = ?", arguments: [.text(deal.rawValue), .text(kind.rawValue)])
-                // Changes still waiting for dependencies are not in the snapshot: keep their rows.
-                for change in document.pendingChangeValues {
-                    try db.execute("INSERT OR IGNORE INTO changes(deal_id, kind, replica, seq, blob) VALUES (?, ?, ?, ?, ?)",
-                                   arguments: [.text(deal.rawValue), .text(kind.rawValue), .integer(Int64(bitPattern: change.replica.rawValue)),
-                                               .integer(Int64(change.seq)), .blob(change.encoded())])
-                }
-            }
-            try db.execute("UPDATE deals SET updated_at = ?, summary = ? WHERE id = ?",
-                           arguments: [.integer(now), .text(summary), .text(deal.rawValue)])
+            try write(changes, deal: deal, kind: kind, local: local, document: document, summary: summary, now: now, in: db)
         }
+    }
+
+    /// The rows of ``persist(_:deal:kind:local:document:)``, inside the caller's transaction.
+    func write(_ changes: [Change], deal: DealID, kind: DealDocumentKind, local: Bool, document: Document,
+               summary: String, now: Int64, in db: SQLiteDatabase) throws {
+        try db.execute("INSERT OR IGNORE INTO documents(deal_id, kind, snapshot) VALUES (?, ?, NULL)",
+                       arguments: [.text(deal.rawValue), .text(kind.rawValue)])
+        for change in changes {
+            let blob = change.encoded()
+            let arguments: [SQLiteValue] = [.text(deal.rawValue), .text(kind.rawValue),
+                                            .integer(Int64(bitPattern: change.replica.rawValue)), .integer(Int64(change.seq)), .blob(blob)]
+            try db.execute("INSERT OR IGNORE INTO changes(deal_id, kind, replica, seq, blob) VALUES (?, ?, ?, ?, ?)", arguments: arguments)
+            if local {
+                try db.execute("INSERT OR IGNORE INTO outbox(deal_id, kind, replica, seq, blob, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                               arguments: arguments + [.integer(now)])
+            }
+        }
+        let pendingRows = try db.scalar("SELECT count(*) FROM changes WHERE deal_id = ? AND kind = ?",
+                                        [.text(deal.rawValue), .text(kind.rawValue)])?.int64 ?? 0
+        if pendingRows >= Int64(DeviceStore.changesPerSnapshot) {
+            try db.execute("UPDATE documents SET snapshot = ? WHERE deal_id = ? AND kind = ?",
+                           arguments: [.blob(document.encodeSnapshot()), .text(deal.rawValue), .text(kind.rawValue)])
+            try db.execute("DELETE FROM changes WHERE deal_id = ? AND kind = ?", arguments: [.text(deal.rawValue), .text(kind.rawValue)])
+            // Changes still waiting for dependencies are not in the snapshot: keep their rows.
+            for change in document.pendingChangeValues {
+                try db.execute("INSERT OR IGNORE INTO changes(deal_id, kind, replica, seq, blob) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [.text(deal.rawValue), .text(kind.rawValue), .integer(Int64(bitPattern: change.replica.rawValue)),
+                                           .integer(Int64(change.seq)), .blob(change.encoded())])
+            }
+        }
+        try db.execute("UPDATE deals SET updated_at = ?, summary = ? WHERE id = ?",
+                       arguments: [.integer(now), .text(summary), .text(deal.rawValue)])
     }
 
     /// The card of a deal from its documents in memory.

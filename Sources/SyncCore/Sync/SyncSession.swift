@@ -229,27 +229,29 @@ public actor SyncSession {
             let dropped = try await storeCall { try await self.store.rebase(after: refusal, pushed: pushedBlobs[refusal.ref]) }
             if let first = dropped.first { handled[key] = first }
         }
+        // Snapshots and changes of every document, applied and committed in one transaction.
+        var groups: [(deal: DealID, document: DealDocumentKind, changes: [Change])] = []
         for snapshot in response.snapshots {
             guard let bytes = decodeBase64(snapshot.snapshot) else { throw .badResponse("snapshot of \(snapshot.deal) is not base64") }
             let changes: [Change]
             do { changes = try Change.decodeSnapshot(bytes) } catch { throw .badResponse("snapshot of \(snapshot.deal): \(error)") }
-            try await storeCall { try await self.store.applyRemote(snapshot.deal, snapshot.document, changes) }
+            groups.append((snapshot.deal, snapshot.document, changes))
             report.snapshots += 1
         }
-        var groups: [(DealID, DealDocumentKind, [Change])] = []
         for logged in response.changes {
             guard let bytes = decodeBase64(logged.change) else { throw .badResponse("change at \(logged.cursor) is not base64") }
             let change: Change
             do { change = try Change(encoded: bytes) } catch { throw .badResponse("change at \(logged.cursor): \(error)") }
-            if let last = groups.last, last.0 == logged.deal, last.1 == logged.document {
-                groups[groups.count - 1].2.append(change)
+            if let last = groups.last, last.deal == logged.deal, last.document == logged.document {
+                groups[groups.count - 1].changes.append(change)
             } else {
                 groups.append((logged.deal, logged.document, [change]))
             }
+            report.received += 1
         }
-        for (deal, kind, changes) in groups {
-            try await storeCall { try await self.store.applyRemote(deal, kind, changes) }
-            report.received += changes.count
+        if !groups.isEmpty {
+            let batch = groups
+            try await storeCall { try await self.store.applyRemote(batch: batch) }
         }
         try await storeCall { try await self.store.setCursor(response.cursor, relay: self.relayKey) }
         report.cursor = response.cursor
