@@ -129,3 +129,29 @@ struct DeviceStoreFailureTests {
         #expect(error.map { "\($0)" }?.contains("newer") == true, "\(String(describing: error))")
     }
 }
+
+@Suite("Device store: a full disk during sync")
+struct DeviceStoreSyncFailureTests {
+    @Test func aBatchThatDoesNotFitChangesNothingAndCanBeRetried() async throws {
+        let folder = try StoreTestFolder()
+        let source = try DeviceStore(creatingAt: folder.sub("source"), identity: testIdentity("olga", .sales, replica: 0xD1))
+        var deals: [DealID] = []
+        let note = String(repeating: "long note ", count: 300)
+        for _ in 0..<20 {
+            let deal = try await source.createDeal()
+            try await source.post(deal, note)
+            deals.append(deal)
+        }
+        var batch: [(deal: DealID, document: DealDocumentKind, changes: [Change])] = []
+        for deal in deals { batch.append((deal, .shared, try await source.changes(deal, .shared, since: VersionVector()))) }
+        let target = try DeviceStore(creatingAt: folder.sub("target"), identity: testIdentity("petr", .sales, replica: 0xD2))
+        try await target.limitPages(to: try await target.pageCount() + 4)
+        await #expect(throws: StoreError.self) { try await target.applyRemote(batch: batch) }
+        #expect(try await target.dealIDs().isEmpty, "part of a refused batch was kept")
+        await #expect(throws: StoreError.self) { try await target.card(deals[0]) }
+        try await target.limitPages(to: 1_000_000)
+        try await target.applyRemote(batch: batch)
+        #expect(try await target.dealIDs().count == deals.count)
+        #expect(try await target.card(deals[19]).values["conversation.messages"] != nil)
+    }
+}
