@@ -56,48 +56,29 @@ public actor SyncSession {
             if roundWaiters.isEmpty { roundInFlight = false } else { roundWaiters.removeFirst().resume() }
         }
         setState(.syncing)
-        var report = SyncReport()
+        var round = SyncRound(wait: wait)
         do {
-            var currentWait = wait
-            var bootstrap: (after: DealID, cursor: Int64)?
             while true {
                 let outbox = try await storeCall { try await self.store.outbox(limit: self.pushBatch) }
                 let cursor = try await storeCall { try await self.store.cursor(relay: self.relayKey) }
-                let mayWait = outbox.isEmpty && !localEditPending
+                let request = round.request(outbox: outbox, cursor: cursor, localEditPending: localEditPending, limit: pageLimit)
                 localEditPending = false
-                var request = SyncRequest(cursor: cursor, push: outbox.map { PushedChange(deal: $0.ref.deal, document: $0.ref.document, change: $0.blob) },
-                                          wait: mayWait && bootstrap == nil ? currentWait : 0)
-                request.limit = pageLimit
-                if cursor == 0, let bootstrap {
-                    request.snapshotsAfter = bootstrap.after
-                    request.bootstrapCursor = bootstrap.cursor
-                }
                 let response: SyncResponse
                 do {
                     longPolling = request.wait > 0
                     defer { longPolling = false }
                     response = try await connection.post("v1/sync", request, timeout: TimeInterval(request.wait + 30))
                 } catch SyncError.relay(409, let code, let message) where message.hasPrefix("cursor_ahead") || code == "cursor_ahead" {
-                    // The relay's data was replaced: read everything again from the start.
-                    try await storeCall { try await self.store.resetCursor(relay: self.relayKey) }
+                    try await perform(round.cursorAhead())
                     continue
                 }
-                try await apply(response, pushed: outbox, into: &report)
-                if let after = response.snapshotsAfter, let base = response.bootstrapCursor {
-                    bootstrap = (after, base)
-                } else {
-                    bootstrap = nil
-                }
-                report.rounds += 1
-                progress?(report)
-                currentWait = 0
+                try await perform(try round.receive(response, pushed: outbox))
+                progress?(round.report)
                 let remaining = try await storeCall { try await self.store.outboxCount() }
-                // Stop when everything is sent, or when a round changed nothing (no progress to wait for).
-                let stalled = remaining >= outbox.count && response.accepted.isEmpty
-                if !response.more && (remaining == 0 || stalled) { break }
+                if round.isFinished(after: response, pushedCount: outbox.count, remaining: remaining) { break }
             }
             setState(.upToDate)
-            return report
+            return round.report
         } catch {
             setState(error.isTransient ? .offline(error.description) : .error(error.description))
             throw error
@@ -202,59 +183,28 @@ public actor SyncSession {
         for observer in stateObservers.values { observer.yield(new) }
     }
 
-    /// Applies one answer: acknowledgements, refusals (quarantine and rebase), snapshots,
-    /// changes, then the cursor.
-    private func apply(_ response: SyncResponse, pushed: [OutboxItem], into report: inout SyncReport) async throws(SyncError) {
-        report.pushed += pushed.count
-        report.accepted += response.accepted.count
-        try await storeCall { try await self.store.acknowledge(response.accepted) }
-        // Refusals, oldest first per document; a rebase handles the later ones of its document.
-        var handled: [String: UInt64] = [:]
-        var pushedBlobs: [ChangeRef: [UInt8]] = [:]
-        for item in pushed { pushedBlobs[item.ref] = item.blob }
-        for refusal in response.refused.sorted(by: { $0.ref.seq < $1.ref.seq }) {
-            if refusal.code == "malformed", let index = refusal.index, pushed.indices.contains(index) {
-                // The relay could not read the blob: keep it in the quarantine, stop sending it.
-                let item = pushed[index]
-                report.refused.append(refusal)
+    /// Performs a round's actions on the store, in order.
+    private func perform(_ actions: [SyncRound.Action]) async throws(SyncError) {
+        for action in actions {
+            switch action {
+            case .acknowledge(let refs):
+                try await storeCall { try await self.store.acknowledge(refs) }
+            case .quarantine(let item, let refusal):
                 try await storeCall {
                     try await self.store.quarantine(item.ref, blob: item.blob, code: refusal.code, reason: refusal.reason)
                     try await self.store.acknowledge([item.ref])
                 }
-                continue
+            case .rebase(let refusal, let pushed):
+                try await storeCall { try await self.store.rebase(after: refusal, pushed: pushed) }
+            case .apply(let groups):
+                let batch = groups.map { (deal: $0.deal, document: $0.document, changes: $0.changes) }
+                try await storeCall { try await self.store.applyRemote(batch: batch) }
+            case .setCursor(let cursor):
+                try await storeCall { try await self.store.setCursor(cursor, relay: self.relayKey) }
+            case .resetCursor:
+                try await storeCall { try await self.store.resetCursor(relay: self.relayKey) }
             }
-            let key = refusal.ref.deal.rawValue + "/" + refusal.ref.document.rawValue
-            if let from = handled[key], refusal.ref.seq >= from { continue }
-            report.refused.append(refusal)
-            let dropped = try await storeCall { try await self.store.rebase(after: refusal, pushed: pushedBlobs[refusal.ref]) }
-            if let first = dropped.first { handled[key] = first }
         }
-        // Snapshots and changes of every document, applied and committed in one transaction.
-        var groups: [(deal: DealID, document: DealDocumentKind, changes: [Change])] = []
-        for snapshot in response.snapshots {
-            guard let bytes = decodeBase64(snapshot.snapshot) else { throw .badResponse("snapshot of \(snapshot.deal) is not base64") }
-            let changes: [Change]
-            do { changes = try Change.decodeSnapshot(bytes) } catch { throw .badResponse("snapshot of \(snapshot.deal): \(error)") }
-            groups.append((snapshot.deal, snapshot.document, changes))
-            report.snapshots += 1
-        }
-        for logged in response.changes {
-            guard let bytes = decodeBase64(logged.change) else { throw .badResponse("change at \(logged.cursor) is not base64") }
-            let change: Change
-            do { change = try Change(encoded: bytes) } catch { throw .badResponse("change at \(logged.cursor): \(error)") }
-            if let last = groups.last, last.deal == logged.deal, last.document == logged.document {
-                groups[groups.count - 1].changes.append(change)
-            } else {
-                groups.append((logged.deal, logged.document, [change]))
-            }
-            report.received += 1
-        }
-        if !groups.isEmpty {
-            let batch = groups
-            try await storeCall { try await self.store.applyRemote(batch: batch) }
-        }
-        try await storeCall { try await self.store.setCursor(response.cursor, relay: self.relayKey) }
-        report.cursor = response.cursor
     }
 
     @discardableResult

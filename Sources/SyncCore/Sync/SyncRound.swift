@@ -1,0 +1,129 @@
+import CRDT
+
+/// The decisions of one sync as a value: what to ask the relay next, what to do with each
+/// answer, when to stop. It does no I/O and reads no clock; ``SyncSession`` performs the
+/// actions it returns, in order, and the tests drive it without a network.
+public struct SyncRound: Sendable {
+    /// The changes of one deal document received in an answer, in log order.
+    public struct DocumentChanges: Sendable, Equatable {
+        public var deal: DealID
+        public var document: DealDocumentKind
+        public var changes: [Change]
+    }
+
+    /// What the session must do with an answer, in this order.
+    public enum Action: Sendable, Equatable {
+        /// Remove these changes from the outbox: the relay has them.
+        case acknowledge([ChangeRef])
+        /// The relay could not read this pushed item: keep it in the quarantine and stop
+        /// sending it (then acknowledge it).
+        case quarantine(OutboxItem, RefusedChange)
+        /// The relay refused this change: quarantine it and rebase the document (the
+        /// refusal with the lowest seq of each document; the rebase covers the later ones).
+        case rebase(RefusedChange, pushed: [UInt8]?)
+        /// Apply and commit these documents' changes (snapshots expanded to changes).
+        case apply([DocumentChanges])
+        /// Save the new cursor (last, so a cut before it only repeats work).
+        case setCursor(Int64)
+        /// Forget the cursor: the relay's data was replaced; start again from 0.
+        case resetCursor
+    }
+
+    /// Seconds the first request may wait in a long-poll.
+    private var wait: Int
+    /// A first sync spread over several answers: where the next page starts.
+    private var bootstrap: (after: DealID, cursor: Int64)?
+    /// What the round has done so far.
+    public private(set) var report = SyncReport()
+
+    public init(wait: Int = 0) {
+        self.wait = wait
+    }
+
+    /// The next request: the outbox, the cursor, a long-poll only when there is nothing to
+    /// push, no local edit waiting and no first-sync page to fetch.
+    public func request(outbox: [OutboxItem], cursor: Int64, localEditPending: Bool, limit: Int?) -> SyncRequest {
+        let mayWait = outbox.isEmpty && !localEditPending && bootstrap == nil
+        var request = SyncRequest(cursor: cursor,
+                                  push: outbox.map { PushedChange(deal: $0.ref.deal, document: $0.ref.document, change: $0.blob) },
+                                  wait: mayWait ? wait : 0, limit: limit)
+        if cursor == 0, let bootstrap {
+            request.snapshotsAfter = bootstrap.after
+            request.bootstrapCursor = bootstrap.cursor
+        }
+        return request
+    }
+
+    /// The actions for an answer to a request that pushed `pushed`.
+    ///
+    /// - Throws: ``SyncError/badResponse(_:)`` when a blob in the answer cannot be read
+    ///   (nothing of the answer is applied then).
+    public mutating func receive(_ response: SyncResponse, pushed: [OutboxItem]) throws(SyncError) -> [Action] {
+        var actions: [Action] = [.acknowledge(response.accepted)]
+        report.pushed += pushed.count
+        report.accepted += response.accepted.count
+        var blobs: [ChangeRef: [UInt8]] = [:]
+        for item in pushed { blobs[item.ref] = item.blob }
+        var lowest: [String: RefusedChange] = [:]
+        for refusal in response.refused {
+            if refusal.code == "malformed", let index = refusal.index, pushed.indices.contains(index) {
+                actions.append(.quarantine(pushed[index], refusal))
+                report.refused.append(refusal)
+                continue
+            }
+            let key = refusal.ref.deal.rawValue + "/" + refusal.ref.document.rawValue
+            if let current = lowest[key], current.ref.seq <= refusal.ref.seq { continue }
+            lowest[key] = refusal
+        }
+        for refusal in lowest.values.sorted(by: { ($0.ref.deal, $0.ref.document.rawValue) < ($1.ref.deal, $1.ref.document.rawValue) }) {
+            actions.append(.rebase(refusal, pushed: blobs[refusal.ref]))
+            report.refused.append(refusal)
+        }
+        var groups: [DocumentChanges] = []
+        for snapshot in response.snapshots {
+            guard let bytes = decodeBase64(snapshot.snapshot) else { throw .badResponse("snapshot of \(snapshot.deal) is not base64") }
+            do {
+                groups.append(DocumentChanges(deal: snapshot.deal, document: snapshot.document, changes: try Change.decodeSnapshot(bytes)))
+            } catch {
+                throw .badResponse("snapshot of \(snapshot.deal): \(error)")
+            }
+        }
+        for logged in response.changes {
+            guard let bytes = decodeBase64(logged.change) else { throw .badResponse("change at \(logged.cursor) is not base64") }
+            let change: Change
+            do { change = try Change(encoded: bytes) } catch { throw .badResponse("change at \(logged.cursor): \(error)") }
+            if let last = groups.last, last.deal == logged.deal, last.document == logged.document {
+                groups[groups.count - 1].changes.append(change)
+            } else {
+                groups.append(DocumentChanges(deal: logged.deal, document: logged.document, changes: [change]))
+            }
+        }
+        report.snapshots += response.snapshots.count
+        report.received += response.changes.count
+        if !groups.isEmpty { actions.append(.apply(groups)) }
+        actions.append(.setCursor(response.cursor))
+        report.cursor = response.cursor
+        report.rounds += 1
+        if let after = response.snapshotsAfter, let base = response.bootstrapCursor {
+            bootstrap = (after, base)
+        } else {
+            bootstrap = nil
+        }
+        wait = 0
+        return actions
+    }
+
+    /// The actions when the relay says the device's cursor is past its log.
+    public mutating func cursorAhead() -> [Action] {
+        bootstrap = nil
+        return [.resetCursor]
+    }
+
+    /// Whether the round is over after `response`: nothing more waits on the relay, and the
+    /// outbox is empty or the answer made no progress on it (nothing left that a retry now
+    /// would change).
+    public func isFinished(after response: SyncResponse, pushedCount: Int, remaining: Int) -> Bool {
+        let stalled = remaining >= pushedCount && response.accepted.isEmpty
+        return !response.more && (remaining == 0 || stalled)
+    }
+}
