@@ -194,10 +194,10 @@ public struct CommandParser: Sendable {
     }
 }
 
-/// "Did you mean" hints by edit distance.
-enum Suggestion {
+/// "Did you mean" hints by edit distance, for commands' own validation messages too.
+public enum Suggestion {
     /// `". Did you mean 'deal'?"` when a candidate is close to `input`, else `""`.
-    static func hint(for input: String, among candidates: [String]) -> String {
+    public static func hint(for input: String, among candidates: [String]) -> String {
         var best: (name: String, distance: Int)?
         for candidate in candidates {
             let distance = editDistance(input, candidate)

@@ -39,24 +39,8 @@ func fieldSpec(_ path: String, in schema: DealSchema) throws(StoreError) -> Fiel
 func stage(named text: String, argument: String) throws(ValidationError) -> Stage {
     if let stage = Stage(rawValue: text) { return stage }
     let names = Stage.allCases.map(\.rawValue)
-    let near = names.min { nearness(text, $0) < nearness(text, $1) }
-    let hint = near.map { nearness(text, $0) <= 3 ? " Did you mean '\($0)'?" : "" } ?? ""
-    throw ValidationError("invalid value '\(text)' for '<\(argument)>'; expected one of: " + names.joined(separator: ", ") + "." + hint)
-}
-
-/// A case-insensitive Levenshtein distance, for "did you mean" hints.
-func nearness(_ a: String, _ b: String) -> Int {
-    let a = Array(a.lowercased()), b = Array(b.lowercased())
-    if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
-    var previous = Array(0...b.count)
-    for i in 1...a.count {
-        var row = [i] + Array(repeating: 0, count: b.count)
-        for j in 1...b.count {
-            row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-        }
-        previous = row
-    }
-    return previous[b.count]
+    let hint = Suggestion.hint(for: text, among: names)
+    throw ValidationError("invalid value '\(text)' for '<\(argument)>'; expected one of: " + names.joined(separator: ", ") + (hint.isEmpty ? "." : hint))
 }
 
 /// `text` parsed by the field's type.

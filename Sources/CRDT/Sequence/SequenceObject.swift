@@ -55,12 +55,6 @@ final class SequenceObject {
         return run.start.advanced(by: UInt64(offset))
     }
 
-    /// The visible index of element `id`, or nil when it is deleted or unknown.
-    func visibleIndex(of id: OpID) -> Int? {
-        guard let (run, offset) = locate(id), run.isVisible else { return nil }
-        return tree.position(of: run, offset: offset).scalars
-    }
-
     // MARK: Edits
 
     /// Inserts `count` elements with ids `id…` after element `origin` (nil: the head).

@@ -43,39 +43,7 @@ extension DeviceStore {
     /// wait in the document's pending set; duplicates are ignored.
     @discardableResult
     public func applyRemote(_ deal: DealID, _ kind: DealDocumentKind, _ changes: [Change]) throws(StoreError) -> Document.ApplyReport {
-        guard schema.canRead(role: identity.role, document: kind) else {
-            throw .documentNotReadable(role: identity.role, document: kind)
-        }
-        do {
-            if try !dealExists(deal) {
-                let now = clock()
-                try db.execute("INSERT INTO deals(id, created_at, updated_at) VALUES (?, ?, ?)",
-                               arguments: [.text(deal.rawValue), .integer(now), .integer(now)])
-            }
-            let key = DocumentKey(deal: deal, kind: kind)
-            let document = try self.document(deal, kind) ?? Document(replica: identity.replica)
-            let report = document.apply(changes)
-            documents[key] = document
-            // Applied and pending changes are both kept on disk: a pending one is applied on a
-            // later load once its dependencies have arrived.
-            var skip = Set(report.duplicates)
-            for case .invalidChange(let id, _) in report.refused { skip.insert(id) }
-            let toStore = changes.filter { !skip.contains($0.id) }
-            if !toStore.isEmpty {
-                do {
-                    try persist(toStore, deal: deal, kind: kind, local: false, document: document)
-                } catch {
-                    documents[key] = nil
-                    throw error
-                }
-            }
-            if !report.applied.isEmpty {
-                notify(StoreEvent(deal: deal, document: kind, changes: report.applied, origin: .remote))
-            }
-            return report
-        } catch {
-            throw StoreError.wrap(error)
-        }
+        try applyRemote(batch: [(deal, kind, changes)])[0]
     }
 
     /// Applies many documents' received changes (a sync answer) in one transaction: one

@@ -26,12 +26,7 @@ public struct RelayConnection: Sendable {
 
     /// GETs `path` and returns the answer's bytes.
     public func getBytes(_ path: String, timeout: TimeInterval = 15) async throws(SyncError) -> [UInt8] {
-        let response = try await client.send(method: "GET", url: baseURL.appendingPathComponent(path),
-                                             headers: ["Authorization": "Bearer \(token)"], body: [], timeout: timeout)
-        guard response.status == 200 else {
-            throw .relay(status: response.status, code: "http_\(response.status)", message: String(decoding: response.body.prefix(200), as: UTF8.self))
-        }
-        return response.body
+        try await exchange("GET", path, [], timeout: timeout)
     }
 
     /// GETs `path` and decodes the answer.
@@ -40,6 +35,16 @@ public struct RelayConnection: Sendable {
     }
 
     private func send<Answer: Decodable>(_ method: String, _ path: String, _ body: [UInt8], timeout: TimeInterval) async throws(SyncError) -> Answer {
+        let bytes = try await exchange(method, path, body, timeout: timeout)
+        do {
+            return try JSONDecoder().decode(Answer.self, from: Data(bytes))
+        } catch {
+            throw .badResponse("\(error)")
+        }
+    }
+
+    /// One request with the token; the body of a 200 answer, else the relay's error.
+    private func exchange(_ method: String, _ path: String, _ body: [UInt8], timeout: TimeInterval) async throws(SyncError) -> [UInt8] {
         var headers = ["Authorization": "Bearer \(token)", "Accept": "application/json"]
         if !body.isEmpty { headers["Content-Type"] = "application/json" }
         let response = try await client.send(method: method, url: baseURL.appendingPathComponent(path), headers: headers, body: body, timeout: timeout)
@@ -49,10 +54,6 @@ public struct RelayConnection: Sendable {
             }
             throw .relay(status: response.status, code: "http_\(response.status)", message: String(decoding: response.body.prefix(200), as: UTF8.self))
         }
-        do {
-            return try JSONDecoder().decode(Answer.self, from: Data(response.body))
-        } catch {
-            throw .badResponse("\(error)")
-        }
+        return response.body
     }
 }

@@ -24,7 +24,6 @@ final class RelaySyncState {
     /// (and rebuilt from the log when needed again).
     var documentCapacity = 20_000
     var waiters: [UUID: (continuation: CheckedContinuation<Void, Never>, since: ContinuousClock.Instant)] = [:]
-    var lastCommit = ContinuousClock.now
     /// Log entries that came from the upstream relay (not to be pushed back), by key.
     var fromUpstream: Set<String> = []
     /// The dealership of the upstream relay token, once known.

@@ -111,6 +111,19 @@ struct CLIClientSyncTests {
         await harness.stop()
     }
 
+    @Test func aMistypedStageSuggestsTheNearestOne() async throws {
+        let folder = try CLIClientFolder()
+        let store = try await folder.initStore("pc", user: "olga", role: .sales, channel: .pc)
+        let deal = try await folder.succeed(["deal", "new", "--store", store]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let near = try await folder.run(["deal", "skip", deal, "credti", "--store", store])
+        #expect(near.status == 64, "\(near)")
+        #expect(near.stderr.contains("expected one of: vehicle, "), "\(near)")
+        #expect(near.stderr.contains(". Did you mean 'credit'?"), "\(near)")
+        let far = try await folder.run(["deal", "skip", deal, "xyzzy-nothing", "--store", store])
+        #expect(far.stderr.contains("status, assessment."), "\(far)")
+        #expect(!far.stderr.contains("Did you mean"), "\(far)")
+    }
+
     @Test func theDemoKeepsEveryPromise() async throws {
         let folder = try CLIClientFolder()
         let result = try await folder.run(["demo"], environment: ["NO_COLOR": "1"])
