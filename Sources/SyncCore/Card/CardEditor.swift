@@ -28,6 +28,9 @@ public struct CardEditor {
         guard value.conforms(to: spec.type) else {
             throw .invalidValue(FieldValueError(path: path, expected: spec.type.expectation, found: value.displayText))
         }
+        // A collaborative text may grow past the limit edit by edit; only what one edit
+        // inserts is bounded (in `splice`).
+        if spec.type != .text(collaborative: true) { try checkSize(value, path: path) }
         do {
             switch (spec.type, value) {
             case (.list, .list(let records)):
@@ -38,7 +41,7 @@ public struct CardEditor {
                 for record in records { try insert(record, into: list, spec: spec, in: document, tx) }
             case (.text(collaborative: true), .text(let text)):
                 let object = try container(spec, in: document, tx)
-                try splice(object, to: text, in: document, tx)
+                try splice(object, to: text, path: path, in: document, tx)
             default:
                 guard CardCodec.isScalar(spec.type), let scalar = CardCodec.scalar(value) else {
                     throw CardError.invalidValue(FieldValueError(path: path, expected: spec.type.expectation, found: value.displayText))
@@ -49,6 +52,21 @@ public struct CardEditor {
             throw .engine(error)
         } catch {
             throw error as! CardError
+        }
+    }
+
+    /// Refuses a value the relay would refuse for its size (``CardBudget``), before any op.
+    func checkSize(_ value: FieldValue, path: String) throws(CardError) {
+        let limit = CardBudget.standard.valueBytes
+        switch value {
+        case .text(let text):
+            if text.utf8.count > limit { throw .tooLarge(path: path, bytes: text.utf8.count, limit: limit) }
+        case .record(let fields):
+            for (name, field) in fields { try checkSize(field, path: "\(path).\(name)") }
+        case .list(let records):
+            for record in records { try checkSize(record, path: path) }
+        default:
+            return
         }
     }
 
@@ -72,6 +90,7 @@ public struct CardEditor {
             guard value.conforms(to: field.type) else {
                 throw .invalidValue(FieldValueError(path: "\(path).\(name)", expected: field.type.expectation, found: value.displayText))
             }
+            try checkSize(value, path: "\(path).\(name)")
         }
         do {
             let list = try container(spec, in: document, tx)
@@ -128,7 +147,7 @@ public struct CardEditor {
     }
 
     /// Splices text object `object` to `text`, replacing only what differs in the middle.
-    private func splice(_ object: ObjectID, to text: String, in document: Document, _ tx: Transaction) throws {
+    private func splice(_ object: ObjectID, to text: String, path: String, in document: Document, _ tx: Transaction) throws {
         let old = Array(try document.text(object).unicodeScalars)
         let new = Array(text.unicodeScalars)
         var prefix = 0
@@ -138,6 +157,9 @@ public struct CardEditor {
             && old[old.count - 1 - suffix] == new[new.count - 1 - suffix] { suffix += 1 }
         var inserted = String.UnicodeScalarView()
         inserted.append(contentsOf: new[prefix..<(new.count - suffix)])
+        let bytes = inserted.reduce(0) { $0 + UTF8.width($1) }
+        let limit = CardBudget.standard.valueBytes
+        if bytes > limit { throw CardError.tooLarge(path: path, bytes: bytes, limit: limit) }
         try tx.splice(object, at: prefix, delete: old.count - prefix - suffix, insert: String(inserted))
     }
 }

@@ -14,6 +14,8 @@ public enum CardError: Error, Equatable, Sendable, CustomStringConvertible {
     case unknownRecordField(path: String, field: String, known: [String])
     /// The stage has no field this role may write, so it may not skip or resume it.
     case cannotSkip(role: Role, stage: Stage)
+    /// A value over the card's budget (``CardBudget/valueBytes``): the relay would refuse it.
+    case tooLarge(path: String, bytes: Int, limit: Int)
     /// The engine refused the edit (a bug if it happens through this API).
     case engine(CRDTError)
 
@@ -29,6 +31,8 @@ public enum CardError: Error, Equatable, Sendable, CustomStringConvertible {
             "\(path) records have no field \"\(field)\" (fields: \(known.joined(separator: ", ")))"
         case .cannotSkip(let role, let stage):
             "role \(role.rawValue) writes no field of stage \(stage.rawValue), so it cannot skip or resume it"
+        case .tooLarge(let path, let bytes, let limit):
+            "\(path): a value of \(bytes) bytes is over the limit of \(limit) bytes; shorten it or attach it as a document"
         case .engine(let error): "engine error: \(error)"
         }
     }

@@ -118,6 +118,15 @@ public struct ChangeValidator {
            !((try? document.conflicts(.root, key)) ?? []).contains(where: { seen($0.id, by: change, in: document) }) {
             return
         }
+        // A root key is a field path exactly: a path below a list field names a record, which
+        // lives inside the list object, never beside it in the root map.
+        guard schema.field(key) != nil else {
+            if let list = schema.resolve(key), list.path != key {
+                throw structure(key, "\"\(key)\" is not a field: records of \(list.path) are elements of its list, not root keys")
+            }
+            _ = try permitted(key, role: role, kind: kind)
+            throw structure(key, "\"\(key)\" is not a field of the card")
+        }
         let spec = try permitted(key, role: role, kind: kind)
         if case .set(_, let value, _) = action {
             switch value {

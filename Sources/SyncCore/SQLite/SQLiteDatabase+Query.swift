@@ -39,6 +39,20 @@ extension SQLiteDatabase {
         return rows
     }
 
+    /// Runs a query through the statement cache and hands each row to `body` until it
+    /// returns false: for reading rows up to a budget without reading the rest.
+    ///
+    /// - Throws: ``SQLiteError`` from preparing or stepping, or whatever `body` throws.
+    /// - Precondition: `arguments.count` equals the number of parameters.
+    public func forEachRow(_ sql: String, _ arguments: [SQLiteValue] = [], _ body: (Statement) throws -> Bool) throws {
+        let statement = try cachedStatement(sql)
+        defer { statement.finish() }
+        try statement.bind(arguments)
+        while try statement.step() {
+            guard try body(statement) else { return }
+        }
+    }
+
     /// The first column of the first row, `nil` when the query returns no row.
     ///
     /// A row whose first column is NULL gives `.null`, not `nil`.

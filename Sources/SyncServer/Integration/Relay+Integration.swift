@@ -74,8 +74,9 @@ extension Relay {
             deal = write.deal ?? DealID.random()
             try registerNewDeal(deal, kind: kind ?? .shared, token: token, now: now)
         }
-        let document = try self.document(deal.rawValue, kind ?? .shared)
         let documentKind = kind ?? .shared
+        let entry = try documentEntry(deal.rawValue, documentKind)
+        let document = entry.document
         let author = ChangeAuthor(user: token.user, role: .integration, device: token.device ?? "integration", channel: .integration,
                                   time: Int64((now.timeIntervalSince1970 * 1000).rounded(.down)))
         let editor = CardEditor(schema: sync.schema, role: .integration)
@@ -103,15 +104,29 @@ extension Relay {
             return IntegrationAnswer(deal: deal, change: nil, cursor: try storage.latestSequence)
         }
         let records: [LogRecord]
+        let blob = change.encoded()
         do {
+            // The relay's own change passes what a pushed one must before it is stored: it must
+            // decode to itself and fit the budgets (the document already holds it, so the
+            // document check counts what it held before).
+            guard let decoded = try? Change(encoded: blob), decoded == change else {
+                throw RelayError(.internalError, "the integration change does not decode to itself; nothing was stored (a relay bug: report it)")
+            }
+            do {
+                try sync.budget.check(change, encodedBytes: blob.count)
+                try sync.budget.checkDocument(storedBytes: entry.storedBytes, maxCounter: change.startOp - 1, adding: change, encodedBytes: blob.count)
+            } catch {
+                throw RelayError(.tooLarge, "\(error.reason); nothing was stored")
+            }
             try bindIntegrationReplica(user: token.user, now: now)
             records = try storage.appendChanges([NewLogEntry(
                 deal: deal.rawValue, document: documentKind, replica: change.replica.rawValue, changeSequence: change.seq,
-                blob: change.encoded(), author: LogAuthor(user: author.user, role: author.role, device: author.device, channel: author.channel),
+                blob: blob, author: LogAuthor(user: author.user, role: author.role, device: author.device, channel: author.channel),
                 receivedAt: now)])
+            entry.storedBytes += blob.count
         } catch {
             // Memory must match the log: the next use rebuilds the document from the log.
-            sync.documents[key] = nil
+            sync.cache.remove(key)
             throw error
         }
         metrics.changesAccepted.increment()
@@ -150,7 +165,7 @@ extension Relay {
     private func bindIntegrationReplica(user: String, now: Date) throws {
         guard !sync.isReplicaBound else { return }
         let binding = try storage.bindReplica(sync.replica.rawValue, device: integrationReplicaDevice, user: user, at: now)
-        guard binding.allows(device: integrationReplicaDevice) else {
+        guard binding.device == integrationReplicaDevice else {
             throw RelayError(.internalError, "the relay's replica \(sync.replica) is bound to device \(binding.device); restart the relay to pick a new one")
         }
         sync.isReplicaBound = true

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import SyncCore
 
 /// The relay's state: its storage, metrics and start time, owned by one actor.
@@ -11,6 +12,10 @@ public actor Relay {
     let storage: any RelayStorage
     /// Set by ``close()``; every path that touches the storage checks it first.
     private(set) var isClosed = false
+    /// ``isClosed`` readable off the actor, so that `/healthz` never waits behind a request.
+    nonisolated let closedFlag = Atomic<Bool>(false)
+    /// Where the relay reports what an operator must know (unloadable log entries).
+    nonisolated let log: RelayLog
     /// The relay's counters and histograms, usable from any thread.
     public nonisolated let metrics: RelayMetrics
     /// When the relay was created, for uptime.
@@ -24,8 +29,9 @@ public actor Relay {
 
     /// A relay over `storage`, which it owns from now on (and closes in ``close()``).
     public init(storage: sending any RelayStorage, metrics: RelayMetrics = RelayMetrics(), version: String = SyncServerInfo.version,
-                schema: DealSchema = .standard) {
+                schema: DealSchema = .standard, log: RelayLog = .discarding) {
         self.storage = storage
+        self.log = log
         sync = RelaySyncState(replica: .random(), schema: schema)
         schemaJSON = schema.canonicalJSON
         self.metrics = metrics
@@ -56,6 +62,7 @@ public actor Relay {
     public func close() {
         guard !isClosed else { return }
         isClosed = true
+        closedFlag.store(true, ordering: .releasing)
         // Long-polls still waiting end now and answer `unavailable`.
         announce()
         storage.close()

@@ -27,6 +27,9 @@ public struct RelayError: Error, Sendable, Hashable, CustomStringConvertible {
         case methodNotAllowed = "method_not_allowed"
         /// 409: the request conflicts with what the relay already holds.
         case conflict = "conflict"
+        /// 413: the write would pass a budget of the card (a value, a change or a document
+        /// too large); nothing was stored.
+        case tooLarge = "too_large"
         /// 503: the relay is shutting down or its store is unavailable; retry later.
         case unavailable = "unavailable"
         /// 500: a fault inside the relay; the details are in the relay's log, not the response.
@@ -41,6 +44,7 @@ public struct RelayError: Error, Sendable, Hashable, CustomStringConvertible {
             case .notFound: .notFound
             case .methodNotAllowed: .methodNotAllowed
             case .conflict: .conflict
+            case .tooLarge: .contentTooLarge
             case .unavailable: .serviceUnavailable
             case .internalError: .internalServerError
             }

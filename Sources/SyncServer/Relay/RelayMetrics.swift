@@ -11,6 +11,8 @@ public final class RelayMetrics: Sendable {
     public let changesAccepted: Counter
     /// Changes refused and quarantined.
     public let changesRefused: Counter
+    /// Stored log entries found unloadable and set aside (an operator should look).
+    public let logEntriesUnloadable: Counter
     /// Seconds from a change's commit until it was handed to every waiting device.
     public let fanoutLatency: Histogram
     private let openConnections: Gauge
@@ -20,6 +22,8 @@ public final class RelayMetrics: Sendable {
     public init() {
         changesAccepted = registry.counter("relay_changes_accepted_total", help: "Changes appended to the change log.")
         changesRefused = registry.counter("relay_changes_refused_total", help: "Changes refused and quarantined.")
+        logEntriesUnloadable = registry.counter(
+            "relay_log_entries_unloadable_total", help: "Stored log entries that cannot be loaded, set aside and quarantined.")
         fanoutLatency = registry.histogram(
             "relay_fanout_latency_seconds", help: "Time from a change's commit to its delivery to waiting devices.")
         openConnections = registry.gauge("relay_http_open_connections", help: "HTTP connections open now.")

@@ -52,7 +52,7 @@ extension RelayRouter {
     /// The routes every relay serves: `GET /healthz` and `GET /metrics`.
     public static func standard(relay: Relay) -> RelayRouter {
         RelayRouter(routes: [
-            RelayRoute("GET", "/healthz") { _ in await relay.healthResponse() },
+            RelayRoute("GET", "/healthz") { _ in relay.healthResponse() },
             RelayRoute("GET", "/metrics") { _ in await relay.metricsResponse() },
         ] + syncRoutes(relay: relay)
             + integrationRoutes(relay: relay))
@@ -61,9 +61,11 @@ extension RelayRouter {
 
 extension Relay {
     /// `{"status":"ok","uptime_seconds":12.5,"version":"0.1.0"}`; 503 with
-    /// `"status":"unavailable"` once the store is closed or unreadable.
-    func healthResponse() -> HTTPResponse {
-        let healthy = isHealthy()
+    /// `"status":"unavailable"` once the relay is closed.
+    ///
+    /// Answered off the actor, so a health check never waits behind a long request.
+    nonisolated func healthResponse() -> HTTPResponse {
+        let healthy = !closedFlag.load(ordering: .acquiring)
         let uptime = RelayTime.milliseconds(ContinuousClock.now - startedAt) / 1000
         let body = SchemaJSON.object([
             "status": .string(healthy ? "ok" : "unavailable"),

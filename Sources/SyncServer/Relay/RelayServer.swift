@@ -51,7 +51,7 @@ public final class RelayServer: Sendable {
     public init(configuration: Configuration, log: RelayLog = .standardError, routes: [RelayRoute] = []) throws {
         self.configuration = configuration
         self.log = log
-        let relay = Relay(storage: try SQLiteRelayStorage(directory: configuration.dataDirectory), schema: configuration.schema)
+        let relay = Relay(storage: try SQLiteRelayStorage(directory: configuration.dataDirectory), schema: configuration.schema, log: log)
         self.relay = relay
         var router = RelayRouter.standard(relay: relay)
         for route in routes { router.add(route) }

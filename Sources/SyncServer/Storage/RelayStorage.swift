@@ -51,18 +51,28 @@ public protocol RelayStorage: AnyObject {
     /// - Throws: ``RelayStorageError/unknownDeal(id:)``; SQLite errors.
     func appendChanges(_ entries: [NewLogEntry]) throws -> [LogRecord]
     /// Up to `limit` changes with a relay sequence number above `cursor`, ascending, limited
-    /// to `dealIDs` (every deal when nil) and to `documents`.
-    func changes(after cursor: Int64, dealIDs: Set<String>?, documents: Set<DealDocumentKind>, limit: Int) throws
+    /// to `dealIDs` (every deal when nil) and to `documents`, and to about `maxBytes` of
+    /// blobs: rows are read until their blobs reach `maxBytes` (the first row always counts,
+    /// whatever it weighs, so a reader always makes progress). Unloadable entries are skipped.
+    func changes(after cursor: Int64, dealIDs: Set<String>?, documents: Set<DealDocumentKind>, limit: Int, maxBytes: Int) throws
         -> [LogRecord]
-    /// Every change of one document of one deal, ascending.
+    /// Every change of one document of one deal, ascending, unloadable entries left out.
     func changes(deal: String, document: DealDocumentKind) throws -> [LogRecord]
     /// The highest relay sequence number given so far, 0 for an empty log.
     var latestSequence: Int64 { get throws }
 
+    /// Marks a stored entry unloadable (see ``changes(after:dealIDs:documents:limit:maxBytes:)``):
+    /// it stays in the log, is no longer served or replayed, and is copied to the quarantine
+    /// with `reason` so that an operator sees it. Marking twice does nothing.
+    func markUnloadable(_ record: LogRecord, reason: String, at date: Date) throws
+    /// The sequence numbers of the entries marked unloadable, ascending.
+    func unloadableSequences() throws -> [Int64]
+
     // MARK: Replicas
 
-    /// Binds `replica` to `device` on first use; afterwards returns the existing binding,
-    /// whichever device asks. The caller refuses changes whose binding names another device.
+    /// Binds `replica` to `user` on `device` on first use; afterwards returns the existing
+    /// binding, whoever asks. The caller refuses changes whose binding names another user or
+    /// device (``ReplicaBinding/allows(user:device:)``).
     func bindReplica(_ replica: UInt64, device: String, user: String, at date: Date) throws -> ReplicaBinding
 
     // MARK: Quarantine
@@ -89,6 +99,12 @@ public protocol RelayStorage: AnyObject {
 }
 
 extension RelayStorage {
+    /// Up to `limit` changes after `cursor`, however many bytes they weigh.
+    public func changes(after cursor: Int64, dealIDs: Set<String>?, documents: Set<DealDocumentKind>, limit: Int) throws
+        -> [LogRecord] {
+        try changes(after: cursor, dealIDs: dealIDs, documents: documents, limit: limit, maxBytes: .max)
+    }
+
     /// Binds `replica` as of now; see ``bindReplica(_:device:user:at:)``.
     public func bindReplica(_ replica: UInt64, device: String, user: String) throws -> ReplicaBinding {
         try bindReplica(replica, device: device, user: user, at: Date())

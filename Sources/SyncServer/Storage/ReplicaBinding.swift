@@ -7,7 +7,7 @@ import Foundation
 public struct ReplicaBinding: Sendable, Hashable {
     /// The replica id.
     public var replica: UInt64
-    /// The device that first used the replica.
+    /// The device that first used the replica (its name as the change metadata gives it).
     public var device: String
     /// The user of that device at the time.
     public var user: String
@@ -21,8 +21,9 @@ public struct ReplicaBinding: Sendable, Hashable {
         self.boundAt = boundAt
     }
 
-    /// Whether changes of this replica may come from `device`.
-    public func allows(device: String) -> Bool {
-        self.device == device
+    /// Whether changes of this replica may come from `user` on `device`: both must be the
+    /// ones it was bound to (compared apart, never as one joined text).
+    public func allows(user: String, device: String) -> Bool {
+        self.user == user && self.device == device
     }
 }

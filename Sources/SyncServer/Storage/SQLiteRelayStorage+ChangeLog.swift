@@ -1,3 +1,4 @@
+import Foundation
 import SyncCore
 
 extension SQLiteRelayStorage {
@@ -52,10 +53,10 @@ extension SQLiteRelayStorage {
     /// - Complexity: with a deal filter, the ids are passed as one JSON array parameter
     ///   (`json_each`), so any number of deals costs one statement.
     public func changes(
-        after cursor: Int64, dealIDs: Set<String>?, documents: Set<DealDocumentKind>, limit: Int
+        after cursor: Int64, dealIDs: Set<String>?, documents: Set<DealDocumentKind>, limit: Int, maxBytes: Int
     ) throws -> [LogRecord] {
         guard limit > 0, !documents.isEmpty, dealIDs?.isEmpty != true else { return [] }
-        var sql = "SELECT \(Self.logColumns) FROM change_log WHERE seq > ?"
+        var sql = "SELECT \(Self.logColumns) FROM change_log WHERE seq > ? AND seq NOT IN (SELECT seq FROM unloadable_change)"
         var arguments: [SQLiteValue] = [.integer(cursor)]
         if let dealIDs {
             sql += " AND deal_id IN (SELECT value FROM json_each(?))"
@@ -67,12 +68,46 @@ extension SQLiteRelayStorage {
         }
         sql += " ORDER BY seq LIMIT ?"
         arguments.append(.integer(Int64(limit)))
-        return try database.query(sql, arguments) { try Self.logRecord($0) }
+        var records: [LogRecord] = []
+        var bytes = 0
+        try database.forEachRow(sql, arguments) { row in
+            let record = try Self.logRecord(row)
+            records.append(record)
+            bytes += record.entry.blob.count
+            return bytes < maxBytes
+        }
+        return records
+    }
+
+    public func markUnloadable(_ record: LogRecord, reason: String, at date: Date) throws {
+        try database.transaction { db in
+            try db.execute("INSERT INTO unloadable_change(seq, reason, found_at) VALUES (?, ?, ?) ON CONFLICT(seq) DO NOTHING",
+                           arguments: [.integer(record.sequence), .text(reason), .milliseconds(date)])
+            guard db.changes > 0 else { return }
+            let entry = record.entry
+            try db.execute(
+                """
+                INSERT INTO quarantine(deal_id, document, replica, change_seq, blob, sender_user, sender_device, reason, quarantined_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                arguments: [
+                    .text(entry.deal), .text(entry.document.rawValue), .bits(entry.replica), .bits(entry.changeSequence),
+                    .blob(entry.blob), .text(entry.author.user), .text(entry.author.device),
+                    .text("unloadable: log entry \(record.sequence) \(reason)"), .milliseconds(date),
+                ])
+        }
+    }
+
+    public func unloadableSequences() throws -> [Int64] {
+        try database.query("SELECT seq FROM unloadable_change ORDER BY seq") { $0.int64(at: 0) }
     }
 
     public func changes(deal: String, document: DealDocumentKind) throws -> [LogRecord] {
         try database.query(
-            "SELECT \(Self.logColumns) FROM change_log WHERE deal_id = ? AND document = ? ORDER BY seq",
+            """
+            SELECT \(Self.logColumns) FROM change_log
+            WHERE deal_id = ? AND document = ? AND seq NOT IN (SELECT seq FROM unloadable_change) ORDER BY seq
+            """,
             [.text(deal), .text(document.rawValue)]
         ) { try Self.logRecord($0) }
     }

@@ -100,6 +100,26 @@ extension SQLiteRelayStorage {
             // changes; see protocol-spec/sync.md "Relays in a chain".
             try db.execute("ALTER TABLE token ADD COLUMN relay INTEGER NOT NULL DEFAULT 0 CHECK (relay IN (0, 1))")
         }
+        migrator.registerStep("replica binding: user and device apart") { db in
+            // Bindings were keyed by the joined text "user/device", so user "a" on device "b/c"
+            // and user "a/b" on device "c" shared one key. The user was always stored beside
+            // it, so the device is recovered exactly by cutting that user's prefix off.
+            try db.execute("""
+                UPDATE replica SET device = substr(device, length(user_name) + 2)
+                WHERE substr(device, 1, length(user_name) + 1) = user_name || '/'
+                """)
+        }
+        migrator.registerStep("create unloadable_change") { db in
+            // Log entries that were stored but cannot be loaded (written by an older relay
+            // before a rule that now refuses them): kept in the log, never served or replayed.
+            try db.execute("""
+                CREATE TABLE unloadable_change(
+                    seq INTEGER PRIMARY KEY,
+                    reason TEXT NOT NULL,
+                    found_at INTEGER NOT NULL
+                ) STRICT
+                """)
+        }
         return migrator
     }()
 }

@@ -74,7 +74,15 @@ extension Relay {
             }
             let document = try self.document(deal.rawValue, kind)
             guard change.seq > document.version[change.replica], !document.pendingChanges.contains(change.id) else { continue }
-            document.apply([change])
+            let report = document.apply([change])
+            if let failure = report.refused.first {
+                // The upstream relay sent a change the engine refuses: kept for an operator,
+                // never logged here (it would poison this relay's copy of the deal).
+                _ = try? storage.insertQuarantine(QuarantineEntry(
+                    deal: deal.rawValue, document: kind, replica: change.replica.rawValue, changeSequence: change.seq, blob: bytes,
+                    senderUser: "upstream", senderDevice: "upstream", reason: "refused from upstream: \(failure)", quarantinedAt: now))
+                continue
+            }
             touched.insert(RelaySyncState.DocumentKey(deal: deal.rawValue, kind: kind))
             let entry = NewLogEntry(deal: deal.rawValue, document: kind, replica: change.replica.rawValue, changeSequence: change.seq,
                                     blob: bytes, author: LogAuthor(user: author?.user ?? "upstream", role: author?.role ?? .integration,
@@ -89,7 +97,7 @@ extension Relay {
         }
         } catch {
             // Memory must match the log: forget what this batch touched, whatever failed.
-            for key in touched { sync.documents[key] = nil }
+            for key in touched { sync.cache.remove(key) }
             for entry in entries { sync.fromUpstream.remove(upstreamKey(entry)) }
             throw error
         }

@@ -15,7 +15,10 @@ extension RelayRouter {
                     } catch {
                         return RelayError(.badRequest, "the body is not a sync request: \(describe(error))").response
                     }
-                    switch await relay.sync(message, token: token) {
+                    // Decoding is pure and heavy: done here, on this request's thread, not on
+                    // the relay actor that every request shares.
+                    let decoded = DecodedPush.decode(message.push)
+                    switch await relay.sync(message, decoded: decoded, token: token) {
                     case .failure(let error): return error.response
                     case .success(let response): return jsonResponse(response)
                     }

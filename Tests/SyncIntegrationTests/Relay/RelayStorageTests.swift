@@ -20,7 +20,7 @@ struct RelayStorageTests {
             let tables = try database.query(
                 "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
             ) { $0.string(at: 0) }
-            #expect(tables == ["change_log", "deal", "idempotency_key", "quarantine", "replica", "token"])
+            #expect(tables == ["change_log", "deal", "idempotency_key", "quarantine", "replica", "token", "unloadable_change"])
             #expect(try database.scalar("PRAGMA journal_mode")?.string == "wal")
             database.close()
 
@@ -122,8 +122,9 @@ struct RelayStorageTests {
             #expect(first == ReplicaBinding(replica: replica, device: "kiosk-1", user: "boris", boundAt: RelayFixtures.now))
             let again = try storage.bindReplica(replica, device: "tablet-9", user: "mallory", at: RelayFixtures.now + 60)
             #expect(again == first)
-            #expect(!again.allows(device: "tablet-9"))
-            #expect(again.allows(device: "kiosk-1"))
+            #expect(!again.allows(user: "mallory", device: "tablet-9"))
+            #expect(again.allows(user: "boris", device: "kiosk-1"))
+            #expect(!again.allows(user: "mallory", device: "kiosk-1"))
         }
     }
 

@@ -118,9 +118,9 @@ final class OneShotServer: @unchecked Sendable {
 
 extension Relay {
     /// Shrinks the document cache (tests).
-    func setDocumentCapacity(_ capacity: Int) { sync.documentCapacity = capacity }
+    func setDocumentCapacity(_ capacity: Int) { sync.cache.capacity = capacity }
     /// Documents in memory (tests).
-    func cachedDocumentCount() -> Int { sync.documents.count }
+    func cachedDocumentCount() -> Int { sync.cache.count }
 }
 
 @Suite("Relay document cache")

@@ -1,0 +1,74 @@
+import CRDT
+import Foundation
+import SyncCore
+
+extension Relay {
+    /// A deal document, rebuilt from the log on first use.
+    func document(_ deal: String, _ kind: DealDocumentKind) throws -> Document {
+        try documentEntry(deal, kind).document
+    }
+
+    /// A deal document with its stored size, rebuilt from the log on first use.
+    ///
+    /// A stored entry that cannot be loaded (undecodable, or refused by the engine's rules:
+    /// written by an older relay before a rule that refuses it) never takes the deal down:
+    /// it is marked unloadable, copied to the quarantine, counted in
+    /// `relay_log_entries_unloadable_total` and logged, and the rest of the document is
+    /// served. Entries that depend on it are set aside the same way.
+    func documentEntry(_ deal: String, _ kind: DealDocumentKind) throws -> RelayDocumentCache.Entry {
+        let key = RelaySyncState.DocumentKey(deal: deal, kind: kind)
+        if let cached = sync.cache.entry(key) { return cached }
+        let document = Document(replica: sync.replica)
+        var changes: [Change] = []
+        var records: [ChangeID: LogRecord] = [:]
+        var unloadable: [(LogRecord, String)] = []
+        for record in try storage.changes(deal: deal, document: kind) {
+            do {
+                let change = try Change(encoded: record.entry.blob)
+                changes.append(change)
+                records[change.id] = record
+            } catch {
+                unloadable.append((record, "cannot be decoded: \(error)"))
+            }
+        }
+        let report = document.apply(changes)
+        for failure in report.refused {
+            if case .invalidChange(let id, _) = failure, let record = records.removeValue(forKey: id) {
+                unloadable.append((record, "is refused by the engine: \(failure)"))
+            }
+        }
+        for id in report.pending {
+            if let record = records.removeValue(forKey: id) {
+                unloadable.append((record, "depends on a change that cannot be loaded"))
+            }
+        }
+        if !unloadable.isEmpty { try setAside(unloadable) }
+        let storedBytes = report.applied.reduce(0) { $0 + (records[$1]?.entry.blob.count ?? 0) }
+        // A set-aside change may still sit in the pending set: load once more without it.
+        if !report.pending.isEmpty {
+            let clean = Document(replica: sync.replica)
+            clean.apply(document.history)
+            return sync.cache.insert(clean, storedBytes: storedBytes, for: key)
+        }
+        return sync.cache.insert(document, storedBytes: storedBytes, for: key)
+    }
+
+    /// Marks log entries unloadable and tells the operator.
+    private func setAside(_ entries: [(LogRecord, String)]) throws {
+        let now = Date()
+        for (record, reason) in entries {
+            try storage.markUnloadable(record, reason: reason, at: now)
+            metrics.logEntriesUnloadable.increment()
+            log.log("unloadable_change", [
+                "sequence": .integer(record.sequence), "deal": .string(record.entry.deal),
+                "document": .string(record.entry.document.rawValue), "reason": .string(reason),
+            ])
+        }
+    }
+
+    /// Drops the least recently used documents beyond the cache's bounds. Called between
+    /// requests only, never while a batch holds documents it has changed.
+    func trimDocumentCache() {
+        sync.cache.trim()
+    }
+}
