@@ -1,0 +1,253 @@
+@testable import CRDT
+import Foundation
+import Testing
+@testable import SyncCore
+@testable import SyncServer
+
+/// The hostile pushes that once took a dealership down, each against a real relay: the relay
+/// refuses them with a code of its own, and everyone else keeps syncing.
+@Suite("Hostile changes", .serialized)
+struct HostileChangeTests {
+    /// A buyer's deal with the buyer device and a sales device synced.
+    private func buyerDeal(_ harness: SyncHarness) async throws -> (buyer: TestDevice, sales: TestDevice, deal: DealID) {
+        let buyer = try harness.device("ivan", .buyer, channel: .web)
+        let sales = try harness.device("olga", .sales, channel: .pc)
+        let deal = try await buyer.store.createDeal(values: ["vehicle.model": .text("Camry")])
+        try await buyer.sync()
+        try await sales.sync()
+        return (buyer, sales, deal)
+    }
+
+    @Test func aChangeWhoseCountersJumpIsRefusedAndTheDealStaysWritable() async throws {
+        let harness = try SyncHarness()
+        let (buyer, sales, deal) = try await buyerDeal(harness)
+        // A fresh replica of the buyer's, no deps, one op, startOp 2^62 - 2.
+        let client = HandMadeClient(harness, device: buyer)
+        let forged = try Document(replica: .random()).change(metadata: client.metadata) { tx in
+            try tx.put(.root, "credit.downPayment", .int(1))
+        }!.withStartOp((1 << 62) - 2)
+        let answer = try await client.push(forged, deal: deal)
+        #expect(answer.accepted.isEmpty)
+        #expect(answer.refused.map(\.code) == ["counter_jump"], "\(answer.refused)")
+        // One more past the rule, from the buyer's real state.
+        let state = try await client.document(deal)
+        let ahead = try state.change(metadata: client.metadata) { try $0.put(.root, "credit.downPayment", .int(2)) }!
+        let aheadAnswer = try await client.push(ahead.withStartOp(ahead.startOp + 1), deal: deal)
+        #expect(aheadAnswer.refused.map(\.code) == ["counter_jump"], "\(aheadAnswer.refused)")
+        // Everyone goes on: staff edit, an integration write, devices sync both ways.
+        try await sales.store.set(deal, "vehicle.price", .money(minorUnits: 2_330_000_00, currency: "RUB"))
+        try await sales.sync()
+        try await buyer.store.set(deal, "credit.downPayment", .money(minorUnits: 300_000_00, currency: "RUB"))
+        let report = try await buyer.sync()
+        #expect(report.refused.isEmpty)
+        try await sales.sync()
+        #expect(try await sales.card(deal).values["credit.downPayment"] == .money(minorUnits: 300_000_00, currency: "RUB"))
+        await harness.stop()
+    }
+
+    @Test func anUnloadableLogEntryIsSetAsideAndEveryoneKeepsSyncing() async throws {
+        let harness = try SyncHarness()
+        let (_, sales, deal) = try await buyerDeal(harness)
+        let head = try harness.token("nina", .head)
+        await harness.stop()
+        // As an older relay could have stored it: bytes that do not decode, in the deal's log.
+        let storage = try SQLiteRelayStorage(directory: harness.folder.sub("relay"))
+        let author = LogAuthor(user: "ivan", role: .buyer, device: "ivan-web", channel: .web)
+        _ = try storage.appendChanges([NewLogEntry(deal: deal.rawValue, document: .shared, replica: 77, changeSequence: 1,
+                                                   blob: [0x44, 0x53, 0x59, 0x4E, 1, 1, 9, 9, 9, 9, 9], author: author, receivedAt: Date())])
+        storage.close()
+        try await harness.restartRelay()
+        // A new device's first sync, an existing device's pull and analytics all answer.
+        let fresh = try harness.device("boris", .finance, channel: .pc)
+        try await fresh.sync()
+        #expect(try await fresh.card(deal).values["vehicle.model"] == .text("Camry"))
+        try await sales.sync()
+        let analytics = try await harness.request("GET", "/v1/analytics", token: head)
+        #expect(analytics.status == 200, "\(analytics.text)")
+        // The entry is quarantined for an operator and counted.
+        let quarantined = try await harness.server.relay.quarantineReasons()
+        #expect(quarantined.contains { $0.hasPrefix("unloadable: log entry") }, "\(quarantined)")
+        let metrics = try await harness.request("GET", "/metrics", token: head)
+        #expect(metrics.text.contains("relay_log_entries_unloadable_total 1"), "\(metrics.text)")
+        await harness.stop()
+    }
+
+    @Test func anOversizedValueNeverGetsInAndPullsPageByBytes() async throws {
+        let harness = try SyncHarness()
+        let (buyer, sales, deal) = try await buyerDeal(harness)
+        let client = HandMadeClient(harness, device: buyer)
+        // 6 MB in one value: refused whole, not stored.
+        var state = try await client.document(deal)
+        let huge = try state.change(metadata: client.metadata) {
+            try $0.put(.root, "vehicle.model", .string(String(repeating: "x", count: 6_000_000)))
+        }!
+        let answer = try await client.push(huge, deal: deal)
+        #expect(answer.refused.map(\.code) == ["too_large"], "\(answer.refused)")
+        // Many values just under the budget: a device's pull pages by bytes and gets them all.
+        state = try await client.document(deal)
+        var blobs: [[UInt8]] = []
+        for index in 0..<90 {
+            let text = String(repeating: Character(String(index % 10)), count: CardBudget.standard.valueBytes - 8)
+            blobs.append(try state.change(metadata: client.metadata) { try $0.put(.root, "vehicle.model", .string(text)) }!.encoded())
+        }
+        let pushed = try await client.push(blobs, deal: deal)
+        #expect(pushed.accepted.count == 90, "\(pushed.refused.prefix(2))")
+        let connection = RelayConnection(baseURL: URL(string: harness.url)!, token: sales.store.identity.token!)
+        let page: SyncResponse = try await connection.post("v1/sync", SyncRequest(cursor: 1, push: []))
+        #expect(page.more)
+        #expect(page.changes.count < 90)
+        #expect(page.changes.reduce(0) { $0 + $1.change.utf8.count } < 2 * Relay.answerBytes)
+        try await sales.sync()
+        #expect(try await sales.card(deal).values["vehicle.model"] == .text(String(repeating: "9", count: CardBudget.standard.valueBytes - 8)))
+        await harness.stop()
+    }
+
+    @Test func theDeviceRefusesAnOversizedValueBeforeMakingAnEdit() async throws {
+        let harness = try SyncHarness()
+        let (buyer, _, deal) = try await buyerDeal(harness)
+        let big = String(repeating: "y", count: CardBudget.standard.valueBytes + 1)
+        await #expect(throws: StoreError.self) { try await buyer.store.set(deal, "vehicle.model", .text(big)) }
+        #expect(try await buyer.card(deal).values["vehicle.model"] == .text("Camry"))
+        await harness.stop()
+    }
+
+    @Test func aChangeOverTheOpBudgetIsRefused() async throws {
+        let harness = try SyncHarness()
+        let (buyer, _, deal) = try await buyerDeal(harness)
+        let client = HandMadeClient(harness, device: buyer)
+        let state = try await client.document(deal)
+        let tooMany = try state.change(metadata: client.metadata) { tx in
+            for index in 0...CardBudget.standard.opsPerChange { try tx.put(.root, "vehicle.color", .string("c\(index)")) }
+        }!
+        let answer = try await client.push(tooMany, deal: deal)
+        #expect(answer.refused.map(\.code) == ["too_large"] || answer.refused.map(\.code) == ["malformed"], "\(answer.refused)")
+        #expect(answer.accepted.isEmpty)
+        await harness.stop()
+    }
+
+    @Test func anExactRetryOfStoredBytesIsAcknowledgedWhateverTheirEncoding() async throws {
+        let harness = try SyncHarness()
+        let (buyer, _, deal) = try await buyerDeal(harness)
+        let client = HandMadeClient(harness, device: buyer)
+        let state = try await client.document(deal)
+        let change = try state.change(metadata: client.metadata) { tx in
+            try tx.put(.root, "vehicle.trim", .string("Prestige"))
+            try tx.put(.root, "vehicle.color", .string("white"))
+        }!
+        let plain = change.encoded()
+        let spelledOut = try #require(EncodingVariants.withoutSameObjectBit(plain, secondKey: "vehicle.color"))
+        #expect(spelledOut != plain)
+        #expect(try Change(encoded: spelledOut) == change)
+        let first = try await client.push([spelledOut], deal: deal)
+        #expect(first.accepted.count == 1, "\(first.refused)")
+        // The lost-acknowledgement retry, byte for byte, and the canonical bytes: both acknowledged.
+        let retry = try await client.push([spelledOut], deal: deal)
+        #expect(retry.accepted.count == 1 && retry.refused.isEmpty, "\(retry.refused)")
+        let canonical = try await client.push([plain], deal: deal)
+        #expect(canonical.accepted.count == 1 && canonical.refused.isEmpty, "\(canonical.refused)")
+        #expect(try await harness.server.relay.quarantineReasons().isEmpty)
+        await harness.stop()
+    }
+
+    @Test(arguments: ["vehicle.options.0.price", "documents.items.zz.kind", "vehicle.options.0"])
+    func aRootKeyBelowAListFieldIsRefused(key: String) async throws {
+        let harness = try SyncHarness()
+        let (buyer, _, deal) = try await buyerDeal(harness)
+        let client = HandMadeClient(harness, device: buyer)
+        let state = try await client.document(deal)
+        let change = try state.change(metadata: client.metadata) { try $0.put(.root, key, .string("1")) }!
+        let answer = try await client.push(change, deal: deal)
+        #expect(answer.accepted.isEmpty)
+        #expect(answer.refused.first?.code == "bad_structure", "\(answer.refused)")
+        await harness.stop()
+    }
+
+    @Test func aHiddenDealAndAMissingOneAnswerAlike() async throws {
+        let harness = try SyncHarness()
+        let (buyer, _, deal) = try await buyerDeal(harness)
+        let client = HandMadeClient(harness, device: buyer)
+        let hidden = try Document(replica: .random()).change(metadata: client.metadata) { try $0.put(.root, "staff.margin", .int(1)) }!
+        let missing = DealID("dms-order-1002")!
+        let toHidden = try await client.push(hidden, deal: deal, .staff)
+        let toMissing = try await client.push(hidden, deal: missing, .staff)
+        let one = try #require(toHidden.refused.first)
+        let other = try #require(toMissing.refused.first)
+        #expect(one.code == other.code)
+        #expect(one.reason.replacingOccurrences(of: deal.rawValue, with: "X") == other.reason.replacingOccurrences(of: missing.rawValue, with: "X"))
+        await harness.stop()
+    }
+
+    @Test(arguments: [
+        #"{"protocol":1,"cursor":0,"push":[],"wait":0,"bootstrapCursor":-5}"#,
+        #"{"protocol":1,"cursor":0,"push":[],"wait":0,"bootstrapCursor":999999}"#,
+        #"{"protocol":1,"cursor":3,"push":[],"wait":0,"snapshotsAfter":"d-1"}"#,
+        #"{"protocol":1,"cursor":-1,"push":[],"wait":0}"#,
+    ])
+    func everyCursorFieldIsValidated(body: String) async throws {
+        let harness = try SyncHarness()
+        let (buyer, _, _) = try await buyerDeal(harness)
+        let answer = try await harness.request("POST", "/v1/sync", token: buyer.store.identity.token!, body: body)
+        #expect(answer.status == 400 || answer.status == 409, "\(answer.status) \(answer.text)")
+        #expect(!answer.text.contains(#""cursor":-5"#))
+        await harness.stop()
+    }
+
+    @Test func aUserWithASlashCannotTakeAnotherUsersReplica() async throws {
+        let harness = try SyncHarness()
+        // User "north/olga" on device "pc" owns a replica.
+        let olga = try harness.device("north/olga", .sales, channel: .pc)
+        let deal = try await olga.store.createDeal()
+        try await olga.sync()
+        // User "north", token without a device, claims device "olga/pc" under that replica.
+        let token = try harness.token("north", .sales)
+        let identity = DeviceIdentity(replica: olga.store.identity.replica, user: "north", role: .sales, dealership: "north",
+                                      device: "olga/pc", channel: .pc, server: harness.url, token: token)
+        let client = HandMadeClient(url: harness.url, identity: identity)
+        let state = try await client.document(deal)
+        let change = try state.change(metadata: client.metadata) { try $0.put(.root, "vehicle.model", .string("Lada")) }!
+        let answer = try await client.push(change, deal: deal)
+        #expect(answer.accepted.isEmpty)
+        #expect(answer.refused.first?.code == "impersonation", "\(answer.refused)")
+        // The owner's next change still gets in.
+        try await olga.store.set(deal, "vehicle.model", .text("Camry"))
+        #expect(try await olga.sync().refused.isEmpty)
+        await harness.stop()
+    }
+}
+
+/// Other spellings of the same change, as another encoder may write them.
+enum EncodingVariants {
+    /// `blob` with the second op's "same object" bit cleared and its (root) object written
+    /// out: the same change in other bytes. The second op must be a map write of `secondKey`.
+    static func withoutSameObjectBit(_ blob: [UInt8], secondKey: String) -> [UInt8]? {
+        let key = Array(secondKey.utf8)
+        let marker = [UInt8(0x80), UInt8(key.count)] + key
+        guard key.count < 128, let start = firstIndex(of: marker, in: blob) else { return nil }
+        var body = Array(blob[4..<(blob.count - 4)])
+        let at = start - 4
+        body[at] = 0x00
+        body.insert(0x00, at: at + 1)
+        var framed = Array(blob[0..<4]) + body
+        var checksum: UInt32 = CRC32.checksum(body[...])
+        for _ in 0..<4 {
+            framed.append(UInt8(truncatingIfNeeded: checksum))
+            checksum >>= 8
+        }
+        return framed
+    }
+
+    private static func firstIndex(of needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard needle.count <= haystack.count else { return nil }
+        for start in 0...(haystack.count - needle.count) where haystack[start..<(start + needle.count)].elementsEqual(needle) {
+            return start
+        }
+        return nil
+    }
+}
+
+extension Relay {
+    /// The reasons of the quarantined changes, newest first (tests).
+    func quarantineReasons() throws -> [String] {
+        try storage.quarantine(limit: 1_000).map(\.entry.reason)
+    }
+}
