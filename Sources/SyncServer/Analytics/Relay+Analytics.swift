@@ -26,7 +26,7 @@ extension Relay {
             for id in try visibleDealIDs(token).sorted() {
                 guard let deal = DealID(id) else { continue }
                 var documents: [DealDocumentKind: Document] = [:]
-                for kind in DealDocumentKind.allCases { documents[kind] = try document(id, kind) }
+                for kind in DealDocumentKind.allCases { documents[kind] = try document(token.dealership, id, kind) }
                 guard documents.values.contains(where: { !$0.history.isEmpty }) else { continue }
                 facts.append(analytics.facts(deal: deal, documents: documents))
             }

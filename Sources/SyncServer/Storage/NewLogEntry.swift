@@ -3,9 +3,13 @@ import SyncCore
 
 /// A change the relay has accepted and is about to append to its change log.
 ///
-/// A change is identified by (``deal``, ``document``, ``replica``, ``changeSequence``);
+/// A change is identified by (``dealership``, ``deal``, ``document``, ``replica``,
+/// ``changeSequence``);
 /// appending the same identity twice keeps the first (see ``RelayStorage/appendChanges(_:)``).
 public struct NewLogEntry: Sendable, Hashable {
+    /// The dealership the deal belongs to: deal ids are scoped by dealership, so two
+    /// dealerships may each have a deal `dms-order-1002`.
+    public var dealership: String
     /// The deal the change belongs to; it must have been registered with
     /// ``RelayStorage/insertDeal(_:)``.
     public var deal: String
@@ -23,9 +27,10 @@ public struct NewLogEntry: Sendable, Hashable {
     public var receivedAt: Date
 
     public init(
-        deal: String, document: DealDocumentKind, replica: UInt64, changeSequence: UInt64, blob: [UInt8],
+        dealership: String, deal: String, document: DealDocumentKind, replica: UInt64, changeSequence: UInt64, blob: [UInt8],
         author: LogAuthor, receivedAt: Date
     ) {
+        self.dealership = dealership
         self.deal = deal
         self.document = document
         self.replica = replica

@@ -28,12 +28,13 @@ public protocol RelayStorage: AnyObject {
 
     // MARK: Deals
 
-    /// Registers a deal. Registering the same values again does nothing.
-    /// - Throws: ``RelayStorageError/conflictingDeal(id:)`` when the id is registered with
-    ///   other values.
+    /// Registers a deal. Registering the same values again does nothing. Deal ids are
+    /// scoped by dealership: another dealership's deal of the same id is another deal.
+    /// - Throws: ``RelayStorageError/conflictingDeal(id:)`` when the id is registered in the
+    ///   deal's dealership with other values.
     func insertDeal(_ deal: DealRecord) throws
-    /// The deal with `id`, if registered.
-    func deal(id: String) throws -> DealRecord?
+    /// The deal of `dealership` with `id`, if registered.
+    func deal(dealership: String, id: String) throws -> DealRecord?
     /// The ids of every deal of `dealership`, in id order.
     func dealIDs(dealership: String) throws -> [String]
     /// The ids of a dealership's deals whose buyer is `buyerUser`, ascending (one indexed
@@ -54,14 +55,16 @@ public protocol RelayStorage: AnyObject {
     /// to `dealIDs` (every deal when nil) and to `documents`, and to about `maxBytes` of
     /// blobs: rows are read until their blobs reach `maxBytes` (the first row always counts,
     /// whatever it weighs, so a reader always makes progress). Unloadable entries are skipped.
-    func changes(after cursor: Int64, dealIDs: Set<String>?, documents: Set<DealDocumentKind>, limit: Int, maxBytes: Int) throws
-        -> [LogRecord]
+    /// With a `dealership`, only its deals (`dealIDs` are then ids of that dealership); nil
+    /// reads every dealership's (a relay forwarding its whole log upstream).
+    func changes(after cursor: Int64, dealership: String?, dealIDs: Set<String>?, documents: Set<DealDocumentKind>, limit: Int,
+                 maxBytes: Int) throws -> [LogRecord]
     /// Every change of one document of one deal, ascending, unloadable entries left out.
-    func changes(deal: String, document: DealDocumentKind) throws -> [LogRecord]
+    func changes(dealership: String, deal: String, document: DealDocumentKind) throws -> [LogRecord]
     /// The highest relay sequence number given so far, 0 for an empty log.
     var latestSequence: Int64 { get throws }
 
-    /// Marks a stored entry unloadable (see ``changes(after:dealIDs:documents:limit:maxBytes:)``):
+    /// Marks a stored entry unloadable (see ``changes(after:dealership:dealIDs:documents:limit:maxBytes:)``):
     /// it stays in the log, is no longer served or replayed, and is copied to the quarantine
     /// with `reason` so that an operator sees it. Marking twice does nothing.
     func markUnloadable(_ record: LogRecord, reason: String, at date: Date) throws
@@ -100,9 +103,9 @@ public protocol RelayStorage: AnyObject {
 
 extension RelayStorage {
     /// Up to `limit` changes after `cursor`, however many bytes they weigh.
-    public func changes(after cursor: Int64, dealIDs: Set<String>?, documents: Set<DealDocumentKind>, limit: Int) throws
-        -> [LogRecord] {
-        try changes(after: cursor, dealIDs: dealIDs, documents: documents, limit: limit, maxBytes: .max)
+    public func changes(after cursor: Int64, dealership: String?, dealIDs: Set<String>?, documents: Set<DealDocumentKind>,
+                        limit: Int) throws -> [LogRecord] {
+        try changes(after: cursor, dealership: dealership, dealIDs: dealIDs, documents: documents, limit: limit, maxBytes: .max)
     }
 
     /// Binds `replica` as of now; see ``bindReplica(_:device:user:at:)``.

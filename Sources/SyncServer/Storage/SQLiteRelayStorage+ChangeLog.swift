@@ -4,29 +4,29 @@ import SyncCore
 extension SQLiteRelayStorage {
     static let logColumns = """
         seq, deal_id, document, replica, change_seq, blob, author_user, author_role, author_device, \
-        author_channel, received_at
+        author_channel, received_at, dealership
         """
 
     public func appendChanges(_ entries: [NewLogEntry]) throws -> [LogRecord] {
         guard !entries.isEmpty else { return [] }
         return try database.transaction { db in
-            var registeredDeals: Set<String> = []
+            var registeredDeals: Set<[String]> = []
             var records: [LogRecord] = []
             records.reserveCapacity(entries.count)
             for entry in entries {
-                if !registeredDeals.contains(entry.deal) {
-                    guard try db.scalar("SELECT 1 FROM deal WHERE id = ?", [.text(entry.deal)]) != nil else {
+                if !registeredDeals.contains([entry.dealership, entry.deal]) {
+                    guard try db.scalar("SELECT 1 FROM deal WHERE dealership = ? AND id = ?", [.text(entry.dealership), .text(entry.deal)]) != nil else {
                         throw RelayStorageError.unknownDeal(id: entry.deal)
                     }
-                    registeredDeals.insert(entry.deal)
+                    registeredDeals.insert([entry.dealership, entry.deal])
                 }
                 // Look before inserting: an ignored INSERT would still use up a sequence number.
                 let existing = try db.query(
                     """
                     SELECT \(Self.logColumns) FROM change_log
-                    WHERE deal_id = ? AND document = ? AND replica = ? AND change_seq = ?
+                    WHERE dealership = ? AND deal_id = ? AND document = ? AND replica = ? AND change_seq = ?
                     """,
-                    [.text(entry.deal), .text(entry.document.rawValue), .bits(entry.replica), .bits(entry.changeSequence)]
+                    [.text(entry.dealership), .text(entry.deal), .text(entry.document.rawValue), .bits(entry.replica), .bits(entry.changeSequence)]
                 ) { try Self.logRecord($0) }
                 if let record = existing.first {
                     // Already logged (a retried push, or a duplicate inside this batch): the
@@ -35,12 +35,12 @@ extension SQLiteRelayStorage {
                     continue
                 }
                 try db.execute(
-                    "INSERT INTO change_log(\(Self.logColumns)) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO change_log(\(Self.logColumns)) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     arguments: [
                         .text(entry.deal), .text(entry.document.rawValue), .bits(entry.replica),
                         .bits(entry.changeSequence), .blob(entry.blob), .text(entry.author.user),
                         .text(entry.author.role.rawValue), .text(entry.author.device),
-                        .text(entry.author.channel.rawValue), .milliseconds(entry.receivedAt),
+                        .text(entry.author.channel.rawValue), .milliseconds(entry.receivedAt), .text(entry.dealership),
                     ])
                 var stored = entry
                 stored.receivedAt = entry.receivedAt.roundedToStoredPrecision
@@ -53,11 +53,15 @@ extension SQLiteRelayStorage {
     /// - Complexity: with a deal filter, the ids are passed as one JSON array parameter
     ///   (`json_each`), so any number of deals costs one statement.
     public func changes(
-        after cursor: Int64, dealIDs: Set<String>?, documents: Set<DealDocumentKind>, limit: Int, maxBytes: Int
+        after cursor: Int64, dealership: String?, dealIDs: Set<String>?, documents: Set<DealDocumentKind>, limit: Int, maxBytes: Int
     ) throws -> [LogRecord] {
         guard limit > 0, !documents.isEmpty, dealIDs?.isEmpty != true else { return [] }
         var sql = "SELECT \(Self.logColumns) FROM change_log WHERE seq > ? AND seq NOT IN (SELECT seq FROM unloadable_change)"
         var arguments: [SQLiteValue] = [.integer(cursor)]
+        if let dealership {
+            sql += " AND dealership = ?"
+            arguments.append(.text(dealership))
+        }
         if let dealIDs {
             sql += " AND deal_id IN (SELECT value FROM json_each(?))"
             arguments.append(.text(SchemaJSON.array(dealIDs.sorted().map { .string($0) }).canonicalText))
@@ -102,13 +106,13 @@ extension SQLiteRelayStorage {
         try database.query("SELECT seq FROM unloadable_change ORDER BY seq") { $0.int64(at: 0) }
     }
 
-    public func changes(deal: String, document: DealDocumentKind) throws -> [LogRecord] {
+    public func changes(dealership: String, deal: String, document: DealDocumentKind) throws -> [LogRecord] {
         try database.query(
             """
             SELECT \(Self.logColumns) FROM change_log
-            WHERE deal_id = ? AND document = ? AND seq NOT IN (SELECT seq FROM unloadable_change) ORDER BY seq
+            WHERE dealership = ? AND deal_id = ? AND document = ? AND seq NOT IN (SELECT seq FROM unloadable_change) ORDER BY seq
             """,
-            [.text(deal), .text(document.rawValue)]
+            [.text(dealership), .text(deal), .text(document.rawValue)]
         ) { try Self.logRecord($0) }
     }
 
@@ -124,7 +128,7 @@ extension SQLiteRelayStorage {
             user: row.string(at: 6), role: try row.decoded(Role.self, at: 7), device: row.string(at: 8),
             channel: try row.decoded(Channel.self, at: 9))
         let entry = NewLogEntry(
-            deal: row.string(at: 1), document: try row.decoded(DealDocumentKind.self, at: 2),
+            dealership: row.string(at: 11), deal: row.string(at: 1), document: try row.decoded(DealDocumentKind.self, at: 2),
             replica: row.bits(at: 3), changeSequence: row.bits(at: 4), blob: row.blob(at: 5), author: author,
             receivedAt: row.date(at: 10))
         return LogRecord(sequence: row.int64(at: 0), entry: entry)

@@ -7,7 +7,7 @@ extension SQLiteRelayStorage {
             try db.execute(
                 """
                 INSERT INTO deal(id, dealership, buyer_user, created_at, created_by) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT(id) DO NOTHING
+                ON CONFLICT(dealership, id) DO NOTHING
                 """,
                 arguments: [
                     .text(deal.id), .text(deal.dealership), .optionalText(deal.buyerUser),
@@ -15,7 +15,7 @@ extension SQLiteRelayStorage {
                 ])
             guard db.changes == 0 else { return }
             // Compare as stored (times to the millisecond), so a retry with the same values passes.
-            let existing = try self.deal(id: deal.id)
+            let existing = try self.deal(dealership: deal.dealership, id: deal.id)
             var asStored = deal
             asStored.createdAt = deal.createdAt.roundedToStoredPrecision
             guard existing == asStored else {
@@ -24,9 +24,10 @@ extension SQLiteRelayStorage {
         }
     }
 
-    public func deal(id: String) throws -> DealRecord? {
+    public func deal(dealership: String, id: String) throws -> DealRecord? {
         try database.query(
-            "SELECT id, dealership, buyer_user, created_at, created_by FROM deal WHERE id = ?", [.text(id)]
+            "SELECT id, dealership, buyer_user, created_at, created_by FROM deal WHERE dealership = ? AND id = ?",
+            [.text(dealership), .text(id)]
         ) { row in
             DealRecord(
                 id: row.string(at: 0), dealership: row.string(at: 1), buyerUser: row.optionalString(at: 2),

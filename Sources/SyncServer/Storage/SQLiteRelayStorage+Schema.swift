@@ -120,6 +120,54 @@ extension SQLiteRelayStorage {
                 ) STRICT
                 """)
         }
+        migrator.registerStep("deal ids scoped by dealership") { db in
+            // Deal ids were global, so one dealership could take (or learn of) another's
+            // connector-chosen ids. A deal is now (dealership, id); every log row names its
+            // dealership. SQLite cannot change a primary key in place: both tables are rebuilt,
+            // keeping every row, every sequence number and the sequence's high-water mark.
+            try db.execute("""
+                PRAGMA defer_foreign_keys = ON;
+                CREATE TABLE deal_scoped(
+                    dealership TEXT NOT NULL,
+                    id TEXT NOT NULL,
+                    buyer_user TEXT,
+                    created_at INTEGER NOT NULL,
+                    created_by TEXT NOT NULL,
+                    PRIMARY KEY (dealership, id)
+                ) STRICT;
+                INSERT INTO deal_scoped(dealership, id, buyer_user, created_at, created_by)
+                    SELECT dealership, id, buyer_user, created_at, created_by FROM deal;
+                CREATE TABLE change_log_scoped(
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    deal_id TEXT NOT NULL,
+                    document TEXT NOT NULL CHECK (document IN ('shared', 'staff')),
+                    replica INTEGER NOT NULL,
+                    change_seq INTEGER NOT NULL,
+                    blob BLOB NOT NULL,
+                    author_user TEXT NOT NULL,
+                    author_role TEXT NOT NULL,
+                    author_device TEXT NOT NULL,
+                    author_channel TEXT NOT NULL,
+                    received_at INTEGER NOT NULL,
+                    dealership TEXT NOT NULL,
+                    FOREIGN KEY (dealership, deal_id) REFERENCES deal_scoped(dealership, id),
+                    UNIQUE (dealership, deal_id, document, replica, change_seq)
+                ) STRICT;
+                INSERT INTO change_log_scoped(seq, deal_id, document, replica, change_seq, blob, author_user, author_role,
+                                              author_device, author_channel, received_at, dealership)
+                    SELECT c.seq, c.deal_id, c.document, c.replica, c.change_seq, c.blob, c.author_user, c.author_role,
+                           c.author_device, c.author_channel, c.received_at, d.dealership
+                    FROM change_log c JOIN deal d ON d.id = c.deal_id ORDER BY c.seq;
+                DELETE FROM sqlite_sequence WHERE name = 'change_log_scoped';
+                INSERT INTO sqlite_sequence(name, seq) SELECT 'change_log_scoped', seq FROM sqlite_sequence WHERE name = 'change_log';
+                DROP TABLE change_log;
+                DROP TABLE deal;
+                ALTER TABLE deal_scoped RENAME TO deal;
+                ALTER TABLE change_log_scoped RENAME TO change_log;
+                CREATE INDEX change_log_by_deal ON change_log(dealership, deal_id, seq);
+                CREATE INDEX deal_by_buyer ON deal(dealership, buyer_user) WHERE buyer_user IS NOT NULL;
+                """)
+        }
         return migrator
     }()
 }

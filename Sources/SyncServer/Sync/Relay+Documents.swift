@@ -3,9 +3,9 @@ import Foundation
 import SyncCore
 
 extension Relay {
-    /// A deal document, rebuilt from the log on first use.
-    func document(_ deal: String, _ kind: DealDocumentKind) throws -> Document {
-        try documentEntry(deal, kind).document
+    /// A deal document of `dealership`, rebuilt from the log on first use.
+    func document(_ dealership: String, _ deal: String, _ kind: DealDocumentKind) throws -> Document {
+        try documentEntry(dealership, deal, kind).document
     }
 
     /// A deal document with its stored size, rebuilt from the log on first use.
@@ -15,14 +15,14 @@ extension Relay {
     /// it is marked unloadable, copied to the quarantine, counted in
     /// `relay_log_entries_unloadable_total` and logged, and the rest of the document is
     /// served. Entries that depend on it are set aside the same way.
-    func documentEntry(_ deal: String, _ kind: DealDocumentKind) throws -> RelayDocumentCache.Entry {
-        let key = RelaySyncState.DocumentKey(deal: deal, kind: kind)
+    func documentEntry(_ dealership: String, _ deal: String, _ kind: DealDocumentKind) throws -> RelayDocumentCache.Entry {
+        let key = RelaySyncState.DocumentKey(dealership: dealership, deal: deal, kind: kind)
         if let cached = sync.cache.entry(key) { return cached }
         let document = Document(replica: sync.replica)
         var changes: [Change] = []
         var records: [ChangeID: LogRecord] = [:]
         var unloadable: [(LogRecord, String)] = []
-        for record in try storage.changes(deal: deal, document: kind) {
+        for record in try storage.changes(dealership: dealership, deal: deal, document: kind) {
             do {
                 let change = try Change(encoded: record.entry.blob)
                 changes.append(change)

@@ -62,7 +62,7 @@ extension Relay {
             let actingRole = token.isRelay ? claimed!.role : token.role
             let actingUser = token.isRelay ? claimed!.user : token.user
             // The deal: known and visible, or new and creatable by this author.
-            if let record = try newDeals[deal.rawValue] ?? storage.deal(id: deal.rawValue) {
+            if let record = try newDeals[deal.rawValue] ?? storage.deal(dealership: token.dealership, id: deal.rawValue) {
                 guard canSee(record, token), sync.schema.canRead(role: actingRole, document: kind) else {
                     try refuse("unknown_deal", nil, Relay.unknownDealReason(deal), quarantine: false)
                     continue
@@ -95,8 +95,8 @@ extension Relay {
                     continue
                 }
             }
-            let key = RelaySyncState.DocumentKey(deal: deal.rawValue, kind: kind)
-            let entry = try documentEntry(deal.rawValue, kind)
+            let key = RelaySyncState.DocumentKey(dealership: token.dealership, deal: deal.rawValue, kind: kind)
+            let entry = try documentEntry(token.dealership, deal.rawValue, kind)
             let document = entry.document
             if change.seq <= document.version[change.replica] {
                 // Already stored: a retried push, acknowledged again when it is the same change
@@ -136,7 +136,7 @@ extension Relay {
                 try storage.insertDeal(record)
             }
             let author = claimed!
-            entries.append(NewLogEntry(deal: deal.rawValue, document: kind, replica: change.replica.rawValue,
+            entries.append(NewLogEntry(dealership: token.dealership, deal: deal.rawValue, document: kind, replica: change.replica.rawValue,
                                        changeSequence: change.seq, blob: bytes,
                                        author: LogAuthor(user: author.user, role: author.role, device: author.device, channel: author.channel),
                                        receivedAt: now))

@@ -24,7 +24,7 @@ extension Relay {
     /// The ids of every deal a token may see.
     func visibleDealIDs(_ token: TokenRecord) throws -> Set<String> {
         if let scope = token.deal {
-            guard let deal = try storage.deal(id: scope), canSee(deal, token) else { return [] }
+            guard let deal = try storage.deal(dealership: token.dealership, id: scope), canSee(deal, token) else { return [] }
             return [scope]
         }
         if token.role == .buyer && !token.isRelay {
@@ -125,7 +125,7 @@ extension Relay {
             for (position, deal) in remaining.enumerated() {
                 guard let id = DealID(deal) else { continue }
                 for kind in kinds.sorted(by: { $0.rawValue < $1.rawValue }) {
-                    let document = try document(deal, kind)
+                    let document = try document(token.dealership, deal, kind)
                     guard !document.history.isEmpty else { continue }
                     let blob = document.encodeSnapshot()
                     bytes += blob.count
@@ -145,7 +145,7 @@ extension Relay {
         guard !dealIDs.isEmpty else {
             return SyncResponse(accepted: [], refused: [], snapshots: [], changes: [], cursor: max(cursor, latest), more: false)
         }
-        let records = try storage.changes(after: cursor, dealIDs: dealIDs, documents: kinds, limit: limit + 1, maxBytes: Relay.answerBytes)
+        let records = try storage.changes(after: cursor, dealership: token.dealership, dealIDs: dealIDs, documents: kinds, limit: limit + 1, maxBytes: Relay.answerBytes)
         // More may wait when a row beyond `limit` came back, or when the byte budget may have
         // stopped the read early (a last empty answer is harmless).
         let more = records.count > limit || records.reduce(0) { $0 + $1.entry.blob.count } >= Relay.answerBytes

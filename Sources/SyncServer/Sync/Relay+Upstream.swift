@@ -10,7 +10,7 @@ extension Relay {
     func pushUpstream(_ connection: RelayConnection, statePath: String) async throws -> (pushed: Int, pulled: Int) {
         guard !isClosed else { throw Relay.closedError }
         var state = UpstreamState.load(from: statePath)
-        let records = try storage.changes(after: state.pushedThrough, dealIDs: nil, documents: Set(DealDocumentKind.allCases), limit: 500)
+        let records = try storage.changes(after: state.pushedThrough, dealership: nil, dealIDs: nil, documents: Set(DealDocumentKind.allCases), limit: 500)
         let fresh = records.filter { !sync.fromUpstream.contains(upstreamKey($0.entry)) }
         let push = fresh.compactMap { record in
             DealID(record.entry.deal).map { PushedChange(deal: $0, document: record.entry.document, change: record.entry.blob) }
@@ -65,14 +65,15 @@ extension Relay {
         var touched: Set<RelaySyncState.DocumentKey> = []
         let now = Date()
         do {
+        let dealership = sync.upstreamDealership ?? ""
         for (deal, kind, change, bytes) in incoming {
             let author = SyncCore.ChangeAuthor(metadata: change.metadata)
-            if try storage.deal(id: deal.rawValue) == nil {
-                try storage.insertDeal(DealRecord(id: deal.rawValue, dealership: sync.upstreamDealership ?? "",
+            if try storage.deal(dealership: dealership, id: deal.rawValue) == nil {
+                try storage.insertDeal(DealRecord(id: deal.rawValue, dealership: dealership,
                                                   buyerUser: author?.role == .buyer ? author?.user : nil, createdAt: now,
                                                   createdBy: author?.user ?? "upstream"))
             }
-            let document = try self.document(deal.rawValue, kind)
+            let document = try self.document(dealership, deal.rawValue, kind)
             guard change.seq > document.version[change.replica], !document.pendingChanges.contains(change.id) else { continue }
             let report = document.apply([change])
             if let failure = report.refused.first {
@@ -83,8 +84,8 @@ extension Relay {
                     senderUser: "upstream", senderDevice: "upstream", reason: "refused from upstream: \(failure)", quarantinedAt: now))
                 continue
             }
-            touched.insert(RelaySyncState.DocumentKey(deal: deal.rawValue, kind: kind))
-            let entry = NewLogEntry(deal: deal.rawValue, document: kind, replica: change.replica.rawValue, changeSequence: change.seq,
+            touched.insert(RelaySyncState.DocumentKey(dealership: dealership, deal: deal.rawValue, kind: kind))
+            let entry = NewLogEntry(dealership: dealership, deal: deal.rawValue, document: kind, replica: change.replica.rawValue, changeSequence: change.seq,
                                     blob: bytes, author: LogAuthor(user: author?.user ?? "upstream", role: author?.role ?? .integration,
                                                                    device: author?.device ?? "upstream", channel: author?.channel ?? .integration),
                                     receivedAt: now)

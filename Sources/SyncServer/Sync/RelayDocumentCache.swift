@@ -10,6 +10,7 @@ import SyncCore
 /// document is rebuilt from the log when it is needed again.
 final class RelayDocumentCache {
     struct Key: Hashable {
+        var dealership: String
         var deal: String
         var kind: DealDocumentKind
     }

@@ -61,7 +61,7 @@ extension SyncHarness {
 }
 
 extension Relay {
-    func loggedChangeCount(deal: String) throws -> Int {
-        try DealDocumentKind.allCases.reduce(0) { $0 + (try storage.changes(deal: deal, document: $1).count) }
+    func loggedChangeCount(deal: String, dealership: String = "north") throws -> Int {
+        try DealDocumentKind.allCases.reduce(0) { $0 + (try storage.changes(dealership: dealership, deal: deal, document: $1).count) }
     }
 }

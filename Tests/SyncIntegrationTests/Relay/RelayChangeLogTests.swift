@@ -24,7 +24,7 @@ struct RelayChangeLogTests {
             let storage = try RelayFixtures.storageWithDeals(in: directory.path)
             let entry = RelayFixtures.change("d1", replica: UInt64.max, seq: UInt64(Int64.max) + 1, blob: [])
             let records = try storage.appendChanges([entry])
-            #expect(try storage.changes(deal: "d1", document: .shared) == records)
+            #expect(try storage.changes(dealership: "north", deal: "d1", document: .shared) == records)
             #expect(records[0].entry == entry)
         }
     }
@@ -40,7 +40,7 @@ struct RelayChangeLogTests {
             ])
             #expect(retried.map(\.sequence) == [2, 3, 3, 1])
             #expect(retried[3] == original[0])
-            #expect(try storage.changes(deal: "d1", document: .shared).map(\.sequence) == [1, 2, 3])
+            #expect(try storage.changes(dealership: "north", deal: "d1", document: .shared).map(\.sequence) == [1, 2, 3])
             #expect(try storage.latestSequence == 3)
         }
     }
@@ -66,7 +66,7 @@ struct RelayChangeLogTests {
                     RelayFixtures.change("never-registered", seq: 1), RelayFixtures.change("d1", seq: 3),
                 ])
             }
-            #expect(try storage.changes(after: 0, dealIDs: nil, documents: [.shared, .staff], limit: 100).map(\.sequence) == [1])
+            #expect(try storage.changes(after: 0, dealership: nil, dealIDs: nil, documents: [.shared, .staff], limit: 100).map(\.sequence) == [1])
             // The storage is still usable, and the failed batch can be retried without the bad entry.
             let retried = try storage.appendChanges([RelayFixtures.change("d1", seq: 2), RelayFixtures.change("d2", seq: 1)])
             #expect(retried.map(\.entry.changeSequence) == [2, 1])
@@ -86,7 +86,7 @@ struct RelayChangeLogTests {
                 RelayFixtures.change("d2", .staff, seq: 1),  // 6
             ])
             func sequences(after cursor: Int64, _ deals: Set<String>?, _ documents: Set<DealDocumentKind>, limit: Int = 100) throws -> [Int64] {
-                try storage.changes(after: cursor, dealIDs: deals, documents: documents, limit: limit).map(\.sequence)
+                try storage.changes(after: cursor, dealership: nil, dealIDs: deals, documents: documents, limit: limit).map(\.sequence)
             }
             #expect(try sequences(after: 0, nil, [.shared, .staff]) == [1, 2, 3, 4, 5, 6])
             #expect(try sequences(after: 2, nil, [.shared, .staff]) == [3, 4, 5, 6])
@@ -100,8 +100,8 @@ struct RelayChangeLogTests {
             #expect(try sequences(after: 0, [], [.shared, .staff]).isEmpty)
             #expect(try sequences(after: 0, nil, []).isEmpty)
             #expect(try sequences(after: 0, ["no \"such\" deal"], [.shared]).isEmpty)
-            #expect(try storage.changes(deal: "d1", document: .shared).map(\.sequence) == [1, 5])
-            #expect(try storage.changes(deal: "d1", document: .staff).map(\.sequence) == [3])
+            #expect(try storage.changes(dealership: "north", deal: "d1", document: .shared).map(\.sequence) == [1, 5])
+            #expect(try storage.changes(dealership: "north", deal: "d1", document: .staff).map(\.sequence) == [3])
         }
     }
 
@@ -111,7 +111,7 @@ struct RelayChangeLogTests {
             let records = try storage.appendChanges([RelayFixtures.change("d1", seq: 1), RelayFixtures.change("d1", seq: 2)])
             storage.close()
             let reopened = try SQLiteRelayStorage(directory: directory.path)
-            #expect(try reopened.changes(after: 0, dealIDs: nil, documents: [.shared], limit: 10) == records)
+            #expect(try reopened.changes(after: 0, dealership: nil, dealIDs: nil, documents: [.shared], limit: 10) == records)
             #expect(try reopened.latestSequence == 2)
         }
     }

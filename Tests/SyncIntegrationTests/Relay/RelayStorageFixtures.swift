@@ -27,8 +27,9 @@ enum RelayFixtures {
     static func change(
         _ deal: String, _ document: DealDocumentKind = .shared, replica: UInt64 = 7, seq: UInt64, blob: [UInt8]? = nil
     ) -> NewLogEntry {
+        // d3 is the south dealership's deal (see storageWithDeals).
         NewLogEntry(
-            deal: deal, document: document, replica: replica, changeSequence: seq,
+            dealership: deal == "d3" ? "south" : "north", deal: deal, document: document, replica: replica, changeSequence: seq,
             blob: blob ?? [0x43, UInt8(truncatingIfNeeded: seq)], author: author, receivedAt: now)
     }
 

@@ -25,7 +25,7 @@ struct RelayStorageTests {
             database.close()
 
             let reopened = try SQLiteRelayStorage(directory: folder)
-            #expect(try reopened.deal(id: "d1") == RelayFixtures.deal("d1"))
+            #expect(try reopened.deal(dealership: "north", id: "d1") == RelayFixtures.deal("d1"))
             #expect(try reopened.storeSizeBytes > 0)
         }
     }
@@ -107,8 +107,8 @@ struct RelayStorageTests {
             #expect(throws: RelayStorageError.conflictingDeal(id: "d1")) {
                 try storage.insertDeal(RelayFixtures.deal("d1", buyer: "someone else"))
             }
-            #expect(try storage.deal(id: "d1")?.buyerUser == "boris")
-            #expect(try storage.deal(id: "nope") == nil)
+            #expect(try storage.deal(dealership: "north", id: "d1")?.buyerUser == "boris")
+            #expect(try storage.deal(dealership: "north", id: "nope") == nil)
             #expect(try storage.dealIDs(dealership: "north") == ["d1", "d2"])
             #expect(try storage.dealIDs(dealership: "south") == ["d3"])
         }

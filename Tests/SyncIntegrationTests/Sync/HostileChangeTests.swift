@@ -53,7 +53,7 @@ struct HostileChangeTests {
         // As an older relay could have stored it: bytes that do not decode, in the deal's log.
         let storage = try SQLiteRelayStorage(directory: harness.folder.sub("relay"))
         let author = LogAuthor(user: "ivan", role: .buyer, device: "ivan-web", channel: .web)
-        _ = try storage.appendChanges([NewLogEntry(deal: deal.rawValue, document: .shared, replica: 77, changeSequence: 1,
+        _ = try storage.appendChanges([NewLogEntry(dealership: "north", deal: deal.rawValue, document: .shared, replica: 77, changeSequence: 1,
                                                    blob: [0x44, 0x53, 0x59, 0x4E, 1, 1, 9, 9, 9, 9, 9], author: author, receivedAt: Date())])
         storage.close()
         try await harness.restartRelay()
@@ -189,6 +189,31 @@ struct HostileChangeTests {
         let answer = try await harness.request("POST", "/v1/sync", token: buyer.store.identity.token!, body: body)
         #expect(answer.status == 400 || answer.status == 409, "\(answer.status) \(answer.text)")
         #expect(!answer.text.contains(#""cursor":-5"#))
+        await harness.stop()
+    }
+
+    @Test func aDealIDTakenInAnotherDealershipIsNotTakenHere() async throws {
+        let harness = try SyncHarness()
+        // A buyer of dealership south takes the id that north's DMS will use next.
+        let squatter = try harness.device("mallory", .buyer, channel: .web, dealership: "south")
+        let id = DealID("dms-order-1002")!
+        try await squatter.store.createDeal(id: id, values: ["vehicle.model": .text("Lada")])
+        #expect(try await squatter.sync().accepted >= 1)
+        // North's connector creates it, updates it, and north's staff see only north's deal.
+        let crm = try harness.token("crm", .integration, dealership: "north")
+        let created = try await harness.integrationPost("/v1/integration/deals", token: crm, #"{"deal": "dms-order-1002", "fields": {"status.crmId": "CRM-1"}}"#)
+        #expect(created.status == 200, "\(created.text)")
+        let updated = try await harness.integrationPost("/v1/integration/deals/dms-order-1002", token: crm, #"{"fields": {"status.crmId": "CRM-2"}}"#)
+        #expect(updated.status == 200, "\(updated.text)")
+        let sales = try harness.device("olga", .sales, channel: .pc, dealership: "north")
+        try await sales.sync()
+        let card = try await sales.card(id)
+        #expect(card.values["status.crmId"] == .text("CRM-2"))
+        #expect(card.values["vehicle.model"] == nil)
+        // And south's buyer still has his own, untouched.
+        try await squatter.sync()
+        #expect(try await squatter.card(id).values["vehicle.model"] == .text("Lada"))
+        #expect(try await squatter.card(id).values["status.crmId"] == nil)
         await harness.stop()
     }
 
