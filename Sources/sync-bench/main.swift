@@ -11,6 +11,7 @@ SUITES:
   crdt      Replay the automerge-paper trace; the deal-card merge workload.
   store     A device store of --cards deals: build, open, list, load a card, edit.
   relay     A relay on loopback: idle connections held, pushes, a fresh device's first sync.
+  hostile   One hostile push of --ops record inserts on --deals deals; /healthz meanwhile.
 
 OPTIONS:
   --data DIR            Folder of the editing traces (default: ../shared/bench-data). crdt
@@ -21,6 +22,7 @@ OPTIONS:
   --deals N             Deals pushed and then fetched by a fresh device (default: 1000). relay
   --devices N           Devices pushing; the first alone, then the rest at once (default: 4). relay
   --edits-per-deal N    Price edits per deal before the push (default: 4). relay
+  --ops N               Record inserts in the hostile push (default: 600000). hostile
   -h, --help            Show this help.
 
 EXAMPLES:
@@ -64,6 +66,13 @@ do {
         try await benchRelay(connections: count("--connections", default: 10_000, in: 0...1_000_000),
                              deals: count("--deals", default: 1_000, in: 1...1_000_000), devices: count("--devices", default: 4, in: 1...64),
                              editsPerDeal: count("--edits-per-deal", default: 4, in: 0...10_000))
+    case "hostile":
+        try await benchHostilePush(ops: count("--ops", default: 600_000, in: 1...10_000_000), deals: count("--deals", default: 5, in: 1...1_000))
+    case "hostile-pusher":
+        // Hidden: the child process of the hostile suite.
+        exit(await HostilePusher.run(url: option("--url") ?? "", token: option("--token") ?? "",
+                                     dealIDs: (option("--deal-ids") ?? "").split(separator: ",").map(String.init),
+                                     ops: count("--ops", default: 1, in: 1...10_000_000)))
     case "connect-idle":
         // Hidden: the child process of the relay suite's idle connections.
         exit(IdleConnector.run(port: count("--port", default: 0, in: 1...65_535), count: count("--count", default: 1, in: 1...1_000_000)))

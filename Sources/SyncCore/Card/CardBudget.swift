@@ -32,7 +32,7 @@ public struct CardBudget: Sendable, Equatable {
 
     /// The budgets every relay and device use unless configured otherwise.
     public static let standard = CardBudget(
-        changeBytes: 1 << 20, opsPerChange: 10_000, valueBytes: 64 << 10, documentBytes: 8 << 20, documentOps: 200_000)
+        changeBytes: 1 << 20, opsPerChange: 10_000, valueBytes: 64 << 10, documentBytes: 8 << 20, documentOps: 100_000)
 
     /// The refusal code of a change over budget.
     public static let refusalCode = "too_large"

@@ -32,7 +32,7 @@ final class RelayDocumentCache {
     }
 
     /// Estimated bytes of memory per op counter a document has used.
-    static let bytesPerCounter = 96
+    static let bytesPerCounter = 512
 
     /// Documents kept at most.
     var capacity: Int
