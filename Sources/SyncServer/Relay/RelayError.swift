@@ -27,6 +27,9 @@ public struct RelayError: Error, Sendable, Hashable, CustomStringConvertible {
         case methodNotAllowed = "method_not_allowed"
         /// 409: the request conflicts with what the relay already holds.
         case conflict = "conflict"
+        /// 422: an `Idempotency-Key` already answered another request (another path or body);
+        /// a new write needs a new key, a retry must resend the same request.
+        case idempotencyKeyReused = "idempotency_key_reused"
         /// 503: the relay is shutting down or its store is unavailable; retry later.
         case unavailable = "unavailable"
         /// 500: a fault inside the relay; the details are in the relay's log, not the response.
@@ -41,6 +44,7 @@ public struct RelayError: Error, Sendable, Hashable, CustomStringConvertible {
             case .notFound: .notFound
             case .methodNotAllowed: .methodNotAllowed
             case .conflict: .conflict
+            case .idempotencyKeyReused: .unprocessableContent
             case .unavailable: .serviceUnavailable
             case .internalError: .internalServerError
             }

@@ -100,6 +100,9 @@ extension SQLiteRelayStorage {
             // changes; see protocol-spec/sync.md "Relays in a chain".
             try db.execute("ALTER TABLE token ADD COLUMN relay INTEGER NOT NULL DEFAULT 0 CHECK (relay IN (0, 1))")
         }
+        // Answers keyed by (dealership, user, key) with the request's digest; what happens
+        // to the rows already stored is explained at `scopeIdempotencyKeys`.
+        migrator.registerStep("idempotency_key: by dealership, user and key, with request digest", scopeIdempotencyKeys)
         return migrator
     }()
 }
