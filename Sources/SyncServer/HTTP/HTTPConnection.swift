@@ -5,8 +5,13 @@ import Glibc
 ///
 /// Serves requests strictly in order: it parses the next buffered request only once the
 /// previous response has been fully queued, so pipelined responses can never reorder.
-/// While a response is pending, reading continues until a modest amount is buffered,
-/// then pauses (back-pressure on pipelining clients).
+///
+/// Back-pressure on pipelining clients works at both ends. While a response is pending,
+/// reading continues until a modest amount is buffered, then pauses. And once more than
+/// ``HTTPServerConfiguration/maxQueuedOutputBytes`` of answers wait unsent, the connection
+/// takes no further request and reads nothing until the client has read the queue down
+/// to half of that: a client that never reads costs a bounded amount of memory until the
+/// write timeout drops it, however many requests it sent.
 final class HTTPConnection {
     /// The request being answered.
     struct InFlight {
@@ -39,6 +44,8 @@ final class HTTPConnection {
     private var inFlight: InFlight?
     private var serial: UInt64 = 0
     private var drainWaiter: CheckedContinuation<Bool, Never>?
+    /// Whether dispatching waits for the client to read queued answers (see `processInput`).
+    private var waitsForOutputDrain = false
     private var phase = HTTPParser.Phase.idle
     private var phaseStartedAt: UInt64
     private var lastWriteProgress: UInt64
@@ -58,6 +65,9 @@ final class HTTPConnection {
 
     private var pendingOutput: Int { outbox.count - outboxOffset }
 
+    /// Queued output above which no further request is taken.
+    private var outputBudget: Int { loop.configuration.maxQueuedOutputBytes }
+
     // MARK: Events
 
     func handle(events: UInt32) {
@@ -67,6 +77,7 @@ final class HTTPConnection {
         }
         if events & HTTPEpoll.output != 0 {
             flush()
+            resumeAfterOutputDrain()
         }
         guard lifecycle != .closed else { return }
         if events & HTTPEpoll.input != 0 {
@@ -97,9 +108,19 @@ final class HTTPConnection {
         }
     }
 
-    /// Parses and dispatches buffered requests until one is in flight or more bytes are needed.
+    /// Parses and dispatches buffered requests until one is in flight, more bytes are
+    /// needed, or the client has more answers waiting than the output budget allows.
     private func processInput() {
         while inFlight == nil, lifecycle == .open {
+            // The budget is checked before the next request is even parsed: its answer would
+            // only queue behind the ones the client is not reading.
+            if pendingOutput > outputBudget {
+                if !waitsForOutputDrain {
+                    waitsForOutputDrain = true
+                    loop.stats.outputPaused()
+                }
+                break
+            }
             switch parser.next() {
             case .needMoreData:
                 let current = parser.phase
@@ -123,8 +144,20 @@ final class HTTPConnection {
         updateInterest()
     }
 
+    /// Takes requests again once the client has read the queue down to half the budget
+    /// (half, so that a client reading slowly does not flip reading on and off per send).
+    private func resumeAfterOutputDrain() {
+        // While the server shuts down, the connection only drains and closes (see `flush`).
+        guard waitsForOutputDrain, lifecycle == .open, !loop.isShuttingDown, pendingOutput <= outputBudget / 2 else { return }
+        waitsForOutputDrain = false
+        // The wait was for the client; the idle or head deadline starts over from here.
+        phaseStartedAt = loop.now
+        processInput()
+    }
+
     private func dispatch(_ request: HTTPRequest) {
         serial += 1
+        loop.stats.requestDispatched()
         inFlight = InFlight(
             serial: serial,
             keepAlive: request.keepAlive,
@@ -244,6 +277,7 @@ final class HTTPConnection {
         } else {
             outbox.append(contentsOf: bytes)
         }
+        loop.observeQueuedOutput(pendingOutput)
     }
 
     private func flush() {
@@ -292,7 +326,8 @@ final class HTTPConnection {
         guard lifecycle != .closed else { return }
         let reading: Bool
         switch lifecycle {
-        case .open: reading = inFlight == nil || parser.bufferedByteCount < Self.pipelineBufferLimit
+        case .open:
+            reading = !waitsForOutputDrain && (inFlight == nil || parser.bufferedByteCount < Self.pipelineBufferLimit)
         default: reading = true
         }
         var wanted = HTTPEpoll.readHangUp
@@ -315,7 +350,8 @@ final class HTTPConnection {
         switch lifecycle {
         case .lingering(let until):
             if now >= until { close() }
-        case .open where inFlight == nil:
+        case .open where inFlight == nil && !waitsForOutputDrain:
+            // While waiting for the client to read, the write timeout above is the deadline.
             let elapsed = now - phaseStartedAt
             switch phase {
             case .idle where elapsed > configuration.idleTimeout.nanoseconds:

@@ -32,6 +32,9 @@ final class HTTPEventLoop: @unchecked Sendable {
     private(set) var now: UInt64 = HTTPSocket.now()
     private var nextTick: UInt64 = 0
     private var cachedDate = (second: 0, text: "")
+    /// The most queued output any connection of this loop has held; the shared stats are
+    /// told only when it grows, which keeps their lock off the per-response path.
+    private var peakQueuedOutput = 0
     /// Shared by every connection of this loop: reads land here, then only the bytes
     /// read are copied into a connection's parser, so idle connections hold no buffer.
     let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
@@ -198,6 +201,13 @@ final class HTTPEventLoop: @unchecked Sendable {
 
     func updateInterest(of fd: Int32, id: UInt64, events: UInt32) {
         HTTPEpoll.control(epollFD, HTTPEpoll.modify, fd, events: events, data: id)
+    }
+
+    /// Notes how many response bytes a connection holds queued right now.
+    func observeQueuedOutput(_ bytes: Int) {
+        guard bytes > peakQueuedOutput else { return }
+        peakQueuedOutput = bytes
+        stats.queuedOutputObserved(bytes)
     }
 
     /// Forgets a closed connection.

@@ -51,6 +51,15 @@ public struct HTTPServerConfiguration: Sendable {
 
     /// Queued response bytes above which a streaming body waits for the client. Default 64 KiB.
     public var streamHighWaterMark = 64 * 1024
+    /// The most response bytes a connection may hold queued and unsent before it stops
+    /// taking further requests. Default 256 KiB.
+    ///
+    /// A pipelining client that does not read its answers would otherwise make the server
+    /// parse, run and buffer every request it sent. Above this budget the connection
+    /// neither reads nor dispatches until the client has taken the queue down to half of
+    /// it; ``writeTimeout`` still drops a client that never reads. A single response larger
+    /// than the budget is still sent whole: the budget only holds back the next request.
+    public var maxQueuedOutputBytes = 256 * 1024
     /// Raise the soft `RLIMIT_NOFILE` to the hard limit on `start()`, so one process can
     /// hold tens of thousands of connections. Default true.
     public var raiseFileDescriptorLimit = true
@@ -82,6 +91,7 @@ public struct HTTPServerConfiguration: Sendable {
         if maxHeaderCount < 1 { return "maxHeaderCount must be at least 1" }
         if maxHeaderBytes < 64 { return "maxHeaderBytes must be at least 64" }
         if maxBodyBytes < 0 { return "maxBodyBytes must not be negative" }
+        if maxQueuedOutputBytes < 0 { return "maxQueuedOutputBytes must not be negative (0 answers one request at a time)" }
         if tickInterval <= .zero { return "tickInterval must be positive" }
         return nil
     }

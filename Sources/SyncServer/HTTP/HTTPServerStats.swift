@@ -10,6 +10,15 @@ public final class HTTPServerStats: @unchecked Sendable {
         public var acceptedConnections: Int
         /// Responses started since start, by status code (parser refusals included).
         public var responsesByStatus: [Int: Int]
+        /// Requests handed to the handler since start.
+        public var requestsDispatched = 0
+        /// The most response bytes any one connection has held queued and unsent at once,
+        /// since start. Stays near ``HTTPServerConfiguration/maxQueuedOutputBytes`` plus
+        /// one response however many requests a client pipelines without reading.
+        public var peakQueuedOutputBytes = 0
+        /// How often a connection stopped taking requests because its client had not read
+        /// ``HTTPServerConfiguration/maxQueuedOutputBytes`` of answers, since start.
+        public var outputPauses = 0
 
         /// Responses started since start.
         public var totalResponses: Int { responsesByStatus.values.reduce(0, +) }
@@ -48,5 +57,19 @@ public final class HTTPServerStats: @unchecked Sendable {
 
     func responseStarted(status: Int) {
         lock.withLock { counters.responsesByStatus[status, default: 0] += 1 }
+    }
+
+    func requestDispatched() {
+        lock.withLock { counters.requestsDispatched += 1 }
+    }
+
+    /// Records a connection's queued output; loops call it only when they see a new peak
+    /// of their own, so the lock is taken rarely.
+    func queuedOutputObserved(_ bytes: Int) {
+        lock.withLock { counters.peakQueuedOutputBytes = max(counters.peakQueuedOutputBytes, bytes) }
+    }
+
+    func outputPaused() {
+        lock.withLock { counters.outputPauses += 1 }
     }
 }

@@ -11,7 +11,8 @@ extension Relay {
     /// plain JSON field updates turned into one change of the relay's own replica.
     ///
     /// In order: the token must have role `integration` (403); `idempotencyKey` must be given
-    /// (400); a key already answered returns the stored answer without writing; the body is
+    /// (400); a key this dealership's user already used returns the stored answer without
+    /// writing when the request is the same (method, path and body), else 422; the body is
     /// parsed and every field checked with ``CardEditor``'s rules (400/403, nothing written);
     /// the deal must be visible (404), or for a create not exist yet (409). The change is
     /// appended to the log, committed, before the answer; then live devices are woken.
@@ -32,10 +33,20 @@ extension Relay {
         guard key.utf8.count <= 255 else {
             return .failure(RelayError(.badRequest, "the Idempotency-Key header has at most 255 bytes"))
         }
-        // Scoped by user, length-prefixed so that no (user, key) pair can collide with another.
-        let scopedKey = "integration:\(token.user.utf8.count):\(token.user):\(key)"
+        let scopedKey = IdempotencyKey(dealership: token.dealership, user: token.user, key: key)
+        let digest = Self.integrationRequestDigest(method: "POST", path: "/v1/integration/deals" + (path.map { "/" + $0 } ?? ""), body: body)
         do {
-            if let stored = try storage.idempotentResponse(key: scopedKey) { return .success(stored) }
+            if let stored = try storage.idempotentResponse(for: scopedKey) {
+                // An answer stored before digests were kept has none: it answers any request.
+                if let storedDigest = stored.requestDigest, storedDigest != digest {
+                    return .failure(RelayError(.idempotencyKeyReused, """
+                        Idempotency-Key "\(key.prefix(64))" was already used by \(token.user) for another request \
+                        (a different deal or body), whose answer is kept; nothing was written. Send a new key for a new write, \
+                        or resend exactly the same request to get the kept answer
+                        """))
+                }
+                return .success(stored)
+            }
         } catch {
             return .failure(RelayError(.unavailable, "the relay cannot read its idempotency keys right now (\(error)); nothing was written, retry"))
         }
@@ -52,11 +63,25 @@ extension Relay {
         guard let bytes = try? encoder.encode(answer) else {
             return .failure(RelayError(.internalError, "could not encode the answer"))
         }
-        let response = StoredResponse(status: 200, body: Array(bytes))
+        let response = StoredResponse(status: 200, body: Array(bytes), requestDigest: digest)
         // The change is durable already; if the key cannot be stored, a retry writes the same
         // values again as a new change, which converges to the same card.
-        try? storage.storeIdempotentResponse(key: scopedKey, response: response, at: now)
+        try? storage.storeIdempotentResponse(response, for: scopedKey, at: now)
         return .success(response)
+    }
+
+    /// The SHA-256 that tells one integration request from another under the same key:
+    /// the method and the path, each preceded by its length in UTF-8 bytes (8 bytes, big
+    /// endian) so that no two (method, path, body) triples run together, then the body.
+    static func integrationRequestDigest(method: String, path: String, body: [UInt8]) -> [UInt8] {
+        var hash = SHA256()
+        for part in [method, path] {
+            let bytes = Array(part.utf8)
+            hash.update(withUnsafeBytes(of: UInt64(bytes.count).bigEndian, Array.init))
+            hash.update(bytes)
+        }
+        hash.update(body)
+        return hash.finalize()
     }
 
     /// Checks the request, makes the change and appends it to the log.

@@ -30,6 +30,9 @@ public struct RelayError: Error, Sendable, Hashable, CustomStringConvertible {
         /// 413: the write would pass a budget of the card (a value, a change or a document
         /// too large); nothing was stored.
         case tooLarge = "too_large"
+        /// 422: an `Idempotency-Key` already answered another request (another path or body);
+        /// a new write needs a new key, a retry must resend the same request.
+        case idempotencyKeyReused = "idempotency_key_reused"
         /// 503: the relay is shutting down or its store is unavailable; retry later.
         case unavailable = "unavailable"
         /// 500: a fault inside the relay; the details are in the relay's log, not the response.
@@ -45,6 +48,7 @@ public struct RelayError: Error, Sendable, Hashable, CustomStringConvertible {
             case .methodNotAllowed: .methodNotAllowed
             case .conflict: .conflict
             case .tooLarge: .contentTooLarge
+            case .idempotencyKeyReused: .unprocessableContent
             case .unavailable: .serviceUnavailable
             case .internalError: .internalServerError
             }

@@ -16,6 +16,8 @@ public final class RelayMetrics: Sendable {
     /// Seconds from a change's commit until it was handed to every waiting device.
     public let fanoutLatency: Histogram
     private let openConnections: Gauge
+    private let peakQueuedOutput: Gauge
+    private let outputPauses: Gauge
     private let storeSize: Gauge
     private let httpStats = Mutex<HTTPServerStats?>(nil)
 
@@ -27,10 +29,14 @@ public final class RelayMetrics: Sendable {
         fanoutLatency = registry.histogram(
             "relay_fanout_latency_seconds", help: "Time from a change's commit to its delivery to waiting devices.")
         openConnections = registry.gauge("relay_http_open_connections", help: "HTTP connections open now.")
+        peakQueuedOutput = registry.gauge(
+            "relay_http_peak_queued_output_bytes", help: "The most unsent answer bytes one connection has held since start.")
+        outputPauses = registry.gauge(
+            "relay_http_output_pauses", help: "Times a connection stopped taking requests because its client was not reading, since start.")
         storeSize = registry.gauge("relay_store_size_bytes", help: "Size of the relay's store (page_count * page_size).")
     }
 
-    /// Reads open connections from `stats` at each scrape.
+    /// Reads open connections and output back-pressure from `stats` at each scrape.
     public func observe(_ stats: HTTPServerStats) {
         httpStats.withLock { $0 = stats }
     }
@@ -44,7 +50,10 @@ public final class RelayMetrics: Sendable {
     /// The exposition text, with the copied-in values brought up to date.
     public func render(storeSizeBytes: Int64?) -> String {
         if let stats = httpStats.withLock({ $0 }) {
-            openConnections.set(Double(stats.openConnections))
+            let snapshot = stats.snapshot
+            openConnections.set(Double(snapshot.openConnections))
+            peakQueuedOutput.set(Double(snapshot.peakQueuedOutputBytes))
+            outputPauses.set(Double(snapshot.outputPauses))
         }
         if let storeSizeBytes {
             storeSize.set(Double(storeSizeBytes))

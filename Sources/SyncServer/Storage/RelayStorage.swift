@@ -88,10 +88,11 @@ public protocol RelayStorage: AnyObject {
 
     // MARK: Idempotency keys
 
-    /// The response stored under `key`, if any.
-    func idempotentResponse(key: String) throws -> StoredResponse?
-    /// Stores `response` under `key`; the first response stored under a key is kept.
-    func storeIdempotentResponse(key: String, response: StoredResponse, at date: Date) throws
+    /// The response stored under `key` (this dealership's, this user's), if any.
+    func idempotentResponse(for key: IdempotencyKey) throws -> StoredResponse?
+    /// Stores `response`, with its request digest, under `key`; the first response stored
+    /// under a key is kept.
+    func storeIdempotentResponse(_ response: StoredResponse, for key: IdempotencyKey, at date: Date) throws
 
     // MARK: Housekeeping
 
@@ -113,8 +114,8 @@ extension RelayStorage {
         try bindReplica(replica, device: device, user: user, at: Date())
     }
 
-    /// Stores `response` under `key` as of now; see ``storeIdempotentResponse(key:response:at:)``.
-    public func storeIdempotentResponse(key: String, response: StoredResponse) throws {
-        try storeIdempotentResponse(key: key, response: response, at: Date())
+    /// Stores `response` under `key` as of now; see ``storeIdempotentResponse(_:for:at:)``.
+    public func storeIdempotentResponse(_ response: StoredResponse, for key: IdempotencyKey) throws {
+        try storeIdempotentResponse(response, for: key, at: Date())
     }
 }

@@ -168,6 +168,9 @@ extension SQLiteRelayStorage {
                 CREATE INDEX deal_by_buyer ON deal(dealership, buyer_user) WHERE buyer_user IS NOT NULL;
                 """)
         }
+        // Answers keyed by (dealership, user, key) with the request's digest; what happens
+        // to the rows already stored is explained at `scopeIdempotencyKeys`.
+        migrator.registerStep("idempotency_key: by dealership, user and key, with request digest", scopeIdempotencyKeys)
         return migrator
     }()
 }

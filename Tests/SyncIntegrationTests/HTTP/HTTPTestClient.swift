@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+@testable import SyncServer
 
 /// A blocking loopback client for the server tests; every read times out after 10 s.
 ///
@@ -7,10 +8,19 @@ import Glibc
 /// generous enough for a loaded 2-core machine running other suites in parallel.
 final class HTTPTestClient {
     let fd: Int32
+    /// Bytes read but not yet taken start at `pendingStart`: taking from the front moves an
+    /// index rather than the bytes, so reading thousands of pipelined answers stays linear.
     private var pending: [UInt8] = []
+    private var pendingStart = 0
 
-    init(port: Int) throws {
+    /// Connects to 127.0.0.1:`port`; `receiveBufferSize` pins the kernel's receive buffer
+    /// (before connecting, so the window is small from the start), which keeps what the
+    /// kernel absorbs for a client that does not read small and predictable.
+    init(port: Int, receiveBufferSize: Int32? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        if var size = receiveBufferSize {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -37,8 +47,32 @@ final class HTTPTestClient {
         _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     }
 
+    /// Writes all of `bytes` from another thread, blocking there while the server does
+    /// not read; `done` is signalled with the count written once it is over (all of it, or
+    /// less when the server closed or nothing could be written for 30 s).
+    func sendInBackground(_ bytes: [UInt8], done: DispatchSemaphore, written: HTTPLocked<Int>) {
+        let fd = fd
+        var timeout = timeval(tv_sec: 30, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        Thread {
+            var offset = 0
+            while offset < bytes.count {
+                let count = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL)) }
+                if count < 0 && errno == EINTR { continue }
+                guard count > 0 else { break }
+                offset += count
+                written.withLock { $0 = offset }
+            }
+            done.signal()
+        }.start()
+    }
+
     /// Reads more bytes into `pending`; false on EOF, error or timeout.
     private func fill() -> Bool {
+        if pendingStart > 0 {
+            pending.removeSubrange(0..<pendingStart)
+            pendingStart = 0
+        }
         var chunk = [UInt8](repeating: 0, count: 65536)
         let count = read(fd, &chunk, chunk.count)
         guard count > 0 else { return false }
@@ -48,9 +82,9 @@ final class HTTPTestClient {
 
     private func takeLine() -> String? {
         while true {
-            if let index = pending.firstIndex(of: 10) {
-                let line = String(decoding: pending[0..<index], as: UTF8.self)
-                pending.removeSubrange(0...index)
+            if let index = pending[pendingStart...].firstIndex(of: 10) {
+                let line = String(decoding: pending[pendingStart..<index], as: UTF8.self)
+                pendingStart = index + 1
                 return line.hasSuffix("\r") ? String(line.dropLast()) : line
             }
             guard fill() else { return nil }
@@ -58,11 +92,11 @@ final class HTTPTestClient {
     }
 
     private func take(_ count: Int) -> [UInt8]? {
-        while pending.count < count {
+        while pending.count - pendingStart < count {
             guard fill() else { return nil }
         }
-        let bytes = Array(pending[0..<count])
-        pending.removeSubrange(0..<count)
+        let bytes = Array(pending[pendingStart..<pendingStart + count])
+        pendingStart += count
         return bytes
     }
 

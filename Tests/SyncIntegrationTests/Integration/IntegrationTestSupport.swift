@@ -55,8 +55,8 @@ extension SyncHarness {
     }
 
     /// How many changes the relay's log holds for a deal (both documents).
-    func loggedChanges(_ deal: String) async throws -> Int {
-        try await server.relay.loggedChangeCount(deal: deal)
+    func loggedChanges(_ deal: String, dealership: String = "north") async throws -> Int {
+        try await server.relay.loggedChangeCount(deal: deal, dealership: dealership)
     }
 }
 

@@ -153,6 +153,69 @@ struct IntegrationWriteTests {
         await harness.stop()
     }
 
+    /// Regression: keys were scoped by user only, so the second dealership's create got the
+    /// first dealership's answer (its deal id and cursor) and nothing was written.
+    @Test func connectorsOfTwoDealershipsWithTheSameUserAndKeyEachWriteTheirOwnDeal() async throws {
+        let harness = try SyncHarness()
+        let north = try harness.token("crm", .integration)
+        let south = try harness.token("crm", .integration, dealership: "south")
+        let body = #"{"fields": {"status.crmId": "LEAD-1"}}"#
+        let first = try await harness.integrationPost("/v1/integration/deals", token: north, key: "lead-1", body)
+        let second = try await harness.integrationPost("/v1/integration/deals", token: south, key: "lead-1", body)
+        #expect(first.status == 200 && second.status == 200, "\(first.text) \(second.text)")
+        let northDeal = try #require(first.value("deal")?.stringValue.flatMap(DealID.init))
+        let southDeal = try #require(second.value("deal")?.stringValue.flatMap(DealID.init))
+        #expect(northDeal != southDeal, "south got north's stored answer")
+        #expect(first.value("cursor")?.int64Value == 1 && second.value("cursor")?.int64Value == 2, "the log's second change")
+        #expect(try await harness.loggedChanges(southDeal.rawValue, dealership: "south") == 1)
+
+        // Each connector's retry is still idempotent, within its own dealership.
+        let northRetry = try await harness.integrationPost("/v1/integration/deals", token: north, key: "lead-1", body)
+        let southRetry = try await harness.integrationPost("/v1/integration/deals", token: south, key: "lead-1", body)
+        #expect(northRetry.body == first.body)
+        #expect(southRetry.body == second.body)
+        #expect(try await harness.loggedChanges(northDeal.rawValue) == 1)
+        #expect(try await harness.loggedChanges(southDeal.rawValue, dealership: "south") == 1)
+
+        // The south deal is south's: its head sees it with the connector's value.
+        let head = try harness.device("boss", .head, channel: .pc, dealership: "south")
+        try await head.sync()
+        #expect(try await head.card(southDeal).values["status.crmId"] == .text("LEAD-1"))
+        await harness.stop()
+    }
+
+    @Test func aKeyReusedForAnotherRequestIsRefusedAndWritesNothing() async throws {
+        let harness = try SyncHarness()
+        let crm = try harness.token("crm", .integration)
+        let created = try await harness.integrationPost("/v1/integration/deals", token: crm, key: "k-create", #"{"deal": "d-k"}"#)
+        #expect(created.status == 200, "\(created.text)")
+        let capture = #"{"fields": {"payment.status": "captured"}}"#
+        let first = try await harness.integrationPost("/v1/integration/deals/d-k", token: crm, key: "k-1", capture)
+        #expect(first.status == 200, "\(first.text)")
+
+        // Another body under the same key: a new write that reused a key by mistake.
+        let refund = try await harness.integrationPost("/v1/integration/deals/d-k", token: crm, key: "k-1",
+                                                       #"{"fields": {"payment.status": "refunded"}}"#)
+        #expect(refund.status == 422, "\(refund.text)")
+        #expect(refund.errorCode == "idempotency_key_reused")
+        #expect(refund.errorMessage.contains("Idempotency-Key \"k-1\" was already used"), "\(refund.errorMessage)")
+        #expect(refund.errorMessage.contains("nothing was written"))
+        #expect(refund.errorMessage.contains("new key"))
+        // The same body for another deal (another path) is another request too.
+        let elsewhere = try await harness.integrationPost("/v1/integration/deals", token: crm, key: "k-1", capture)
+        #expect(elsewhere.status == 422 && elsewhere.errorCode == "idempotency_key_reused", "\(elsewhere.text)")
+        #expect(try await harness.loggedChanges("d-k") == 2)
+
+        // The same request again is a retry and gets the kept answer.
+        let retry = try await harness.integrationPost("/v1/integration/deals/d-k", token: crm, key: "k-1", capture)
+        #expect(retry.status == 200 && retry.body == first.body)
+        #expect(try await harness.loggedChanges("d-k") == 2)
+        let sales = try harness.device("olga", .sales, channel: .pc)
+        try await sales.sync()
+        #expect(try await sales.card(DealID("d-k")!).values["payment.status"] == .enumCase("captured"))
+        await harness.stop()
+    }
+
     @Test(arguments: [
         (#"{"fields": {"payment.status": "captured"}"#, "not JSON"),
         (#"["payment.status"]"#, "JSON object"),

@@ -1,6 +1,6 @@
 import Foundation
 import SyncCore
-import SyncServer
+@testable import SyncServer
 import Testing
 
 /// The SQLite relay store: schema, tokens, deals, replicas, quarantine, idempotency keys, lock.
@@ -148,16 +148,97 @@ struct RelayStorageTests {
         }
     }
 
-    @Test func idempotencyKeysKeepTheFirstResponse() throws {
+    @Test func idempotencyKeysKeepTheFirstResponseApartPerDealershipAndUser() throws {
         try withTemporaryDirectory { directory in
             let storage = try SQLiteRelayStorage(directory: directory.path)
-            #expect(try storage.idempotentResponse(key: "crm-1") == nil)
-            let response = StoredResponse(status: 201, body: Array(#"{"ok":true}"#.utf8))
-            try storage.storeIdempotentResponse(key: "crm-1", response: response)
-            try storage.storeIdempotentResponse(key: "crm-1", response: StoredResponse(status: 500, body: []))
-            try storage.storeIdempotentResponse(key: "crm-2", response: StoredResponse(status: 204, body: []))
-            #expect(try storage.idempotentResponse(key: "crm-1") == response)
-            #expect(try storage.idempotentResponse(key: "crm-2") == StoredResponse(status: 204, body: []))
+            let north = IdempotencyKey(dealership: "north", user: "crm", key: "crm-1")
+            let south = IdempotencyKey(dealership: "south", user: "crm", key: "crm-1")
+            let dms = IdempotencyKey(dealership: "north", user: "dms", key: "crm-1")
+            #expect(try storage.idempotentResponse(for: north) == nil)
+            let response = StoredResponse(status: 201, body: Array(#"{"ok":true}"#.utf8), requestDigest: SHA256.hash([1]))
+            try storage.storeIdempotentResponse(response, for: north)
+            try storage.storeIdempotentResponse(StoredResponse(status: 500, body: []), for: north)
+            try storage.storeIdempotentResponse(StoredResponse(status: 204, body: []), for: IdempotencyKey(dealership: "north", user: "crm", key: "crm-2"))
+            #expect(try storage.idempotentResponse(for: north) == response)
+            #expect(try storage.idempotentResponse(for: IdempotencyKey(dealership: "north", user: "crm", key: "crm-2"))
+                == StoredResponse(status: 204, body: []))
+            #expect(try storage.idempotentResponse(for: south) == nil, "another dealership's connector of the same name")
+            #expect(try storage.idempotentResponse(for: dms) == nil, "another connector of the same dealership")
+            try storage.storeIdempotentResponse(StoredResponse(status: 200, body: [2]), for: south)
+            #expect(try storage.idempotentResponse(for: south) == StoredResponse(status: 200, body: [2]))
+            #expect(try storage.idempotentResponse(for: north) == response)
         }
+    }
+
+    /// A store written by the build before idempotency keys were scoped by dealership.
+    @Test func storedAnswersOfThePreviousSchemaKeepTheirDealershipOrAreDropped() throws {
+        try withTemporaryDirectory { directory in
+            let steps = SQLiteRelayStorage.migrator.steps
+            let scoping = try #require(steps.firstIndex { $0.name == "idempotency_key: by dealership, user and key, with request digest" })
+            #expect(scoping == steps.count - 1, "the last step")
+            do {
+                let old = try SQLiteDatabase(path: directory.file(SQLiteRelayStorage.fileName))
+                try SQLiteRelayStorage.migrator.migrate(old, upTo: scoping)
+                for deal in [RelayFixtures.deal("d-north"), RelayFixtures.deal("d-south", dealership: "south")] {
+                    try old.execute("INSERT INTO deal(id, dealership, created_at, created_by) VALUES (?, ?, 0, 'crm')",
+                                    arguments: [.text(deal.id), .text(deal.dealership)])
+                }
+                let rows: [(String, String)] = [
+                    ("integration:3:crm:create-1", #"{"change":null,"cursor":4,"deal":"d-north"}"#),
+                    ("integration:3:crm:create-2", #"{"change":null,"cursor":5,"deal":"d-south"}"#),
+                    // A user with a colon and a non-ASCII letter: the length counts UTF-8 bytes.
+                    ("integration:7:ö:gw:x:a:b", #"{"change":null,"cursor":6,"deal":"d-north"}"#),
+                    ("integration:3:crm:lost-deal", #"{"change":null,"cursor":7,"deal":"d-gone"}"#),
+                    ("integration:3:crm:no-deal", #"{"cursor":7}"#),
+                    ("integration:9:crm:short", #"{"change":null,"cursor":8,"deal":"d-north"}"#),
+                    ("something else", #"{"change":null,"cursor":9,"deal":"d-north"}"#),
+                ]
+                for (key, body) in rows {
+                    try old.execute("INSERT INTO idempotency_key(key, status, body, stored_at) VALUES (?, 200, ?, 1000)",
+                                    arguments: [.text(key), .blob(Array(body.utf8))])
+                }
+                old.close()
+            }
+            let storage = try SQLiteRelayStorage(directory: directory.path)
+            #expect(try storage.schemaVersion == steps.count)
+            func answer(_ dealership: String, _ user: String, _ key: String) throws -> String? {
+                try storage.idempotentResponse(for: IdempotencyKey(dealership: dealership, user: user, key: key))
+                    .map { String(decoding: $0.body, as: UTF8.self) }
+            }
+            #expect(try answer("north", "crm", "create-1") == #"{"change":null,"cursor":4,"deal":"d-north"}"#)
+            #expect(try answer("south", "crm", "create-1") == nil)
+            #expect(try answer("south", "crm", "create-2") == #"{"change":null,"cursor":5,"deal":"d-south"}"#)
+            #expect(try answer("north", "crm", "create-2") == nil)
+            #expect(try answer("north", "ö:gw:x", "a:b") == #"{"change":null,"cursor":6,"deal":"d-north"}"#)
+            #expect(try storage.idempotentResponse(for: IdempotencyKey(dealership: "north", user: "crm", key: "create-1"))?.requestDigest == nil,
+                    "kept answers have no digest: they answer any retry, as before")
+            for key in ["lost-deal", "no-deal", "short"] {
+                #expect(try answer("north", "crm", key) == nil, "\(key) dropped")
+            }
+            // New answers are stored beside them.
+            let fresh = StoredResponse(status: 200, body: [1], requestDigest: SHA256.hash([9]))
+            try storage.storeIdempotentResponse(fresh, for: IdempotencyKey(dealership: "south", user: "crm", key: "create-1"))
+            #expect(try storage.idempotentResponse(for: IdempotencyKey(dealership: "south", user: "crm", key: "create-1")) == fresh)
+            let path = storage.path
+            storage.close()
+            let database = try SQLiteDatabase(path: path)
+            #expect(try database.scalar("SELECT count(*) FROM idempotency_key")?.int64 == 4)
+            #expect(try database.scalar("SELECT count(*) FROM sqlite_schema WHERE name = 'idempotency_key_scoped'")?.int64 == 0)
+        }
+    }
+
+    @Test(arguments: [
+        ("integration:3:crm:k", "crm", "k"),
+        ("integration:0::k", "", "k"),
+        ("integration:5:a:b:c:d", "a:b:c", "d"),
+    ])
+    func legacyKeysAreSplitByTheirUserLength(stored: String, user: String, key: String) {
+        let parts = SQLiteRelayStorage.legacyIdempotencyKeyParts(stored)
+        #expect(parts?.user == user && parts?.key == key)
+    }
+
+    @Test(arguments: ["integration:3:crm:", "integration:3:crm", "integration:x:crm:k", "integration::crm:k", "crm:k", "integration:99999999999999999999:a:b"])
+    func malformedLegacyKeysAreNotSplit(stored: String) {
+        #expect(SQLiteRelayStorage.legacyIdempotencyKeyParts(stored) == nil)
     }
 }

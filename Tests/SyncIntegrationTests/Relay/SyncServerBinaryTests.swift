@@ -85,6 +85,8 @@ struct SyncServerBinaryTests {
         #expect(metrics.status == 200)
         let lines = metrics.text.split(separator: "\n").map(String.init)
         #expect(lines.contains("relay_http_open_connections 1"))
+        #expect(lines.contains("relay_http_output_pauses 0"))
+        #expect(lines.contains { $0.hasPrefix("relay_http_peak_queued_output_bytes ") })
         #expect(lines.contains(#"relay_http_requests_total{status="200"} 1"#))
         #expect(lines.contains("# TYPE relay_fanout_latency_seconds histogram"))
         #expect(lines.contains { $0.hasPrefix("relay_store_size_bytes ") && $0 != "relay_store_size_bytes 0" })

@@ -11,8 +11,11 @@ final class SyncHarness: @unchecked Sendable {
     private(set) var url: String
     private(set) var port: Int
 
-    init(upstream: UpstreamConfiguration? = nil) throws {
+    /// - Parameter prepareRelayData: runs on the relay's data folder before the relay opens
+    ///   it (to leave a store written by an earlier build there).
+    init(upstream: UpstreamConfiguration? = nil, prepareRelayData: (String) throws -> Void = { _ in }) throws {
         folder = try StoreTestFolder()
+        try prepareRelayData(folder.sub("relay"))
         server = try RelayServer(configuration: .init(dataDirectory: folder.sub("relay"), port: 0, upstream: upstream), log: .discarding)
         url = try server.start()
         port = URL(string: url)!.port!
