@@ -132,10 +132,17 @@ extension Relay {
         let blob = change.encoded()
         do {
             // The relay's own change passes what a pushed one must before it is stored: it must
-            // decode to itself and fit the budgets (the document already holds it, so the
-            // document check counts what it held before).
+            // decode to itself, keep the write rules and fit the budgets (the document already
+            // holds it, so the document check counts what it held before).
             guard let decoded = try? Change(encoded: blob), decoded == change else {
                 throw RelayError(.internalError, "the integration change does not decode to itself; nothing was stored (a relay bug: report it)")
+            }
+            do {
+                // The write rules too (the document holds the change already, which the rules
+                // allow for: what the change creates it may use, and it has not seen itself).
+                try ChangeValidator(schema: sync.schema).validate(change, role: .integration, kind: documentKind, in: document)
+            } catch {
+                throw RelayError(.internalError, "the integration change breaks the write rules (\(error)); nothing was stored (a relay bug: report it)")
             }
             do {
                 try sync.budget.check(change, encodedBytes: blob.count)

@@ -9,9 +9,14 @@ extension Relay {
         "no deal \(deal) is visible to this token, and it may not create one with this change"
     }
 
+    /// Time one request may hold the relay actor for its push, and again for a first sync's
+    /// snapshots: past it the remaining items are left for the next round (one item is
+    /// always done), so that no request holds the others for long.
+    static let timeBudget = Duration.milliseconds(250)
+
     /// Validates each decoded push item; appends the accepted ones to the log in one
     /// transaction. Checks run in the order of protocol-spec/sync.md; the first failure
-    /// refuses the item.
+    /// refuses the item. Items past ``timeBudget`` are left out of the answer, to be sent again.
     func push(_ pushed: DecodedPush, token: TokenRecord) throws -> ([ChangeRef], [RefusedChange]) {
         var accepted: [ChangeRef] = []
         var refused: [RefusedChange] = []
@@ -21,8 +26,10 @@ extension Relay {
         let validator = ChangeValidator(schema: sync.schema)
         let budget = sync.budget
         let now = Date()
+        let started = ContinuousClock.now
         do {
-        for item in pushed.items {
+        for (position, item) in pushed.items.enumerated() {
+            if position > 0 && ContinuousClock.now - started > Relay.timeBudget { break }
             guard case .success(let change) = item.change, let bytes = item.bytes else {
                 var problem = "not base64"
                 if case .failure(let failure) = item.change { problem = failure.message }

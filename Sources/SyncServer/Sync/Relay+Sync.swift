@@ -113,8 +113,8 @@ extension Relay {
         let dealIDs = try visibleDealIDs(token)
         let kinds = readableKinds(token)
         if cursor == 0 {
-            // A first sync: snapshots, a page of deals at a time (at most `limit` documents or
-            // about `answerBytes`). Every page but the last answers cursor 0 and where to go on; the
+            // A first sync: snapshots, a page of deals at a time (at most `limit` documents,
+            // about `answerBytes`, or what `timeBudget` allows). Every page but the last answers cursor 0 and where to go on; the
             // last answers the log position the first page started at, so nothing committed
             // meanwhile is missed.
             let base = min(bootstrapCursor ?? latest, latest)
@@ -122,6 +122,7 @@ extension Relay {
             var bytes = 0
             var resumeAfter: DealID?
             let remaining = dealIDs.sorted().filter { id in snapshotsAfter.map { id > $0.rawValue } ?? true }
+            let started = ContinuousClock.now
             for (position, deal) in remaining.enumerated() {
                 guard let id = DealID(deal) else { continue }
                 for kind in kinds.sorted(by: { $0.rawValue < $1.rawValue }) {
@@ -131,7 +132,8 @@ extension Relay {
                     bytes += blob.count
                     snapshots.append(DocumentSnapshot(deal: id, document: kind, snapshot: blob))
                 }
-                if position + 1 < remaining.count && (snapshots.count >= limit || bytes >= Relay.answerBytes) {
+                if position + 1 < remaining.count
+                    && (snapshots.count >= limit || bytes >= Relay.answerBytes || ContinuousClock.now - started > Relay.timeBudget) {
                     resumeAfter = id
                     break
                 }

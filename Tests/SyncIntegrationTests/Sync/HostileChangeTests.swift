@@ -125,6 +125,71 @@ struct HostileChangeTests {
         await harness.stop()
     }
 
+    /// `count` changes of `size` record inserts each into a deal's conversation.
+    private func recordInserts(_ client: HandMadeClient, deal: DealID, changes count: Int, size: Int) async throws -> [[UInt8]] {
+        let state = try await client.document(deal)
+        guard case .object(let list, _)? = try state.get(.root, "conversation.messages") else {
+            Issue.record("no conversation list")
+            return []
+        }
+        var blobs: [[UInt8]] = []
+        for _ in 0..<count {
+            let start = try state.length(list)
+            blobs.append(try state.change(metadata: client.metadata) { tx in
+                for index in 0..<size { _ = try tx.insertObject(list, at: start + index, .map) }
+            }!.encoded())
+        }
+        return blobs
+    }
+
+    @Test func aPushOverTheRequestBudgetIsAnsweredInPartsAndCompletes() async throws {
+        let harness = try SyncHarness()
+        let (buyer, sales, deal) = try await buyerDeal(harness)
+        let other = try await buyer.store.createDeal()
+        try await buyer.sync()
+        let client = HandMadeClient(harness, device: buyer)
+        // Two deals, so that no document passes its own budget.
+        let size = CardBudget.standard.opsPerChange
+        var remaining = try await recordInserts(client, deal: deal, changes: 6, size: size).map { PushedChange(deal: deal, document: .shared, change: $0) }
+            + (try await recordInserts(client, deal: other, changes: 5, size: size)).map { PushedChange(deal: other, document: .shared, change: $0) }
+        var rounds = 0
+        while !remaining.isEmpty {
+            rounds += 1
+            let answer: SyncResponse = try await client.connection.post("v1/sync", SyncRequest(cursor: 1, push: remaining))
+            #expect(answer.refused.isEmpty, "\(answer.refused.prefix(1))")
+            #expect(!answer.accepted.isEmpty, "a round made no progress")
+            guard !answer.accepted.isEmpty else { break }
+            remaining.removeFirst(answer.accepted.count)
+        }
+        // 110,000 ops cannot fit one request's budget of 100,000.
+        #expect(rounds >= 2)
+        try await sales.sync()
+        #expect(try await sales.card(deal).values["conversation.messages"] != nil)
+        await harness.stop()
+    }
+
+    @Test func theDocumentCacheStaysWithinItsBytesWhateverIsPushed() async throws {
+        let harness = try SyncHarness()
+        let buyer = try harness.device("ivan", .buyer, channel: .web)
+        var deals: [DealID] = []
+        for _ in 0..<3 { deals.append(try await buyer.store.createDeal()) }
+        try await buyer.sync()
+        let capacity = 1 << 20
+        await harness.server.relay.setDocumentCacheBytes(capacity)
+        let client = HandMadeClient(harness, device: buyer)
+        for deal in deals {
+            let answer = try await client.push(try await recordInserts(client, deal: deal, changes: 2, size: 2_000), deal: deal)
+            #expect(answer.accepted.count == 2, "\(answer.refused.prefix(1))")
+            #expect(await harness.server.relay.cachedDocumentWeight() <= capacity)
+        }
+        // Dropped documents are rebuilt from the log: a new device gets everything.
+        let sales = try harness.device("olga", .sales, channel: .pc)
+        try await sales.sync()
+        for deal in deals { #expect(try await sales.store.card(deal).id == deal) }
+        #expect(await harness.server.relay.cachedDocumentWeight() <= capacity)
+        await harness.stop()
+    }
+
     @Test func anExactRetryOfStoredBytesIsAcknowledgedWhateverTheirEncoding() async throws {
         let harness = try SyncHarness()
         let (buyer, _, deal) = try await buyerDeal(harness)
@@ -271,6 +336,12 @@ enum EncodingVariants {
 }
 
 extension Relay {
+    /// Bounds the document cache's estimated bytes (tests).
+    func setDocumentCacheBytes(_ bytes: Int) { sync.cache.byteCapacity = bytes }
+
+    /// The document cache's estimated bytes (tests).
+    func cachedDocumentWeight() -> Int { sync.cache.totalWeight }
+
     /// The reasons of the quarantined changes, newest first (tests).
     func quarantineReasons() throws -> [String] {
         try storage.quarantine(limit: 1_000).map(\.entry.reason)
