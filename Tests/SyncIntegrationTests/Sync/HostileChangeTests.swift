@@ -220,10 +220,15 @@ struct HostileChangeTests {
         let (buyer, _, deal) = try await buyerDeal(harness)
         let client = HandMadeClient(harness, device: buyer)
         let state = try await client.document(deal)
-        let change = try state.change(metadata: client.metadata) { try $0.put(.root, key, .string("1")) }!
-        let answer = try await client.push(change, deal: deal)
-        #expect(answer.accepted.isEmpty)
-        #expect(answer.refused.first?.code == "bad_structure", "\(answer.refused)")
+        // As the hostile client did: a new empty list under the sub-path (which passed as the
+        // list field's own container), and a scalar.
+        let container = try state.fork(as: client.identity.replica).change(metadata: client.metadata) { _ = try $0.putObject(.root, key, .list) }!
+        let scalar = try state.change(metadata: client.metadata) { try $0.put(.root, key, .string("1")) }!
+        for change in [container, scalar] {
+            let answer = try await client.push(change, deal: deal)
+            #expect(answer.accepted.isEmpty)
+            #expect(answer.refused.first?.code == "bad_structure", "\(answer.refused)")
+        }
         await harness.stop()
     }
 
@@ -284,14 +289,16 @@ struct HostileChangeTests {
 
     @Test func aUserWithASlashCannotTakeAnotherUsersReplica() async throws {
         let harness = try SyncHarness()
-        // User "north/olga" on device "pc" owns a replica.
+        // User "north/olga" on her device owns a replica.
         let olga = try harness.device("north/olga", .sales, channel: .pc)
+        let victimDevice = olga.store.identity.device
         let deal = try await olga.store.createDeal()
         try await olga.sync()
-        // User "north", token without a device, claims device "olga/pc" under that replica.
+        // User "north", token without a device, claims device "olga/<her device>" under that
+        // replica: the same text once user and device are joined with "/".
         let token = try harness.token("north", .sales)
         let identity = DeviceIdentity(replica: olga.store.identity.replica, user: "north", role: .sales, dealership: "north",
-                                      device: "olga/pc", channel: .pc, server: harness.url, token: token)
+                                      device: "olga/" + victimDevice, channel: .pc, server: harness.url, token: token)
         let client = HandMadeClient(url: harness.url, identity: identity)
         let state = try await client.document(deal)
         let change = try state.change(metadata: client.metadata) { try $0.put(.root, "vehicle.model", .string("Lada")) }!
