@@ -11,21 +11,24 @@ SUITES:
   crdt      Replay the automerge-paper trace; the deal-card merge workload.
   store     A device store of --cards deals: build, open, list, load a card, edit.
   relay     A relay on loopback: idle connections held, pushes, a fresh device's first sync.
+  sequence  Deleting the elements of one long list or text run, local and remote, by order.
 
 OPTIONS:
   --data DIR            Folder of the editing traces (default: ../shared/bench-data). crdt
-  --seed N              Seed of the deal-card workload (default: 42). crdt
+  --seed N              Seed of the random workloads (default: 42). crdt, sequence
   --cards N             Deals in the store (default: 10000). store
   --edits N             Edits in each edit measurement (default: 1000). store
   --connections N       Idle connections held open; 0 skips (default: 10000). relay
   --deals N             Deals pushed and then fetched by a fresh device (default: 1000). relay
   --devices N           Devices pushing; the first alone, then the rest at once (default: 4). relay
   --edits-per-deal N    Price edits per deal before the push (default: 4). relay
+  --sizes N,N,...       Element counts, each 1 to 1000000 (default: 1000,10000,100000). sequence
   -h, --help            Show this help.
 
 EXAMPLES:
   swift run -c release sync-bench store --cards 100000
   swift run -c release sync-bench relay --connections 10000 --deals 1000
+  swift run -c release sync-bench sequence --sizes 1000,10000
 """
 
 func option(_ name: String) -> String? {
@@ -41,6 +44,18 @@ func count(_ name: String, default value: Int, in range: ClosedRange<Int>) -> In
         exit(64)
     }
     return number
+}
+
+/// A comma-separated list of whole numbers within `range`, or `default`; exits 64 naming
+/// the option otherwise.
+func counts(_ name: String, default value: [Int], in range: ClosedRange<Int>) -> [Int] {
+    guard let text = option(name) else { return value }
+    let numbers = text.split(separator: ",").map { Int($0) }
+    guard !numbers.isEmpty, numbers.allSatisfy({ $0.map(range.contains) == true }) else {
+        FileHandle.standardError.write("error: \(name) takes whole numbers from \(range.lowerBound) to \(range.upperBound) separated by commas, got '\(text)'\nhint: see 'sync-bench --help'\n".data(using: .utf8)!)
+        exit(64)
+    }
+    return numbers.map { $0! }
 }
 
 guard let suite = arguments.first, !arguments.contains("--help"), !arguments.contains("-h") else {
@@ -64,6 +79,8 @@ do {
         try await benchRelay(connections: count("--connections", default: 10_000, in: 0...1_000_000),
                              deals: count("--deals", default: 1_000, in: 1...1_000_000), devices: count("--devices", default: 4, in: 1...64),
                              editsPerDeal: count("--edits-per-deal", default: 4, in: 0...10_000))
+    case "sequence":
+        try benchSequenceScaling(sizes: counts("--sizes", default: [1_000, 10_000, 100_000], in: 1...1_000_000), seed: seed)
     case "connect-idle":
         // Hidden: the child process of the relay suite's idle connections.
         exit(IdleConnector.run(port: count("--port", default: 0, in: 1...65_535), count: count("--count", default: 1, in: 1...1_000_000)))
