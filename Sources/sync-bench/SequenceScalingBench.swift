@@ -10,7 +10,11 @@ import Foundation
 /// - `sequence.local_text_delete` / `sequence.local_list_delete`: local edits, one change
 ///   per deleted element (a user pressing delete);
 /// - `sequence.remote_text_delete` / `sequence.remote_list_delete`: one received change
-///   holding all `n` single-element delete ops, applied as a relay or a device applies it.
+///   holding all `n` single-element delete ops, applied as a relay or a device applies it;
+///
+/// or inserts `n` single elements into it, each splitting a run
+/// (`sequence.local_text_insert`, one change each; `sequence.remote_list_insert`, one
+/// received change of `n` insert ops).
 ///
 /// Orders: `ascending` and `descending` (by position, which is id order in one run),
 /// `alternate` (every other element, then the rest) and `random` (seeded). Every figure
@@ -19,25 +23,26 @@ import Foundation
 /// keeps the ratio near 1, an O(n) one makes it grow about tenfold per tenfold n.
 func benchSequenceScaling(sizes requested: [Int], seed: UInt64) throws {
     let sizes = requested.contains(1_000) ? requested : [1_000] + requested
-    let orders = ["ascending", "descending", "alternate", "random"]
-    let figures: [(name: String, kind: ObjectKind, remote: Bool)] = [
-        ("sequence.local_text_delete", .text, false),
-        ("sequence.local_list_delete", .list, false),
-        ("sequence.remote_text_delete", .text, true),
-        ("sequence.remote_list_delete", .list, true),
+    let deleteOrders = ["ascending", "descending", "alternate", "random"]
+    let insertOrders = ["ascending", "random"]
+    typealias Measure = (_ kind: ObjectKind, _ order: String, _ n: Int, _ random: inout SplitMix64) throws -> Double
+    let figures: [(name: String, kind: ObjectKind, orders: [String], measure: Measure)] = [
+        ("sequence.local_text_delete", .text, deleteOrders, timeLocalDeletes),
+        ("sequence.local_list_delete", .list, deleteOrders, timeLocalDeletes),
+        ("sequence.remote_text_delete", .text, deleteOrders, timeRemoteDeletes),
+        ("sequence.remote_list_delete", .list, deleteOrders, timeRemoteDeletes),
+        ("sequence.local_text_insert", .text, insertOrders, timeLocalInserts),
+        ("sequence.remote_list_insert", .list, insertOrders, timeRemoteInserts),
     ]
     for figure in figures {
-        for order in orders {
+        for order in figure.orders {
             var baseline: Double?
             for n in sizes.sorted() {
-                var random = SplitMix64(seed: seed)
-                let positions = deletionPositions(count: n, order: order, random: &random)
                 // The median of a few runs, so that the small sizes are not one noisy sample.
                 let runs = n <= 10_000 ? 5 : 3
                 let samples = try (0..<runs).map { _ in
-                    try (figure.remote
-                        ? timeRemoteDeletes(kind: figure.kind, positions: positions)
-                        : timeLocalDeletes(kind: figure.kind, positions: positions)) / Double(n)
+                    var random = SplitMix64(seed: seed)
+                    return try figure.measure(figure.kind, order, n, &random) / Double(n)
                 }
                 let perOp = median(samples)
                 if n == 1_000 { baseline = perOp }
@@ -84,9 +89,11 @@ private func longRun(kind: ObjectKind, count: Int, replica: ReplicaID) throws ->
     return (document, object)
 }
 
-/// Nanoseconds taken by deleting at `positions`, one local change per deletion.
-private func timeLocalDeletes(kind: ObjectKind, positions: [Int]) throws -> Double {
-    let (document, object) = try longRun(kind: kind, count: positions.count, replica: ReplicaID(1))
+/// Nanoseconds taken by deleting the `n` elements of one run in `order`, one local change
+/// per deletion.
+private func timeLocalDeletes(kind: ObjectKind, order: String, n: Int, random: inout SplitMix64) throws -> Double {
+    let positions = deletionPositions(count: n, order: order, random: &random)
+    let (document, object) = try longRun(kind: kind, count: n, replica: ReplicaID(1))
     let start = DispatchTime.now().uptimeNanoseconds
     for position in positions {
         try document.change { tx in
@@ -102,10 +109,11 @@ private func timeLocalDeletes(kind: ObjectKind, positions: [Int]) throws -> Doub
     return elapsed
 }
 
-/// Nanoseconds taken by applying one received change that deletes the elements at
-/// `positions` (one op each) to a replica that holds the long run.
-private func timeRemoteDeletes(kind: ObjectKind, positions: [Int]) throws -> Double {
-    let (author, object) = try longRun(kind: kind, count: positions.count, replica: ReplicaID(1))
+/// Nanoseconds taken by applying one received change that deletes the `n` elements of one
+/// run in `order` (one op each) to a replica that holds the run.
+private func timeRemoteDeletes(kind: ObjectKind, order: String, n: Int, random: inout SplitMix64) throws -> Double {
+    let positions = deletionPositions(count: n, order: order, random: &random)
+    let (author, object) = try longRun(kind: kind, count: n, replica: ReplicaID(1))
     let receiver = Document(replica: ReplicaID(2), changes: author.history)
     // The element ids in document order: one run, so they are consecutive. The change is
     // built from ids (as it arrives on the wire), which keeps its making cheap.
@@ -126,6 +134,47 @@ private func timeRemoteDeletes(kind: ObjectKind, positions: [Int]) throws -> Dou
     let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start)
     guard report.applied == [change.id], try receiver.length(object) == 0 else {
         throw BenchError("the remote delete change was not applied whole: \(report.refused)")
+    }
+    return elapsed
+}
+
+/// Nanoseconds taken by `n` local one-element inserts into a run of `n` elements, one
+/// change each: after each original element in turn (`ascending`), or at random positions.
+private func timeLocalInserts(kind: ObjectKind, order: String, n: Int, random: inout SplitMix64) throws -> Double {
+    let (document, object) = try longRun(kind: kind, count: n, replica: ReplicaID(1))
+    let positions = (0..<n).map { order == "ascending" ? 2 * $0 + 1 : Int(random.next() % UInt64(n + $0 + 1)) }
+    let start = DispatchTime.now().uptimeNanoseconds
+    for (number, position) in positions.enumerated() {
+        try document.change { tx in
+            if kind == .text {
+                try tx.splice(object, at: position, insert: "y")
+            } else {
+                try tx.insert(object, at: position, .int(Int64(number)))
+            }
+        }
+    }
+    let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start)
+    guard try document.length(object) == 2 * n else { throw BenchError("local inserts went missing") }
+    return elapsed
+}
+
+/// Nanoseconds taken by applying one received change of `n` one-element inserts into a run
+/// of `n` elements: after each original element in turn (`ascending`), or after random ones.
+private func timeRemoteInserts(kind: ObjectKind, order: String, n: Int, random: inout SplitMix64) throws -> Double {
+    let (author, object) = try longRun(kind: kind, count: n, replica: ReplicaID(1))
+    let receiver = Document(replica: ReplicaID(2), changes: author.history)
+    let first = OpID(counter: author.history[0].startOp + 1, replica: author.replica)
+    let ops = (0..<n).map { number in
+        let origin = first.advanced(by: order == "ascending" ? UInt64(number) : random.next() % UInt64(n))
+        return Op(object: object, action: kind == .text ? .insertText(after: origin, ["y"]) : .insert(after: origin, .scalar(.int(Int64(number)))))
+    }
+    let change = Change(replica: author.replica, seq: 2, startOp: author.maxCounter + 1,
+                        deps: VersionVector(), metadata: [], ops: ops)
+    let start = DispatchTime.now().uptimeNanoseconds
+    let report = receiver.apply([change])
+    let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start)
+    guard report.applied == [change.id], try receiver.length(object) == 2 * n else {
+        throw BenchError("the remote insert change was not applied whole: \(report.refused)")
     }
     return elapsed
 }
