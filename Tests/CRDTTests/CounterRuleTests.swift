@@ -1,8 +1,9 @@
 import Testing
 @testable import CRDT
 
-/// The Lamport rule: a change starts exactly one past its causal past's op counters.
-@Suite("Counter rule")
+/// The Lamport rule (a change starts exactly one past its causal past's op counters) and the
+/// size limits of one change, as ``Document/apply(_:)`` and ``Transaction`` enforce them.
+@Suite("Counter rule and change limits")
 struct CounterRuleTests {
     let mallory = ReplicaID(0x3A11_0123)
 
@@ -115,5 +116,77 @@ struct CounterRuleTests {
             }
             #expect(try replay.materialize() == reference.materialize(), "seed \(seed)")
         }
+    }
+
+    // MARK: Limits of one change
+
+    @Test func appliedChangesKeepToTheLimits() throws {
+        let (doc, text) = try base()
+        let floor = doc.maxCounter + 1
+        func refusal(_ ops: [Op], startOp: UInt64? = nil) -> String? {
+            let change = Change(replica: alice, seq: 3, startOp: startOp ?? floor, deps: VersionVector(), metadata: [], ops: ops)
+            return doc.apply([change]).refused.first?.description
+        }
+        let tooMany = Array(repeating: Op(object: .root, action: .delete(.map("k"), pred: [])), count: Change.maximumOps + 1)
+        #expect(refusal(tooMany)?.contains("holds 100001 ops; a change may hold at most 100000 (Change.maximumOps)") == true)
+        let tooWide = [Op(object: text, action: .insertText(after: nil, Array(repeating: "a", count: Int(Change.maximumWidth) + 1)))]
+        #expect(refusal(tooWide)?.contains("use 1000001 op counters; a change may use at most 1000000 (Change.maximumWidth)") == true)
+        for startOp: UInt64 in [0, Change.maximumCounter, 1 << 62, 1 << 63, .max] {
+            #expect(refusal(put("x"), startOp: startOp)?.contains("leave the range 1...\(Change.maximumCounter)") == true, "startOp \(startOp)")
+        }
+        #expect(try doc.text(text) == "hello")
+        #expect(doc.version[alice] == 2)
+    }
+
+    @Test func counterArithmeticSaturatesInsteadOfTrapping() {
+        let far = Change(replica: alice, seq: 1, startOp: .max, deps: VersionVector(), metadata: [], ops: put("x"))
+        #expect(far.width == 1)
+        #expect(far.endOp == .max)
+        #expect(OpID(counter: .max - 1, replica: alice).advanced(by: 5).counter == .max)
+        #expect(OpID(counter: 3, replica: alice).advanced(by: 4).counter == 7)
+        let document = Document(replica: bob)
+        #expect(document.requiredStartOp(for: far) == 1)
+        #expect(document.apply([far]).refused.count == 1)
+        // A delete run whose end passes the counter range names no element.
+        let hugeRun = Change(replica: alice, seq: 1, startOp: 1, deps: VersionVector(), metadata: [], ops: [
+            Op(object: .root, action: .deleteRun(start: OpID(counter: .max - 2, replica: alice), count: UInt64(Int32.max))),
+        ])
+        #expect(document.apply([hugeRun]).refused.count == 1)
+    }
+
+    @Test func aTransactionRefusesTheEditThatPassesALimit() throws {
+        let doc = Document(replica: alice)
+        var text = ObjectID.root
+        try doc.change { text = try $0.putObject(.root, "notes", .text) }
+        let paste = String(repeating: "a", count: Int(Change.maximumWidth))
+        let change = try doc.change { tx in
+            try tx.splice(text, at: 0, insert: "ok")
+            #expect(throws: CRDTError.changeTooLarge(ops: 2, width: Change.maximumWidth + 2)) {
+                try tx.splice(text, at: 0, insert: paste)
+            }
+            // The refused edit made nothing; the transaction goes on.
+            try tx.splice(text, at: 2, insert: "!")
+        }
+        #expect(try doc.text(text) == "ok!")
+        #expect(change?.ops.count == 2)
+        #expect(CRDTError.changeTooLarge(ops: 2, width: 1_000_002).description == "the change would hold 2 ops using 1000002 op counters; a change may hold at most 100000 ops and 1000000 counters: commit the edits made so far and make the rest in another change")
+        // A paste of exactly the limit is one change of maximumWidth counters, which every
+        // replica accepts.
+        let big = try #require(try doc.change { try $0.splice(text, at: 0, insert: paste) })
+        #expect(big.width == Change.maximumWidth)
+        let copy = Document(replica: bob, changes: doc.history)
+        #expect(try copy.length(text) == Int(Change.maximumWidth) + 3)
+        #expect(try Change(encoded: big.encoded()) == big)
+    }
+
+    @Test func spliceBoundsNeverOverflow() throws {
+        let doc = Document(replica: alice)
+        var text = ObjectID.root
+        try doc.change { text = try $0.putObject(.root, "notes", .text); try $0.splice(text, at: 0, insert: "abc") }
+        #expect(throws: CRDTError.indexOutOfRange(text, index: .max, length: 3)) { try doc.change { try $0.splice(text, at: 1, delete: .max) } }
+        #expect(throws: CRDTError.indexOutOfRange(text, index: .max, length: 3)) { try doc.change { try $0.splice(text, at: .max, delete: 1) } }
+        #expect(throws: CRDTError.indexOutOfRange(text, index: .min + 1, length: 3)) { try doc.change { try $0.splice(text, at: .min, delete: 1) } }
+        #expect(throws: CRDTError.indexOutOfRange(text, index: 2, length: 3)) { try doc.change { try $0.splice(text, at: 2, delete: -5) } }
+        #expect(try doc.text(text) == "abc")
     }
 }

@@ -190,7 +190,7 @@ public final class Document {
             case .insert(let origin, _), .insertText(let origin, _):
                 if let origin { references.append(origin) }
             case .deleteRun(let start, let count):
-                guard count >= 1, start.counter <= UInt64.max - count else {
+                guard count >= 1, count <= UInt64(Int32.max), start.counter <= UInt64.max - count else {
                     throw .invalidChange(change.id, reason: "op \(number) (\(id)): bad delete count \(count)")
                 }
                 references.append(start.advanced(by: count - 1))
@@ -302,10 +302,7 @@ public final class Document {
         guard change.replica.rawValue != 0 else { throw refuse("replica 0 is reserved") }
         guard !change.ops.isEmpty else { throw refuse("a change must hold at least one op") }
         guard change.deps[change.replica] == 0 else { throw refuse("deps name the author itself") }
-        let width = change.width
-        guard change.startOp >= 1, change.startOp <= UInt64.max / 4, width <= UInt64.max / 4 else {
-            throw refuse("op counters out of range")
-        }
+        if let violation = change.limitViolation { throw refuse(violation) }
         guard let required = requiredStartOp(for: change) else {
             throw refuse("its author's previous change or a change its deps name is not applied")
         }
