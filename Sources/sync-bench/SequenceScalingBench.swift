@@ -20,7 +20,8 @@ import Foundation
 /// `alternate` (every other element, then the rest) and `random` (seeded). Every figure
 /// prints `ns_per_op` (the median of `runs` runs) and `ratio_to_1k`, its time per op over
 /// the same figure at n = 1,000 measured in the same run: an operation that is O(log n)
-/// keeps the ratio near 1, an O(n) one makes it grow about tenfold per tenfold n.
+/// keeps the ratio near 1, an O(n) one makes it grow about tenfold per tenfold n. Sizes go
+/// up to ``Change/maximumOps``, the most ops the one remote change of a figure may hold.
 func benchSequenceScaling(sizes requested: [Int], seed: UInt64) throws {
     let sizes = requested.contains(1_000) ? requested : [1_000] + requested
     let deleteOrders = ["ascending", "descending", "alternate", "random"]
@@ -74,26 +75,32 @@ private func deletionPositions(count: Int, order: String, random: inout SplitMix
     }
 }
 
-/// A document holding one list or text of `count` elements in one run, and that object.
-private func longRun(kind: ObjectKind, count: Int, replica: ReplicaID) throws -> (Document, ObjectID) {
+/// A document holding one list or text of `count` elements in one run, that object, and
+/// the id of its first element. A list is filled by changes of at most
+/// ``Change/maximumOps`` appends; each follows on from the one before (nothing else takes a
+/// counter in between), so they all extend the same run.
+private func longRun(kind: ObjectKind, count: Int, replica: ReplicaID) throws -> (Document, ObjectID, OpID) {
     let document = Document(replica: replica)
     var object = ObjectID.root
-    try document.change { tx in
-        object = try tx.putObject(.root, "items", kind)
-        if kind == .text {
-            try tx.splice(object, at: 0, insert: String(repeating: "x", count: count))
-        } else {
-            for index in 0..<count { try tx.insert(object, at: index, .int(Int64(index))) }
+    try document.change { object = try $0.putObject(.root, "items", kind) }
+    let first = OpID(counter: document.maxCounter + 1, replica: replica)
+    if kind == .text {
+        try document.change { try $0.splice(object, at: 0, insert: String(repeating: "x", count: count)) }
+    } else {
+        for chunk in stride(from: 0, to: count, by: Change.maximumOps) {
+            try document.change { tx in
+                for index in chunk..<min(chunk + Change.maximumOps, count) { try tx.insert(object, at: index, .int(Int64(index))) }
+            }
         }
     }
-    return (document, object)
+    return (document, object, first)
 }
 
 /// Nanoseconds taken by deleting the `n` elements of one run in `order`, one local change
 /// per deletion.
 private func timeLocalDeletes(kind: ObjectKind, order: String, n: Int, random: inout SplitMix64) throws -> Double {
     let positions = deletionPositions(count: n, order: order, random: &random)
-    let (document, object) = try longRun(kind: kind, count: n, replica: ReplicaID(1))
+    let (document, object, _) = try longRun(kind: kind, count: n, replica: ReplicaID(1))
     let start = DispatchTime.now().uptimeNanoseconds
     for position in positions {
         try document.change { tx in
@@ -113,11 +120,10 @@ private func timeLocalDeletes(kind: ObjectKind, order: String, n: Int, random: i
 /// run in `order` (one op each) to a replica that holds the run.
 private func timeRemoteDeletes(kind: ObjectKind, order: String, n: Int, random: inout SplitMix64) throws -> Double {
     let positions = deletionPositions(count: n, order: order, random: &random)
-    let (author, object) = try longRun(kind: kind, count: n, replica: ReplicaID(1))
+    let (author, object, first) = try longRun(kind: kind, count: n, replica: ReplicaID(1))
     let receiver = Document(replica: ReplicaID(2), changes: author.history)
     // The element ids in document order: one run, so they are consecutive. The change is
     // built from ids (as it arrives on the wire), which keeps its making cheap.
-    let first = OpID(counter: author.history[0].startOp + 1, replica: author.replica)
     var remaining = RemainingElements(count: positions.count)
     var ops: [Op] = []
     ops.reserveCapacity(positions.count)
@@ -127,7 +133,7 @@ private func timeRemoteDeletes(kind: ObjectKind, order: String, n: Int, random: 
             ? .deleteRun(start: element, count: 1)
             : .delete(.element(element), pred: [element])))
     }
-    let change = Change(replica: author.replica, seq: 2, startOp: author.maxCounter + 1,
+    let change = Change(replica: author.replica, seq: author.version[author.replica] + 1, startOp: author.maxCounter + 1,
                         deps: VersionVector(), metadata: [], ops: ops)
     let start = DispatchTime.now().uptimeNanoseconds
     let report = receiver.apply([change])
@@ -141,7 +147,7 @@ private func timeRemoteDeletes(kind: ObjectKind, order: String, n: Int, random: 
 /// Nanoseconds taken by `n` local one-element inserts into a run of `n` elements, one
 /// change each: after each original element in turn (`ascending`), or at random positions.
 private func timeLocalInserts(kind: ObjectKind, order: String, n: Int, random: inout SplitMix64) throws -> Double {
-    let (document, object) = try longRun(kind: kind, count: n, replica: ReplicaID(1))
+    let (document, object, _) = try longRun(kind: kind, count: n, replica: ReplicaID(1))
     let positions = (0..<n).map { order == "ascending" ? 2 * $0 + 1 : Int(random.next() % UInt64(n + $0 + 1)) }
     let start = DispatchTime.now().uptimeNanoseconds
     for (number, position) in positions.enumerated() {
@@ -161,14 +167,13 @@ private func timeLocalInserts(kind: ObjectKind, order: String, n: Int, random: i
 /// Nanoseconds taken by applying one received change of `n` one-element inserts into a run
 /// of `n` elements: after each original element in turn (`ascending`), or after random ones.
 private func timeRemoteInserts(kind: ObjectKind, order: String, n: Int, random: inout SplitMix64) throws -> Double {
-    let (author, object) = try longRun(kind: kind, count: n, replica: ReplicaID(1))
+    let (author, object, first) = try longRun(kind: kind, count: n, replica: ReplicaID(1))
     let receiver = Document(replica: ReplicaID(2), changes: author.history)
-    let first = OpID(counter: author.history[0].startOp + 1, replica: author.replica)
     let ops = (0..<n).map { number in
         let origin = first.advanced(by: order == "ascending" ? UInt64(number) : random.next() % UInt64(n))
         return Op(object: object, action: kind == .text ? .insertText(after: origin, ["y"]) : .insert(after: origin, .scalar(.int(Int64(number)))))
     }
-    let change = Change(replica: author.replica, seq: 2, startOp: author.maxCounter + 1,
+    let change = Change(replica: author.replica, seq: author.version[author.replica] + 1, startOp: author.maxCounter + 1,
                         deps: VersionVector(), metadata: [], ops: ops)
     let start = DispatchTime.now().uptimeNanoseconds
     let report = receiver.apply([change])

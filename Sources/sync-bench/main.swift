@@ -22,7 +22,7 @@ OPTIONS:
   --deals N             Deals pushed and then fetched by a fresh device (default: 1000). relay
   --devices N           Devices pushing; the first alone, then the rest at once (default: 4). relay
   --edits-per-deal N    Price edits per deal before the push (default: 4). relay
-  --sizes N,N,...       Element counts, each 1 to 1000000 (default: 1000,10000,100000). sequence
+  --sizes N,N,...       Element counts, each 1 to 100000 (default: 1000,10000,100000). sequence
   -h, --help            Show this help.
 
 EXAMPLES:
@@ -80,7 +80,7 @@ do {
                              deals: count("--deals", default: 1_000, in: 1...1_000_000), devices: count("--devices", default: 4, in: 1...64),
                              editsPerDeal: count("--edits-per-deal", default: 4, in: 0...10_000))
     case "sequence":
-        try benchSequenceScaling(sizes: counts("--sizes", default: [1_000, 10_000, 100_000], in: 1...1_000_000), seed: seed)
+        try benchSequenceScaling(sizes: counts("--sizes", default: [1_000, 10_000, 100_000], in: 1...Change.maximumOps), seed: seed)
     case "connect-idle":
         // Hidden: the child process of the relay suite's idle connections.
         exit(IdleConnector.run(port: count("--port", default: 0, in: 1...65_535), count: count("--count", default: 1, in: 1...1_000_000)))
