@@ -15,6 +15,10 @@ public enum CRDTError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A received change is malformed or refers to ops outside its causal past; it was not
     /// applied. `reason` says which op and why.
     case invalidChange(ChangeID, reason: String)
+    /// A local edit would take its change past ``Change/maximumOps`` ops or
+    /// ``Change/maximumWidth`` op counters, which no replica accepts; the edit was not made.
+    /// `ops` and `width` are what the change would have held with it.
+    case changeTooLarge(ops: Int, width: UInt64)
 
     public var description: String {
         switch self {
@@ -28,6 +32,8 @@ public enum CRDTError: Error, Equatable, Sendable, CustomStringConvertible {
             "\(key) of object \(id) holds no counter; put ScalarValue.counter first"
         case .invalidChange(let change, let reason):
             "change \(change) was refused: \(reason)"
+        case .changeTooLarge(let ops, let width):
+            "the change would hold \(ops) ops using \(width) op counters; a change may hold at most \(Change.maximumOps) ops and \(Change.maximumWidth) counters: commit the edits made so far and make the rest in another change"
         }
     }
 }

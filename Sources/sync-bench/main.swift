@@ -12,10 +12,11 @@ SUITES:
   store     A device store of --cards deals: build, open, list, load a card, edit.
   relay     A relay on loopback: idle connections held, pushes, a fresh device's first sync.
   hostile   One hostile push of --ops record inserts on --deals deals; /healthz meanwhile.
+  sequence  Deleting the elements of one long list or text run, local and remote, by order.
 
 OPTIONS:
   --data DIR            Folder of the editing traces (default: ../shared/bench-data). crdt
-  --seed N              Seed of the deal-card workload (default: 42). crdt
+  --seed N              Seed of the random workloads (default: 42). crdt, sequence
   --cards N             Deals in the store (default: 10000). store
   --edits N             Edits in each edit measurement (default: 1000). store
   --connections N       Idle connections held open; 0 skips (default: 10000). relay
@@ -23,11 +24,13 @@ OPTIONS:
   --devices N           Devices pushing; the first alone, then the rest at once (default: 4). relay
   --edits-per-deal N    Price edits per deal before the push (default: 4). relay
   --ops N               Record inserts in the hostile push (default: 600000). hostile
+  --sizes N,N,...       Element counts, each 1 to 100000 (default: 1000,10000,100000). sequence
   -h, --help            Show this help.
 
 EXAMPLES:
   swift run -c release sync-bench store --cards 100000
   swift run -c release sync-bench relay --connections 10000 --deals 1000
+  swift run -c release sync-bench sequence --sizes 1000,10000
 """
 
 func option(_ name: String) -> String? {
@@ -43,6 +46,18 @@ func count(_ name: String, default value: Int, in range: ClosedRange<Int>) -> In
         exit(64)
     }
     return number
+}
+
+/// A comma-separated list of whole numbers within `range`, or `default`; exits 64 naming
+/// the option otherwise.
+func counts(_ name: String, default value: [Int], in range: ClosedRange<Int>) -> [Int] {
+    guard let text = option(name) else { return value }
+    let numbers = text.split(separator: ",").map { Int($0) }
+    guard !numbers.isEmpty, numbers.allSatisfy({ $0.map(range.contains) == true }) else {
+        FileHandle.standardError.write("error: \(name) takes whole numbers from \(range.lowerBound) to \(range.upperBound) separated by commas, got '\(text)'\nhint: see 'sync-bench --help'\n".data(using: .utf8)!)
+        exit(64)
+    }
+    return numbers.map { $0! }
 }
 
 guard let suite = arguments.first, !arguments.contains("--help"), !arguments.contains("-h") else {
@@ -73,6 +88,8 @@ do {
         exit(await HostilePusher.run(url: option("--url") ?? "", token: option("--token") ?? "",
                                      dealIDs: (option("--deal-ids") ?? "").split(separator: ",").map(String.init),
                                      ops: count("--ops", default: 1, in: 1...10_000_000)))
+    case "sequence":
+        try benchSequenceScaling(sizes: counts("--sizes", default: [1_000, 10_000, 100_000], in: 1...Change.maximumOps), seed: seed)
     case "connect-idle":
         // Hidden: the child process of the relay suite's idle connections.
         exit(IdleConnector.run(port: count("--port", default: 0, in: 1...65_535), count: count("--count", default: 1, in: 1...1_000_000)))

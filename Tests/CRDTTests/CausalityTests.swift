@@ -96,13 +96,14 @@ struct CausalityTests {
         let b = Document(replica: bob, changes: a.history)
         let before = try b.materialize()
         let ghost = OpID(counter: 500, replica: carol)
-        let forged = Change(replica: alice, seq: 2, startOp: 10, deps: VersionVector(), metadata: [], ops: [
+        let forged = Change(replica: alice, seq: 2, startOp: a.maxCounter + 1, deps: VersionVector(), metadata: [], ops: [
             Op(object: .root, action: .set(.map("ok"), .scalar(.int(1)), pred: [])),
             Op(object: text, action: .insertText(after: ghost, ["x"])),
         ])
         let report = b.apply([forged])
         #expect(report.applied.isEmpty)
         #expect(report.refused.count == 1)
+        #expect(report.refused.first?.description.contains("\(ghost) is not in the change's causal past") == true)
         #expect(try b.materialize() == before)
         #expect(b.version == a.version)
         let stale = Change(replica: alice, seq: 2, startOp: 2, deps: VersionVector(), metadata: [], ops: [

@@ -29,10 +29,27 @@ public struct Change: Hashable, Sendable {
     }
 
     /// The counters the ops use in all.
-    public var width: UInt64 { ops.reduce(0) { $0 + $1.width } }
+    ///
+    /// Saturates at `UInt64.max` instead of overflowing; any width above
+    /// ``maximumWidth`` is refused by the decoder, ``Document/apply(_:)`` and transactions.
+    public var width: UInt64 {
+        var total: UInt64 = 0
+        for op in ops {
+            let (sum, overflow) = total.addingReportingOverflow(op.width)
+            if overflow { return .max }
+            total = sum
+        }
+        return total
+    }
 
     /// One past the counter of the last op (exclusive end).
-    public var endOp: UInt64 { startOp + width }
+    ///
+    /// Saturates at `UInt64.max` instead of overflowing, for a change whose counters run
+    /// past the range (which no document accepts).
+    public var endOp: UInt64 {
+        let (end, overflow) = startOp.addingReportingOverflow(width)
+        return overflow ? .max : end
+    }
 
     /// The change's identity: its replica and sequence number.
     public var id: ChangeID { ChangeID(replica: replica, seq: seq) }

@@ -190,7 +190,7 @@ public final class Document {
             case .insert(let origin, _), .insertText(let origin, _):
                 if let origin { references.append(origin) }
             case .deleteRun(let start, let count):
-                guard count >= 1, start.counter <= UInt64.max - count else {
+                guard count >= 1, count <= UInt64(Int32.max), start.counter <= UInt64.max - count else {
                     throw .invalidChange(change.id, reason: "op \(number) (\(id)): bad delete count \(count)")
                 }
                 references.append(start.advanced(by: count - 1))
@@ -267,23 +267,47 @@ public final class Document {
         }
     }
 
+    /// The `startOp` that `change` must have to be applied: one past the greatest op counter
+    /// of its causal past, that is of its author's previous change and of each change its
+    /// deps name (1 for a first change with no deps). Ask it before applying, to refuse a
+    /// change with a reason of your own; ``apply(_:)`` refuses the same changes.
+    ///
+    /// Every honest change starts exactly there: a ``Transaction`` starts one past the
+    /// greatest counter its document has applied and takes everything applied as deps. A
+    /// greater startOp would let one change push the counters of every later change toward
+    /// the end of their range (from a fresh replica, a startOp of 2⁶² − 2 leaves no room for
+    /// another change), and a smaller one would reuse counters; both are refused. The value
+    /// depends only on the change's causal past, never on what else this document holds,
+    /// so every replica accepts and refuses the same changes.
+    ///
+    /// - Returns: the required startOp, or nil when the change is not ready here: its
+    ///   author's previous change or a change its deps name is not applied (yet), or its seq
+    ///   is 0. For a change already applied it is the startOp that change has.
+    /// - Complexity: O(d) in the number of deps.
+    public func requiredStartOp(for change: Change) -> UInt64? {
+        guard change.seq >= 1, change.seq - 1 <= version[change.replica], change.deps.isIncluded(in: version) else {
+            return nil
+        }
+        var floor: UInt64 = 1
+        if change.seq >= 2, let list = spans[change.replica] { floor = list[Int(change.seq - 2)].end }
+        for (replica, seq) in change.deps.entries {
+            if let list = spans[replica] { floor = max(floor, list[Int(seq - 1)].end) }
+        }
+        return floor
+    }
+
     /// Validates and applies one ready remote change, or changes nothing and throws.
     private func applyRemote(_ change: Change) throws(CRDTError) {
         func refuse(_ reason: String) -> CRDTError { .invalidChange(change.id, reason: reason) }
         guard change.replica.rawValue != 0 else { throw refuse("replica 0 is reserved") }
         guard !change.ops.isEmpty else { throw refuse("a change must hold at least one op") }
         guard change.deps[change.replica] == 0 else { throw refuse("deps name the author itself") }
-        let width = change.width
-        guard change.startOp >= 1, change.startOp <= UInt64.max / 4, width <= UInt64.max / 4 else {
-            throw refuse("op counters out of range")
+        if let violation = change.limitViolation { throw refuse(violation) }
+        guard let required = requiredStartOp(for: change) else {
+            throw refuse("its author's previous change or a change its deps name is not applied")
         }
-        var floor: UInt64 = 1
-        if let last = spans[change.replica]?.last { floor = last.end }
-        for (replica, seq) in change.deps.entries {
-            if let span = spans[replica]?[Int(seq - 1)] { floor = max(floor, span.end) }
-        }
-        guard change.startOp >= floor else {
-            throw refuse("startOp \(change.startOp) is not greater than every op it depends on (needs ≥ \(floor))")
+        guard change.startOp == required else {
+            throw refuse("startOp \(change.startOp) does not follow on from the ops it depends on: it must be \(required), one past the last op counter of its author's previous change and of its deps (a greater startOp would make the counters jump, a smaller one reuse them)")
         }
         try checkReferences(of: change)
         do {

@@ -2,7 +2,10 @@
 ///
 /// Each edit takes effect at once (later reads and positions in the same transaction see
 /// it) and becomes one op of the change. A refused edit throws ``CRDTError`` and changes
-/// nothing; if the body throws, the whole transaction is rolled back.
+/// nothing; if the body throws, the whole transaction is rolled back. A change holds at most
+/// ``Change/maximumOps`` ops using ``Change/maximumWidth`` counters, the limits every
+/// replica enforces: the edit that would pass them throws
+/// ``CRDTError/changeTooLarge(ops:width:)``.
 public final class Transaction {
     unowned let document: Document
     private(set) var ops: [Op] = []
@@ -15,7 +18,22 @@ public final class Transaction {
         self.nextCounter = startOp
     }
 
+    /// Refuses, before anything is made, edits of `count` more ops using `width` more
+    /// counters that would take this change past the limits every replica enforces.
+    private func reserve(ops count: Int, width: UInt64) throws(CRDTError) {
+        let ops = self.ops.count + count
+        let (total, overflow) = (nextCounter - startOp).addingReportingOverflow(width)
+        guard !overflow, ops <= Change.maximumOps, total <= Change.maximumWidth else {
+            throw .changeTooLarge(ops: ops, width: overflow ? .max : total)
+        }
+        guard nextCounter <= Change.maximumCounter - width else {
+            throw .invalidChange(ChangeID(replica: document.replica, seq: 0),
+                                 reason: "the document's op counters are used up (\(Change.maximumCounter) reached)")
+        }
+    }
+
     private func make(_ op: Op) throws(CRDTError) {
+        try reserve(ops: 1, width: op.width)
         let id = OpID(counter: nextCounter, replica: document.replica)
         do {
             try document.apply(op, id: id, change: nil)
@@ -102,16 +120,25 @@ public final class Transaction {
 
     /// Deletes `deleteCount` scalars at `index` of text `object`, then inserts `text` there.
     ///
+    /// - Throws: ``CRDTError/indexOutOfRange(_:index:length:)``, or
+    ///   ``CRDTError/changeTooLarge(ops:width:)`` when the splice (one op per deleted run, one
+    ///   for the insert) would take the change past ``Change/maximumOps`` or
+    ///   ``Change/maximumWidth``; then nothing of it is made.
     /// - Complexity: O(log n) to find the position, plus O(k) in the deleted runs.
     public func splice(_ object: ObjectID, at index: Int, delete deleteCount: Int = 0, insert text: String = "") throws(CRDTError) {
         let sequence = try document.sequence(object, .text)
-        guard index >= 0, deleteCount >= 0, index + deleteCount <= sequence.visibleCount else {
-            throw .indexOutOfRange(object, index: index + max(deleteCount, 0), length: sequence.visibleCount)
+        let length = sequence.visibleCount
+        guard index >= 0, index <= length, deleteCount >= 0, deleteCount <= length - index else {
+            let (end, overflow) = index.addingReportingOverflow(max(deleteCount, 0))
+            throw .indexOutOfRange(object, index: overflow ? .max : end, length: length)
         }
-        for span in document.visibleSpans(of: sequence, from: index, count: deleteCount) {
+        let spans = document.visibleSpans(of: sequence, from: index, count: deleteCount)
+        let scalars = Array(text.unicodeScalars)
+        // The whole splice or none of it: its budget is checked before its first op.
+        try reserve(ops: spans.count + (scalars.isEmpty ? 0 : 1), width: UInt64(spans.count + scalars.count))
+        for span in spans {
             try make(Op(object: object, action: .deleteRun(start: span.start, count: UInt64(span.count))))
         }
-        let scalars = Array(text.unicodeScalars)
         if !scalars.isEmpty {
             let origin = index == 0 ? nil : sequence.elementID(at: index - 1)
             try make(Op(object: object, action: .insertText(after: origin, scalars)))

@@ -58,9 +58,13 @@ extension Change {
         _ = try reader.uleb()  // flags: none defined yet; unknown ones are ignored
         let actors = try readActorTable(&reader)
         let seq = try reader.uleb()
-        guard seq >= 1 else { throw reader.invalid("seq must be at least 1") }
+        guard seq >= 1 && seq <= Change.maximumCounter else {
+            throw reader.invalid("seq \(seq) is outside 1...\(Change.maximumCounter)")
+        }
         let startOp = try reader.uleb()
-        guard startOp >= 1 && startOp <= UInt64.max / 4 else { throw reader.invalid("startOp \(startOp) out of range") }
+        guard startOp >= 1 && startOp <= Change.maximumCounter else {
+            throw reader.invalid("startOp \(startOp) is outside 1...\(Change.maximumCounter) (Change.maximumCounter)")
+        }
         let depCount = try reader.count("dep")
         var deps = VersionVector()
         var previous: ReplicaID?
@@ -68,6 +72,7 @@ extension Change {
             let index = try reader.uleb(max: actors.count - 1, "actor index")
             let depSeq = try reader.uleb()
             guard index != 0, depSeq >= 1 else { throw reader.invalid("dep names the author or seq 0") }
+            guard depSeq <= Change.maximumCounter else { throw reader.invalid("dep seq \(depSeq) is outside 1...\(Change.maximumCounter)") }
             guard previous == nil || actors[index] > previous! else { throw reader.invalid("deps not in ascending order") }
             previous = actors[index]
             deps[actors[index]] = depSeq

@@ -60,13 +60,13 @@ enum ChangeBatch {
         var nextSeq: [UInt64] = []
         for index in 0..<actors.count {
             let seq = try reader.uleb()
-            guard seq <= UInt64.max / 4 else { throw reader.invalid("first seq of actor \(index) out of range") }
+            guard seq <= Change.maximumCounter else { throw reader.invalid("first seq \(seq) of actor \(index) is outside 0...\(Change.maximumCounter)") }
             nextSeq.append(seq)
         }
         let count = try reader.count("change")
         var decoder = OpDecoder(actors: actors, reader: reader)
         var changes: [Change] = []
-        changes.reserveCapacity(count)
+        changes.reserveCapacity(min(count, 1_024))
         var previous: (author: Int, endOp: UInt64)?
         var lastOfAuthor: [Int: Change] = [:]
         for _ in 0..<count {
@@ -86,7 +86,9 @@ enum ChangeBatch {
             } else {
                 startOp = try decoder.reader.uleb()
             }
-            guard startOp >= 1 && startOp <= UInt64.max / 4 else { throw decoder.reader.invalid("startOp out of range") }
+            guard startOp >= 1 && startOp <= Change.maximumCounter else {
+                throw decoder.reader.invalid("startOp \(startOp) is outside 1...\(Change.maximumCounter) (Change.maximumCounter)")
+            }
             let prior = lastOfAuthor[author]
             var deps = prior?.deps ?? VersionVector()
             if header & 4 == 0 {
@@ -94,7 +96,11 @@ enum ChangeBatch {
                 for _ in 0..<differing {
                     let index = try decoder.reader.uleb(max: actors.count - 1, "actor index")
                     guard index != author else { throw decoder.reader.invalid("dep names the author") }
-                    deps[actors[index]] = try decoder.reader.uleb()
+                    let depSeq = try decoder.reader.uleb()
+                    guard depSeq <= Change.maximumCounter else {
+                        throw decoder.reader.invalid("dep seq \(depSeq) is outside 0...\(Change.maximumCounter)")
+                    }
+                    deps[actors[index]] = depSeq
                 }
             }
             let metadata: [UInt8]
@@ -106,6 +112,9 @@ enum ChangeBatch {
             }
             let seq = nextSeq[author]
             guard seq >= 1 else { throw decoder.reader.invalid("actor \(author) has changes but first seq 0") }
+            guard seq <= Change.maximumCounter else {
+                throw decoder.reader.invalid("seqs of actor \(author) pass \(Change.maximumCounter)")
+            }
             nextSeq[author] = seq + 1
             decoder.resetContext()
             let ops = try decoder.ops(startOp: startOp, author: actors[author])
@@ -190,7 +199,9 @@ extension VersionVector {
             guard raw > previous else { throw reader.invalid("replicas not in ascending order") }
             previous = raw
             let seq = try reader.uleb()
-            guard seq >= 1 else { throw reader.invalid("seq 0 in a version vector") }
+            guard seq >= 1 && seq <= Change.maximumCounter else {
+                throw reader.invalid("seq \(seq) in a version vector is outside 1...\(Change.maximumCounter)")
+            }
             vector[ReplicaID(raw)] = seq
         }
         guard reader.isAtEnd else { throw reader.invalid("bytes left after the last entry") }

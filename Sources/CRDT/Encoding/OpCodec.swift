@@ -17,11 +17,13 @@ struct OpEncoder {
 
     mutating func ops(_ ops: [Op], startOp: UInt64, author: ReplicaID) {
         writer.uleb(ops.count)
+        // Wrapping on purpose: counters past the range only come from a change built by hand
+        // out of range, whose startOp or op counters the decoder refuses whatever is written.
         var counter = startOp
         for op in ops {
             let current = OpID(counter: counter, replica: author)
             write(op, current: current)
-            counter += op.width
+            counter &+= op.width
         }
     }
 
@@ -75,7 +77,11 @@ struct OpEncoder {
     mutating func optionalRef(_ id: OpID?, _ current: OpID) {
         guard let id else { writer.byte(0); return }
         let delta = Int64(bitPattern: current.counter &- id.counter)
-        writer.uleb(((UInt64(bitPattern: (delta << 1) ^ (delta >> 63)))) + 1)
+        let zigzag = UInt64(bitPattern: (delta << 1) ^ (delta >> 63))
+        // Only an id 2⁶³ counters from the op (outside every valid range) has no encoding;
+        // writing it as 0 would turn it into "none", so that is misuse, not input.
+        precondition(zigzag < .max, "op id \(id) is outside the op counter range (1...\(Change.maximumCounter)) and cannot be encoded")
+        writer.uleb(zigzag + 1)
         writer.uleb(actors[id.replica]!)
     }
 
@@ -122,23 +128,42 @@ struct OpDecoder {
 
     mutating func resetContext() { previousObject = nil }
 
-    /// Reads an op count and the ops, returning them with their total width.
+    /// Reads an op count and the ops of a change starting at `startOp` (already checked to
+    /// lie in `1...Change.maximumCounter`).
+    ///
+    /// Refuses, before reserving anything, more than ``Change/maximumOps`` ops; refuses an
+    /// op that takes the change past ``Change/maximumWidth`` counters (a text insert's
+    /// scalars are counted before they are copied out) or its end past
+    /// ``Change/maximumCounter``.
     mutating func ops(startOp: UInt64, author: ReplicaID) throws(DecodeError) -> [Op] {
+        let countOffset = reader.offset
         let count = try reader.count("op")
         guard count >= 1 else { throw reader.invalid("a change holds no ops") }
+        guard count <= Change.maximumOps else {
+            throw DecodeError.invalid(offset: countOffset, reason: "a change of \(count) ops; a change may hold at most \(Change.maximumOps) (Change.maximumOps)")
+        }
         var ops: [Op] = []
-        ops.reserveCapacity(count)
+        ops.reserveCapacity(min(count, 1_024))
         var counter = startOp
+        var width: UInt64 = 0
         for _ in 0..<count {
-            let op = try read(current: OpID(counter: counter, replica: author))
-            guard counter <= UInt64.max / 4 - op.width else { throw reader.invalid("op counter overflow") }
+            let opOffset = reader.offset
+            let op = try read(current: OpID(counter: counter, replica: author), widthLeft: Change.maximumWidth - width)
+            width += op.width
+            guard counter <= Change.maximumCounter - op.width else {
+                throw DecodeError.invalid(offset: opOffset, reason: "op counters pass \(Change.maximumCounter) (Change.maximumCounter)")
+            }
             counter += op.width
             ops.append(op)
         }
         return ops
     }
 
-    private mutating func read(current: OpID) throws(DecodeError) -> Op {
+    /// Reads one op whose id is `current`; a text insert may use at most `widthLeft` counters.
+    private mutating func read(current: OpID, widthLeft: UInt64) throws(DecodeError) -> Op {
+        guard widthLeft >= 1 else {
+            throw reader.invalid("the change passes \(Change.maximumWidth) op counters (Change.maximumWidth)")
+        }
         let tagByte = try reader.byte()
         let tag = tagByte & 0x7F
         guard tag <= 8 else { throw reader.invalid("unknown op tag \(tag)") }
@@ -161,13 +186,23 @@ struct OpDecoder {
         case 6: action = .insert(after: try optionalRef(current), try value())
         case 7:
             let origin = try optionalRef(current)
-            let scalars = Array(try reader.string().unicodeScalars)
-            guard !scalars.isEmpty else { throw reader.invalid("empty text insert") }
-            action = .insertText(after: origin, scalars)
+            let textOffset = reader.offset
+            let text = try reader.string().unicodeScalars
+            guard !text.isEmpty else { throw DecodeError.invalid(offset: textOffset, reason: "empty text insert") }
+            guard UInt64(text.count) <= widthLeft else {
+                throw DecodeError.invalid(offset: textOffset, reason: "a text insert of \(text.count) scalars takes the change past \(Change.maximumWidth) op counters (Change.maximumWidth)")
+            }
+            action = .insertText(after: origin, Array(text))
         default:
             let start = try ref(current)
+            let countOffset = reader.offset
             let count = try reader.uleb()
-            guard count >= 1 && count <= UInt64(Int32.max) else { throw reader.invalid("delete count \(count) out of range") }
+            guard count >= 1 && count <= UInt64(Int32.max) else {
+                throw DecodeError.invalid(offset: countOffset, reason: "delete count \(count) out of range 1...\(Int32.max)")
+            }
+            guard count - 1 <= Change.maximumCounter - start.counter else {
+                throw DecodeError.invalid(offset: countOffset, reason: "delete run \(start) + \(count) passes op counter \(Change.maximumCounter) (Change.maximumCounter)")
+            }
             action = .deleteRun(start: start, count: count)
         }
         return Op(object: object, action: action)
@@ -189,16 +224,23 @@ struct OpDecoder {
         return try resolve(Int64(bitPattern: (zigzag >> 1) ^ (0 &- (zigzag & 1))), current)
     }
 
+    /// The id `delta` counters before `current` (after it when negative); its counter must
+    /// lie in `1...Change.maximumCounter`. Checked arithmetic: a delta that would pass 0 or
+    /// `UInt64.max` is refused like any other out-of-range id.
     private mutating func resolve(_ delta: Int64, _ current: OpID) throws(DecodeError) -> OpID {
-        let counter = current.counter &- UInt64(bitPattern: delta)
-        guard counter >= 1 && counter <= UInt64.max / 4 else { throw reader.invalid("op id counter out of range") }
-        return OpID(counter: counter, replica: try actor())
+        let counter: (partialValue: UInt64, overflow: Bool) = delta >= 0
+            ? current.counter.subtractingReportingOverflow(UInt64(delta))
+            : current.counter.addingReportingOverflow(delta.magnitude)
+        guard !counter.overflow, counter.partialValue >= 1, counter.partialValue <= Change.maximumCounter else {
+            throw reader.invalid("op id \(current.counter) - (\(delta)) is outside counters 1...\(Change.maximumCounter)")
+        }
+        return OpID(counter: counter.partialValue, replica: try actor())
     }
 
     mutating func refs(_ current: OpID) throws(DecodeError) -> [OpID] {
         let count = try reader.count("pred")
         var ids: [OpID] = []
-        ids.reserveCapacity(count)
+        ids.reserveCapacity(min(count, 64))
         for _ in 0..<count { ids.append(try ref(current)) }
         return ids
     }

@@ -19,9 +19,14 @@ public struct OpID: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var description: String { "\(counter)@\(replica)" }
 
     /// The id `offset` places further along the same replica's counter.
+    ///
+    /// Saturates at `UInt64.max` instead of overflowing: no op has that counter (counters
+    /// stay within ``Change/maximumCounter``), so an offset too large for the id names no
+    /// element and is refused where it is looked up, rather than trapping.
     @inlinable
     public func advanced(by offset: UInt64) -> OpID {
-        OpID(counter: counter + offset, replica: replica)
+        let (sum, overflow) = counter.addingReportingOverflow(offset)
+        return OpID(counter: overflow ? .max : sum, replica: replica)
     }
 
     @inlinable

@@ -2,8 +2,12 @@
 /// to each other in document order and are all visible or all deleted.
 ///
 /// Typing a word makes one run, not one item per keystroke. A run is split when an insert
-/// lands inside it or when part of it is deleted; the right-hand piece is linked from the
-/// left by `splitNext`, so a lookup by id can walk from the piece the id index names.
+/// lands inside it or when part of it is deleted; every piece is found by id through the
+/// sequence's ``RunIndex``.
+///
+/// A text run's scalars are a slice: a split copies the smaller piece into new storage and
+/// leaves the larger one as a slice of the old, so a split never copies more than the smaller
+/// piece (see ``SequenceObject``).
 final class Run {
     /// Id of the first element; element `k` has id `start.advanced(by: k)`.
     var start: OpID
@@ -11,21 +15,21 @@ final class Run {
     var count: Int
     /// Whether the elements are visible (false: tombstones kept for ordering).
     var isVisible: Bool
-    /// The scalars of a text run (empty for list runs).
-    var scalars: [Unicode.Scalar]
+    /// The scalars of a text run (empty for list runs). A slice: index it from `startIndex`.
+    var scalars: ArraySlice<Unicode.Scalar>
     /// UTF-16 length of `scalars`.
     var utf16Count: Int
     /// The leaf that holds this run.
     unowned(unsafe) var leaf: SequenceNode
-    /// The run holding the ids that follow this one's, after a split.
-    var splitNext: Run?
 
-    init(start: OpID, count: Int, isVisible: Bool, scalars: [Unicode.Scalar], leaf: SequenceNode) {
+    /// A run of `scalars` (or of `count` list elements when `scalars` is empty) whose UTF-16
+    /// length is `utf16Count`, or is counted here when nil.
+    init(start: OpID, count: Int, isVisible: Bool, scalars: ArraySlice<Unicode.Scalar>, utf16Count: Int? = nil, leaf: SequenceNode) {
         self.start = start
         self.count = count
         self.isVisible = isVisible
         self.scalars = scalars
-        self.utf16Count = Run.utf16Length(scalars)
+        self.utf16Count = utf16Count ?? Run.utf16Length(scalars)
         self.leaf = leaf
     }
 
@@ -42,10 +46,18 @@ final class Run {
         scalars.reduce(0) { $0 + ($1.value > 0xFFFF ? 2 : 1) }
     }
 
+    /// Whether every scalar is in the Basic Multilingual Plane (one UTF-16 unit each), so
+    /// that UTF-16 offsets inside the run equal scalar offsets.
+    var isSingleUnit: Bool { utf16Count == scalars.count }
+
     /// UTF-16 length of the first `offset` elements.
+    ///
+    /// - Complexity: O(1) for a run of single-unit scalars, else O(min(offset, count − offset)).
     func utf16Prefix(_ offset: Int) -> Int {
         if scalars.isEmpty || offset == 0 { return 0 }
         if offset == count { return utf16Count }
-        return Run.utf16Length(scalars[0..<offset])
+        if isSingleUnit { return offset }
+        if offset <= count - offset { return Run.utf16Length(scalars.prefix(offset)) }
+        return utf16Count - Run.utf16Length(scalars.suffix(count - offset))
     }
 }

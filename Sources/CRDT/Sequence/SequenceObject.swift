@@ -9,9 +9,8 @@
 final class SequenceObject {
     let kind: ObjectKind
     private(set) var tree = SequenceTree()
-    /// Per replica, the runs created with fresh ids, by first counter; append-only, because a
-    /// replica's counters only grow. A split piece is reached through `Run.splitNext`.
-    private var index: [ReplicaID: [(counter: UInt64, run: Run)]] = [:]
+    /// Every run by first id, split pieces included.
+    private(set) var index = RunIndex()
     /// List element values (lists only), by element id.
     var registers: [OpID: Register] = [:]
 
@@ -27,27 +26,14 @@ final class SequenceObject {
 
     /// The run holding element `id` and the element's offset in it, or nil if there is none.
     ///
-    /// - Complexity: O(log r) for the index, plus the split pieces walked.
+    /// - Complexity: O(log r) in the number of runs.
     func locate(_ id: OpID) -> (run: Run, offset: Int)? {
-        guard let entries = index[id.replica], !entries.isEmpty else { return nil }
-        var low = 0
-        var high = entries.count - 1
-        if entries[0].counter > id.counter { return nil }
-        while low < high {
-            let mid = (low + high + 1) / 2
-            if entries[mid].counter <= id.counter { low = mid } else { high = mid - 1 }
-        }
-        var run = entries[low].run
-        while id.counter >= run.endCounter {
-            guard let next = run.splitNext else { return nil }
-            run = next
-        }
-        guard id.counter >= run.start.counter else { return nil }
+        guard let run = index.run(containing: id) else { return nil }
         return (run, Int(id.counter - run.start.counter))
     }
 
     /// Whether element `id` exists here.
-    func contains(_ id: OpID) -> Bool { locate(id) != nil }
+    func contains(_ id: OpID) -> Bool { index.run(containing: id) != nil }
 
     /// The id of the visible element at `index`.
     func elementID(at index: Int) -> OpID {
@@ -58,7 +44,10 @@ final class SequenceObject {
     // MARK: Edits
 
     /// Inserts `count` elements with ids `id…` after element `origin` (nil: the head).
-    /// The caller has checked that `origin` exists.
+    /// The caller has checked that `origin` exists and that the ids are new (an author's
+    /// counters only grow, so they always are).
+    ///
+    /// - Complexity: O(log r), plus the concurrent inserts at the same place that RGA skips.
     func insert(id: OpID, after origin: OpID?, count: Int, scalars: [Unicode.Scalar]) {
         // Find the run to insert before (nil: at the end) and the run before the gap.
         var previous: Run?
@@ -88,9 +77,9 @@ final class SequenceObject {
             previous = candidate
             next = tree.run(after: candidate)
         }
-        // Extend the previous run when the new ids continue it in place.
-        if let previous, previous.splitNext == nil, previous.isVisible,
-           previous.start.replica == id.replica, previous.endCounter == id.counter {
+        // Extend the previous run when the new ids continue it in place. (Its end cannot be
+        // the start of a piece split off it: that piece would hold `id`, and ids are new.)
+        if let previous, previous.isVisible, previous.start.replica == id.replica, previous.endCounter == id.counter {
             previous.count += count
             previous.scalars.append(contentsOf: scalars)
             let added = Run.utf16Length(scalars)
@@ -99,7 +88,7 @@ final class SequenceObject {
             return
         }
         let leaf = previous?.leaf ?? next?.leaf ?? tree.firstLeaf
-        let run = Run(start: id, count: count, isVisible: true, scalars: scalars, leaf: leaf)
+        let run = Run(start: id, count: count, isVisible: true, scalars: ArraySlice(scalars), leaf: leaf)
         if let previous {
             tree.insert(run, in: previous.leaf, at: previous.leaf.index(of: previous) + 1, counted: false)
         } else if let next {
@@ -107,11 +96,13 @@ final class SequenceObject {
         } else {
             tree.insert(run, in: leaf, at: leaf.runs.count, counted: false)
         }
-        index[id.replica, default: []].append((id.counter, run))
+        index.insert(run)
     }
 
     /// Marks elements `start…start+count-1` deleted (text) or sets their visibility (lists).
     /// The caller has checked that they exist.
+    ///
+    /// - Complexity: O(log r) per run the elements span (amortized, see ``split(_:at:)``).
     func setVisible(_ visible: Bool, start: OpID, count: Int) {
         var id = start
         var remaining = count
@@ -131,20 +122,44 @@ final class SequenceObject {
     }
 
     /// Splits `run` before element `offset` (0 < offset < count) and returns the right piece.
+    ///
+    /// The smaller piece's scalars are copied into new storage; the larger piece keeps the
+    /// old storage as a slice, so the right piece can still grow in place when its author
+    /// types on. Each element is copied only while in the smaller piece, whose size at least
+    /// halves each time, and the UTF-16 length is counted over the smaller piece too (or not
+    /// at all in a run of single-unit scalars), so splits cost O(log n) amortized.
+    ///
+    /// - Complexity: O(log r) for the tree and the index, plus the copy above.
     private func split(_ run: Run, at offset: Int) -> Run {
         precondition(offset > 0 && offset < run.count)
-        var rightScalars: [Unicode.Scalar] = []
+        let rightCount = run.count - offset
+        var rightScalars = ArraySlice<Unicode.Scalar>()
+        var rightUTF16 = 0
         if !run.scalars.isEmpty {
-            rightScalars = Array(run.scalars[offset...])
-            run.scalars.removeSubrange(offset...)
+            let all = run.scalars
+            run.scalars = []
+            let leftIsSmaller = offset <= rightCount
+            if all.count == run.utf16Count {
+                rightUTF16 = rightCount
+            } else if leftIsSmaller {
+                rightUTF16 = run.utf16Count - Run.utf16Length(all.prefix(offset))
+            } else {
+                rightUTF16 = Run.utf16Length(all.suffix(rightCount))
+            }
+            if leftIsSmaller {
+                run.scalars = ArraySlice(Array(all.prefix(offset)))
+                rightScalars = all.dropFirst(offset)
+            } else {
+                run.scalars = all.prefix(offset)
+                rightScalars = ArraySlice(Array(all.suffix(rightCount)))
+            }
         }
-        let right = Run(start: run.start.advanced(by: UInt64(offset)), count: run.count - offset,
-                        isVisible: run.isVisible, scalars: rightScalars, leaf: run.leaf)
+        let right = Run(start: run.start.advanced(by: UInt64(offset)), count: rightCount, isVisible: run.isVisible,
+                        scalars: rightScalars, utf16Count: rightUTF16, leaf: run.leaf)
         run.count = offset
-        run.utf16Count -= right.utf16Count
-        right.splitNext = run.splitNext
-        run.splitNext = right
+        run.utf16Count -= rightUTF16
         tree.insert(right, in: run.leaf, at: run.leaf.index(of: run) + 1, counted: true)
+        index.insert(right)
         return right
     }
 }

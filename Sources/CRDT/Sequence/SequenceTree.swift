@@ -79,6 +79,7 @@ struct SequenceTree {
         }
         for run in node.runs where run.isVisible {
             if remaining < run.utf16Count {
+                if run.isSingleUnit { return scalars + remaining }
                 var offset = 0
                 for scalar in run.scalars {
                     let width = scalar.value > 0xFFFF ? 2 : 1

@@ -120,7 +120,7 @@ extension Relay {
                 try refuse("missing_dependency", nil, "the change depends on a change the relay does not have (refused, or not pushed yet)", quarantine: false)
                 continue
             }
-            if let required = Relay.requiredStartOp(of: change, in: document), change.startOp != required {
+            if let required = document.requiredStartOp(for: change), change.startOp != required {
                 try refuse("counter_jump", nil, "the change's first op counter is \(change.startOp); after the changes it depends on it must be \(required) (Lamport rule)")
                 continue
             }
@@ -160,21 +160,5 @@ extension Relay {
             throw error
         }
         return (accepted, refused)
-    }
-
-    /// The first op counter `change` must have by the Lamport rule: one past the greatest
-    /// counter of its author's previous change and of every change it depends on. Nil when
-    /// one of those is not in `document`.
-    static func requiredStartOp(of change: Change, in document: Document) -> UInt64? {
-        var required: UInt64 = 1
-        if change.seq > 1 {
-            guard let previous = document.change(ChangeID(replica: change.replica, seq: change.seq - 1)) else { return nil }
-            required = max(required, previous.endOp)
-        }
-        for (replica, seq) in change.deps.entries where seq > 0 {
-            guard let dependency = document.change(ChangeID(replica: replica, seq: seq)) else { return nil }
-            required = max(required, dependency.endOp)
-        }
-        return required
     }
 }
