@@ -53,11 +53,38 @@ extension Relay {
         return sync.cache.insert(document, storedBytes: storedBytes, for: key)
     }
 
+    /// The log entries of `records` that can be served: each one's document is loaded first
+    /// (so an entry that cannot be loaded is found and set aside before anyone receives it),
+    /// then the entries set aside are left out.
+    ///
+    /// - Complexity: one document load per distinct document not yet cached.
+    func servable(_ records: [LogRecord]) throws -> [LogRecord] {
+        var checked: Set<RelaySyncState.DocumentKey> = []
+        for record in records {
+            let key = RelaySyncState.DocumentKey(dealership: record.entry.dealership, deal: record.entry.deal, kind: record.entry.document)
+            if checked.insert(key).inserted { _ = try documentEntry(key.dealership, key.deal, key.kind) }
+        }
+        let unloadable = try unloadableSequences()
+        guard !unloadable.isEmpty else { return records }
+        return records.filter { !unloadable.contains($0.sequence) }
+    }
+
+    /// The log entries set aside so far.
+    private func unloadableSequences() throws -> Set<Int64> {
+        if let known = sync.unloadable { return known }
+        let stored = Set(try storage.unloadableSequences())
+        sync.unloadable = stored
+        return stored
+    }
+
     /// Marks log entries unloadable and tells the operator.
     private func setAside(_ entries: [(LogRecord, String)]) throws {
         let now = Date()
+        var known = try unloadableSequences()
+        defer { sync.unloadable = known }
         for (record, reason) in entries {
             try storage.markUnloadable(record, reason: reason, at: now)
+            known.insert(record.sequence)
             metrics.logEntriesUnloadable.increment()
             log.log("unloadable_change", [
                 "sequence": .integer(record.sequence), "deal": .string(record.entry.deal),

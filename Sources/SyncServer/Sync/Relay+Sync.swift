@@ -151,11 +151,13 @@ extension Relay {
         // More may wait when a row beyond `limit` came back, or when the byte budget may have
         // stopped the read early (a last empty answer is harmless).
         let more = records.count > limit || records.reduce(0) { $0 + $1.entry.blob.count } >= Relay.answerBytes
-        let sent = records.prefix(limit)
+        let read = records.prefix(limit)
+        // The cursor moves past entries set aside just now, like past any other read.
+        let sent = try servable(Array(read))
         let changes = sent.compactMap { record in
             DealID(record.entry.deal).map { LoggedChange(cursor: record.sequence, deal: $0, document: record.entry.document, change: record.entry.blob) }
         }
-        let newCursor = more ? (sent.last?.sequence ?? cursor) : max(cursor, latest)
+        let newCursor = more ? (read.last?.sequence ?? cursor) : max(cursor, latest)
         return SyncResponse(accepted: [], refused: [], snapshots: [], changes: changes, cursor: newCursor, more: more)
     }
 

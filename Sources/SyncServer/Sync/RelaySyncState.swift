@@ -15,6 +15,8 @@ final class RelaySyncState {
     var isReplicaBound = false
     /// The documents in memory, bounded in number and bytes.
     let cache = RelayDocumentCache()
+    /// The log entries set aside as unloadable (read from the store on first use).
+    var unloadable: Set<Int64>?
     var waiters: [UUID: (continuation: CheckedContinuation<Void, Never>, since: ContinuousClock.Instant)] = [:]
     /// Log entries that came from the upstream relay (not to be pushed back), by key.
     var fromUpstream: Set<String> = []
