@@ -46,11 +46,21 @@ public protocol RelayStorage: AnyObject {
     /// Appends accepted changes in one transaction, committed before returning, and returns
     /// one record per entry, in order.
     ///
-    /// An entry whose (deal, document, replica, change sequence) is already in the log (or
-    /// earlier in `entries`) is not appended again: the existing record is returned, so a
-    /// retried push is idempotent. When any entry fails, nothing of the call is stored.
-    /// - Throws: ``RelayStorageError/unknownDeal(id:)``; SQLite errors.
+    /// The storage is the authority on the log, whatever the caller's memory holds: an entry
+    /// whose (dealership, deal, document, replica, change sequence) is already in the log (or
+    /// earlier in `entries`) with the same bytes is not appended again (the existing record
+    /// is returned, so a retried push is idempotent); with other bytes it is refused; and an
+    /// entry must be its replica's next change in that document. When any entry fails,
+    /// nothing of the call is stored.
+    /// - Throws: ``RelayStorageError/unknownDeal(id:)``,
+    ///   ``RelayStorageError/conflictingChange(deal:replica:changeSequence:)``,
+    ///   ``RelayStorageError/notNextChange(deal:replica:changeSequence:expected:)``; SQLite errors.
     func appendChanges(_ entries: [NewLogEntry]) throws -> [LogRecord]
+    /// Stores everything one push decided in one transaction: bindings (each must be new, or
+    /// equal to the stored one), deals (as ``insertDeal(_:)``), quarantine entries, and the
+    /// log entries (as ``appendChanges(_:)``). When anything fails, nothing is stored.
+    /// - Throws: ``RelayStorageError/conflictingBinding(replica:)`` and what the parts throw.
+    func commitPush(_ commit: PushCommit) throws -> [LogRecord]
     /// Up to `limit` changes with a relay sequence number above `cursor`, ascending, limited
     /// to `dealIDs` (every deal when nil) and to `documents`, and to about `maxBytes` of
     /// blobs: rows are read until their blobs reach `maxBytes` (the first row always counts,
@@ -77,6 +87,8 @@ public protocol RelayStorage: AnyObject {
     /// binding, whoever asks. The caller refuses changes whose binding names another user or
     /// device (``ReplicaBinding/allows(user:device:)``).
     func bindReplica(_ replica: UInt64, device: String, user: String, at date: Date) throws -> ReplicaBinding
+    /// The stored binding of `replica`, if any.
+    func replicaBinding(_ replica: UInt64) throws -> ReplicaBinding?
 
     // MARK: Quarantine
 

@@ -9,45 +9,87 @@ extension SQLiteRelayStorage {
 
     public func appendChanges(_ entries: [NewLogEntry]) throws -> [LogRecord] {
         guard !entries.isEmpty else { return [] }
+        return try database.transaction { db in try Self.append(entries, in: db) }
+    }
+
+    public func commitPush(_ commit: PushCommit) throws -> [LogRecord] {
+        guard !commit.isEmpty else { return [] }
         return try database.transaction { db in
-            var registeredDeals: Set<[String]> = []
-            var records: [LogRecord] = []
-            records.reserveCapacity(entries.count)
-            for entry in entries {
-                if !registeredDeals.contains([entry.dealership, entry.deal]) {
-                    guard try db.scalar("SELECT 1 FROM deal WHERE dealership = ? AND id = ?", [.text(entry.dealership), .text(entry.deal)]) != nil else {
-                        throw RelayStorageError.unknownDeal(id: entry.deal)
-                    }
-                    registeredDeals.insert([entry.dealership, entry.deal])
-                }
-                // Look before inserting: an ignored INSERT would still use up a sequence number.
-                let existing = try db.query(
-                    """
-                    SELECT \(Self.logColumns) FROM change_log
-                    WHERE dealership = ? AND deal_id = ? AND document = ? AND replica = ? AND change_seq = ?
-                    """,
-                    [.text(entry.dealership), .text(entry.deal), .text(entry.document.rawValue), .bits(entry.replica), .bits(entry.changeSequence)]
-                ) { try Self.logRecord($0) }
-                if let record = existing.first {
-                    // Already logged (a retried push, or a duplicate inside this batch): the
-                    // first copy stands.
-                    records.append(record)
-                    continue
-                }
+            for binding in commit.bindings {
                 try db.execute(
-                    "INSERT INTO change_log(\(Self.logColumns)) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    arguments: [
-                        .text(entry.deal), .text(entry.document.rawValue), .bits(entry.replica),
-                        .bits(entry.changeSequence), .blob(entry.blob), .text(entry.author.user),
-                        .text(entry.author.role.rawValue), .text(entry.author.device),
-                        .text(entry.author.channel.rawValue), .milliseconds(entry.receivedAt), .text(entry.dealership),
-                    ])
-                var stored = entry
-                stored.receivedAt = entry.receivedAt.roundedToStoredPrecision
-                records.append(LogRecord(sequence: db.lastInsertRowID, entry: stored))
+                    "INSERT INTO replica(replica, device, user_name, bound_at) VALUES (?, ?, ?, ?) ON CONFLICT(replica) DO NOTHING",
+                    arguments: [.bits(binding.replica), .text(binding.device), .text(binding.user), .milliseconds(binding.boundAt)])
+                // Bound meanwhile (another relay node): fine when to the same user and device.
+                guard let stored = try Self.binding(binding.replica, in: db), stored.allows(user: binding.user, device: binding.device) else {
+                    throw RelayStorageError.conflictingBinding(replica: binding.replica)
+                }
             }
-            return records
+            for deal in commit.deals { try Self.insertDeal(deal, in: db) }
+            for entry in commit.quarantine { try Self.insertQuarantine(entry, in: db) }
+            return try Self.append(commit.entries, in: db)
         }
+    }
+
+    /// Appends `entries` inside the caller's transaction; see ``appendChanges(_:)``.
+    static func append(_ entries: [NewLogEntry], in db: SQLiteDatabase) throws -> [LogRecord] {
+        var registeredDeals: Set<[String]> = []
+        /// Per (dealership, deal, document, replica): the last change sequence in the log so far.
+        var lastSequence: [[String]: UInt64] = [:]
+        var records: [LogRecord] = []
+        records.reserveCapacity(entries.count)
+        for entry in entries {
+            if !registeredDeals.contains([entry.dealership, entry.deal]) {
+                guard try db.scalar("SELECT 1 FROM deal WHERE dealership = ? AND id = ?", [.text(entry.dealership), .text(entry.deal)]) != nil else {
+                    throw RelayStorageError.unknownDeal(id: entry.deal)
+                }
+                registeredDeals.insert([entry.dealership, entry.deal])
+            }
+            // Look before inserting: an ignored INSERT would still use up a sequence number.
+            let existing = try db.query(
+                """
+                SELECT \(Self.logColumns) FROM change_log
+                WHERE dealership = ? AND deal_id = ? AND document = ? AND replica = ? AND change_seq = ?
+                """,
+                [.text(entry.dealership), .text(entry.deal), .text(entry.document.rawValue), .bits(entry.replica), .bits(entry.changeSequence)]
+            ) { try Self.logRecord($0) }
+            if let record = existing.first {
+                // Already logged (a retried push, or a duplicate inside this batch): the first
+                // copy stands, and must be the same bytes.
+                guard record.entry.blob == entry.blob else {
+                    throw RelayStorageError.conflictingChange(deal: entry.deal, replica: entry.replica, changeSequence: entry.changeSequence)
+                }
+                records.append(record)
+                continue
+            }
+            // The author's next change in this document, whatever the caller's memory says.
+            let key = [entry.dealership, entry.deal, entry.document.rawValue, String(entry.replica)]
+            let last: UInt64
+            if let known = lastSequence[key] {
+                last = known
+            } else {
+                let stored = try db.scalar(
+                    "SELECT max(change_seq) FROM change_log WHERE dealership = ? AND deal_id = ? AND document = ? AND replica = ?",
+                    [.text(entry.dealership), .text(entry.deal), .text(entry.document.rawValue), .bits(entry.replica)])
+                last = stored?.int64.map { UInt64(bitPattern: $0) } ?? 0
+            }
+            guard entry.changeSequence == last &+ 1 else {
+                throw RelayStorageError.notNextChange(deal: entry.deal, replica: entry.replica, changeSequence: entry.changeSequence,
+                                                      expected: last &+ 1)
+            }
+            lastSequence[key] = entry.changeSequence
+            try db.execute(
+                "INSERT INTO change_log(\(Self.logColumns)) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    .text(entry.deal), .text(entry.document.rawValue), .bits(entry.replica),
+                    .bits(entry.changeSequence), .blob(entry.blob), .text(entry.author.user),
+                    .text(entry.author.role.rawValue), .text(entry.author.device),
+                    .text(entry.author.channel.rawValue), .milliseconds(entry.receivedAt), .text(entry.dealership),
+                ])
+            var stored = entry
+            stored.receivedAt = entry.receivedAt.roundedToStoredPrecision
+            records.append(LogRecord(sequence: db.lastInsertRowID, entry: stored))
+        }
+        return records
     }
 
     /// - Complexity: with a deal filter, the ids are passed as one JSON array parameter

@@ -3,29 +3,36 @@ import SyncCore
 
 extension SQLiteRelayStorage {
     public func insertDeal(_ deal: DealRecord) throws {
-        try database.transaction { db in
-            try db.execute(
-                """
-                INSERT INTO deal(id, dealership, buyer_user, created_at, created_by) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT(dealership, id) DO NOTHING
-                """,
-                arguments: [
-                    .text(deal.id), .text(deal.dealership), .optionalText(deal.buyerUser),
-                    .milliseconds(deal.createdAt), .text(deal.createdBy),
-                ])
-            guard db.changes == 0 else { return }
-            // Compare as stored (times to the millisecond), so a retry with the same values passes.
-            let existing = try self.deal(dealership: deal.dealership, id: deal.id)
-            var asStored = deal
-            asStored.createdAt = deal.createdAt.roundedToStoredPrecision
-            guard existing == asStored else {
-                throw RelayStorageError.conflictingDeal(id: deal.id)
-            }
+        try database.transaction { db in try Self.insertDeal(deal, in: db) }
+    }
+
+    /// ``insertDeal(_:)`` inside the caller's transaction.
+    static func insertDeal(_ deal: DealRecord, in db: SQLiteDatabase) throws {
+        try db.execute(
+            """
+            INSERT INTO deal(id, dealership, buyer_user, created_at, created_by) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT(dealership, id) DO NOTHING
+            """,
+            arguments: [
+                .text(deal.id), .text(deal.dealership), .optionalText(deal.buyerUser),
+                .milliseconds(deal.createdAt), .text(deal.createdBy),
+            ])
+        guard db.changes == 0 else { return }
+        // Compare as stored (times to the millisecond), so a retry with the same values passes.
+        let existing = try Self.deal(dealership: deal.dealership, id: deal.id, in: db)
+        var asStored = deal
+        asStored.createdAt = deal.createdAt.roundedToStoredPrecision
+        guard existing == asStored else {
+            throw RelayStorageError.conflictingDeal(id: deal.id)
         }
     }
 
     public func deal(dealership: String, id: String) throws -> DealRecord? {
-        try database.query(
+        try Self.deal(dealership: dealership, id: id, in: database)
+    }
+
+    static func deal(dealership: String, id: String, in db: SQLiteDatabase) throws -> DealRecord? {
+        try db.query(
             "SELECT id, dealership, buyer_user, created_at, created_by FROM deal WHERE dealership = ? AND id = ?",
             [.text(dealership), .text(id)]
         ) { row in

@@ -3,7 +3,13 @@ import SyncCore
 extension SQLiteRelayStorage {
     @discardableResult
     public func insertQuarantine(_ entry: QuarantineEntry) throws -> Int64 {
-        let ids = try database.query(
+        try Self.insertQuarantine(entry, in: database)
+    }
+
+    /// ``insertQuarantine(_:)`` inside the caller's transaction, if any.
+    @discardableResult
+    static func insertQuarantine(_ entry: QuarantineEntry, in db: SQLiteDatabase) throws -> Int64 {
+        let ids = try db.query(
             """
             INSERT INTO quarantine(deal_id, document, replica, change_seq, blob, sender_user, sender_device, reason, quarantined_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id

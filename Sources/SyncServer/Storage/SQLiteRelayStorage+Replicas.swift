@@ -16,4 +16,14 @@ extension SQLiteRelayStorage {
             return binding
         }
     }
+
+    public func replicaBinding(_ replica: UInt64) throws -> ReplicaBinding? {
+        try Self.binding(replica, in: database)
+    }
+
+    static func binding(_ replica: UInt64, in db: SQLiteDatabase) throws -> ReplicaBinding? {
+        try db.query("SELECT replica, device, user_name, bound_at FROM replica WHERE replica = ?", [.bits(replica)]) { row in
+            ReplicaBinding(replica: row.bits(at: 0), device: row.string(at: 1), user: row.string(at: 2), boundAt: row.date(at: 3))
+        }.first
+    }
 }

@@ -15,6 +15,11 @@ extension Relay {
     /// Whether a token may see a deal at all: same dealership, inside its deal scope, and
     /// for a buyer only the buyer's own deals.
     func canSee(_ deal: DealRecord, _ token: TokenRecord) -> Bool {
+        Relay.canSee(deal, token)
+    }
+
+    /// See ``canSee(_:_:)``.
+    static func canSee(_ deal: DealRecord, _ token: TokenRecord) -> Bool {
         guard deal.dealership == token.dealership else { return false }
         if let scope = token.deal { return scope == deal.id }
         if token.role == .buyer && !token.isRelay { return deal.buyerUser == token.user }

@@ -53,7 +53,7 @@ struct RelayTenancyTests {
             #expect(try storage.deal(dealership: "north", id: "d1")?.buyerUser == "boris")
             #expect(try storage.changes(dealership: "north", deal: "d1", document: .shared).map(\.sequence) == [1, 2])
             #expect(try storage.latestSequence == 3)
-            let next = try storage.appendChanges([NewLogEntry(dealership: "north", deal: "d1", document: .shared, replica: 7, changeSequence: 4,
+            let next = try storage.appendChanges([NewLogEntry(dealership: "north", deal: "d1", document: .shared, replica: 7, changeSequence: 3,
                                                               blob: [2], author: RelayFixtures.author, receivedAt: RelayFixtures.now)])
             #expect(next.map(\.sequence) == [4])
             let binding = try storage.bindReplica(7, device: "x", user: "y")
