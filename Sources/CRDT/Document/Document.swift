@@ -42,6 +42,9 @@ public final class Document {
     private(set) var othersVersion = VersionVector()
     /// The greatest op counter applied so far.
     public private(set) var maxCounter: UInt64 = 0
+    /// How many times the state was rebuilt from the history to undo a change that failed
+    /// halfway (``precheck(_:)`` makes that a safety net: for tests and diagnostics).
+    private(set) var rebuilds = 0
 
     /// An empty document (just the root map) that makes changes as `replica`.
     public init(replica: ReplicaID = .random()) {
@@ -144,6 +147,7 @@ public final class Document {
     ///
     /// - Complexity: O(total ops); taken only when a change fails halfway.
     func rebuild() {
+        rebuilds += 1
         let changes = history
         objects = [.root: .map(MapObject())]
         parents = [:]
@@ -310,6 +314,9 @@ public final class Document {
             throw refuse("startOp \(change.startOp) does not follow on from the ops it depends on: it must be \(required), one past the last op counter of its author's previous change and of its deps (a greater startOp would make the counters jump, a smaller one reuse them)")
         }
         try checkReferences(of: change)
+        // Whatever would fail halfway is refused here, before anything changes, so the
+        // rebuild below is a safety net that a well-formed change never reaches.
+        try precheck(change)
         do {
             try applyOps(of: change, checked: true)
         } catch {
