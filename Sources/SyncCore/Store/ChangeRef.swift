@@ -30,6 +30,12 @@ public struct OutboxItem: Sendable, Equatable {
     public var blob: [UInt8]
     /// Milliseconds since 1970 when it was made.
     public var createdAt: Int64
+
+    public init(ref: ChangeRef, blob: [UInt8], createdAt: Int64) {
+        self.ref = ref
+        self.blob = blob
+        self.createdAt = createdAt
+    }
 }
 
 /// A change the relay refused, kept with its reason: visible, never silently dropped.

@@ -21,6 +21,13 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Whether the relay said the cursor is past its log (`409`, code or message
+    /// `cursor_ahead`): its data was replaced, and ``SyncRound/cursorAhead()`` says what to do.
+    public var isCursorAhead: Bool {
+        guard case .relay(409, let code, let message) = self else { return false }
+        return code == "cursor_ahead" || message.hasPrefix("cursor_ahead")
+    }
+
     /// Whether retrying later may succeed (network trouble, relay restarting, overload).
     public var isTransient: Bool {
         switch self {

@@ -3,7 +3,35 @@ import CRDT
 /// The decisions of one sync as a value: what to ask the relay next, what to do with each
 /// answer, when to stop. It does no I/O and reads no clock; ``SyncSession`` performs the
 /// actions it returns, in order, and the tests drive it without a network.
+///
+/// A showroom relay syncing with its upstream relay drives the same value (with
+/// ``RefusalHandling/quarantineEach``, and its first-sync page kept in its store between
+/// requests): a relay is a device of the relay above it.
 public struct SyncRound: Sendable {
+    /// Where a first sync spread over several answers goes on: the last deal received and the
+    /// log position the first answer named (echoed as `snapshotsAfter` and `bootstrapCursor`).
+    public struct FirstSyncPage: Sendable, Hashable {
+        public var after: DealID
+        public var cursor: Int64
+
+        public init(after: DealID, cursor: Int64) {
+            self.after = after
+            self.cursor = cursor
+        }
+    }
+
+    /// What a refusal of a pushed change leads to.
+    public enum RefusalHandling: Sendable, Equatable {
+        /// The sender made the change: the refusal with the lowest seq of each document is
+        /// quarantined and the document rebased (``Action/rebase(_:pushed:)``), which covers
+        /// the later ones. What a device does.
+        case rebase
+        /// The sender forwards other people's changes and cannot re-make them: every refused
+        /// item is quarantined on its own (``Action/quarantine(_:_:)``). What a relay syncing
+        /// upstream does. A refusal naming no pushed item still comes as a rebase action.
+        case quarantineEach
+    }
+
     /// The changes of one deal document received in an answer, in log order.
     public struct DocumentChanges: Sendable, Equatable {
         public var deal: DealID
@@ -15,7 +43,8 @@ public struct SyncRound: Sendable {
     public enum Action: Sendable, Equatable {
         /// Remove these changes from the outbox: the relay has them.
         case acknowledge([ChangeRef])
-        /// The relay could not read this pushed item: keep it in the quarantine and stop
+        /// The relay could not read this pushed item (or, with
+        /// ``RefusalHandling/quarantineEach``, refused it): keep it in the quarantine and stop
         /// sending it (then acknowledge it).
         case quarantine(OutboxItem, RefusedChange)
         /// The relay refused this change: quarantine it and rebase the document (the
@@ -31,25 +60,34 @@ public struct SyncRound: Sendable {
 
     /// Seconds the first request may wait in a long-poll.
     private var wait: Int
-    /// A first sync spread over several answers: where the next page starts.
-    private var bootstrap: (after: DealID, cursor: Int64)?
+    private let refusals: RefusalHandling
+    /// A first sync spread over several answers: where the next page starts (nil when no
+    /// first sync is under way).
+    public private(set) var firstSyncPage: FirstSyncPage?
     /// What the round has done so far.
     public private(set) var report = SyncReport()
 
-    public init(wait: Int = 0) {
+    /// - Parameters:
+    ///   - wait: seconds the first request may wait in a long-poll.
+    ///   - firstSyncPage: a first sync under way, as an earlier round left it (a relay keeps
+    ///     it in its store; a device finishes its first sync in one round).
+    ///   - refusals: what a refused change leads to.
+    public init(wait: Int = 0, firstSyncPage: FirstSyncPage? = nil, refusals: RefusalHandling = .rebase) {
         self.wait = wait
+        self.firstSyncPage = firstSyncPage
+        self.refusals = refusals
     }
 
     /// The next request: the outbox, the cursor, a long-poll only when there is nothing to
     /// push, no local edit waiting and no first-sync page to fetch.
     public func request(outbox: [OutboxItem], cursor: Int64, localEditPending: Bool, limit: Int?) -> SyncRequest {
-        let mayWait = outbox.isEmpty && !localEditPending && bootstrap == nil
+        let mayWait = outbox.isEmpty && !localEditPending && firstSyncPage == nil
         var request = SyncRequest(cursor: cursor,
                                   push: outbox.map { PushedChange(deal: $0.ref.deal, document: $0.ref.document, change: $0.blob) },
                                   wait: mayWait ? wait : 0, limit: limit)
-        if cursor == 0, let bootstrap {
-            request.snapshotsAfter = bootstrap.after
-            request.bootstrapCursor = bootstrap.cursor
+        if cursor == 0, let firstSyncPage {
+            request.snapshotsAfter = firstSyncPage.after
+            request.bootstrapCursor = firstSyncPage.cursor
         }
         return request
     }
@@ -62,12 +100,17 @@ public struct SyncRound: Sendable {
         var actions: [Action] = [.acknowledge(response.accepted)]
         report.pushed += pushed.count
         report.accepted += response.accepted.count
-        var blobs: [ChangeRef: [UInt8]] = [:]
-        for item in pushed { blobs[item.ref] = item.blob }
+        var items: [ChangeRef: OutboxItem] = [:]
+        for item in pushed { items[item.ref] = item }
         var lowest: [String: RefusedChange] = [:]
         for refusal in response.refused {
             if refusal.code == "malformed", let index = refusal.index, pushed.indices.contains(index) {
                 actions.append(.quarantine(pushed[index], refusal))
+                report.refused.append(refusal)
+                continue
+            }
+            if refusals == .quarantineEach, let item = items[refusal.ref] {
+                actions.append(.quarantine(item, refusal))
                 report.refused.append(refusal)
                 continue
             }
@@ -76,7 +119,7 @@ public struct SyncRound: Sendable {
             lowest[key] = refusal
         }
         for refusal in lowest.values.sorted(by: { ($0.ref.deal, $0.ref.document.rawValue) < ($1.ref.deal, $1.ref.document.rawValue) }) {
-            actions.append(.rebase(refusal, pushed: blobs[refusal.ref]))
+            actions.append(.rebase(refusal, pushed: items[refusal.ref]?.blob))
             report.refused.append(refusal)
         }
         var groups: [DocumentChanges] = []
@@ -105,9 +148,9 @@ public struct SyncRound: Sendable {
         report.cursor = response.cursor
         report.rounds += 1
         if let after = response.snapshotsAfter, let base = response.bootstrapCursor {
-            bootstrap = (after, base)
+            firstSyncPage = FirstSyncPage(after: after, cursor: base)
         } else {
-            bootstrap = nil
+            firstSyncPage = nil
         }
         wait = 0
         return actions
@@ -115,7 +158,7 @@ public struct SyncRound: Sendable {
 
     /// The actions when the relay says the device's cursor is past its log.
     public mutating func cursorAhead() -> [Action] {
-        bootstrap = nil
+        firstSyncPage = nil
         return [.resetCursor]
     }
 

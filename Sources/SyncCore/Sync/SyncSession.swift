@@ -68,7 +68,7 @@ public actor SyncSession {
                     longPolling = request.wait > 0
                     defer { longPolling = false }
                     response = try await connection.post("v1/sync", request, timeout: TimeInterval(request.wait + 30))
-                } catch SyncError.relay(409, let code, let message) where message.hasPrefix("cursor_ahead") || code == "cursor_ahead" {
+                } catch let error where error.isCursorAhead {
                     try await perform(round.cursorAhead())
                     continue
                 }

@@ -2,7 +2,8 @@ import Foundation
 import SyncCore
 
 /// Everything the relay keeps durably: tokens, deals, the change log, replica bindings,
-/// quarantined changes and idempotency keys.
+/// quarantined changes, idempotency keys and, for a showroom relay, its positions with its
+/// upstream.
 ///
 /// A protocol so that a shared PostgreSQL backend can stand beside the embedded
 /// ``SQLiteRelayStorage`` when the relay runs as several stateless nodes.
@@ -105,6 +106,15 @@ public protocol RelayStorage: AnyObject {
     /// Stores `response`, with its request digest, under `key`; the first response stored
     /// under a key is kept.
     func storeIdempotentResponse(_ response: StoredResponse, for key: IdempotencyKey, at date: Date) throws
+
+    // MARK: Upstream
+
+    /// Where this relay has come with the upstream relay at `upstream` (its base URL), nil
+    /// when it never synced with it. A position belongs to one upstream: another URL starts
+    /// from ``UpstreamPosition/start``, since cursors of one relay mean nothing to another.
+    func upstreamPosition(upstream: String) throws -> UpstreamPosition?
+    /// Stores the position with the upstream at `upstream`, replacing the one kept.
+    func saveUpstreamPosition(_ position: UpstreamPosition, upstream: String) throws
 
     // MARK: Housekeeping
 

@@ -171,6 +171,22 @@ extension SQLiteRelayStorage {
         // Answers keyed by (dealership, user, key) with the request's digest; what happens
         // to the rows already stored is explained at `scopeIdempotencyKeys`.
         migrator.registerStep("idempotency_key: by dealership, user and key, with request digest", scopeIdempotencyKeys)
+        migrator.registerStep("create upstream_position (showroom relay's positions with its upstream)") { db in
+            // Was `upstream.json` in the data folder, not keyed by upstream; a relay still
+            // holding that file moves it in once when its upstream loop starts.
+            // `snapshots_after` and `bootstrap_cursor` are a first sync's next page, both or
+            // neither.
+            try db.execute("""
+                CREATE TABLE upstream_position(
+                    upstream TEXT PRIMARY KEY,
+                    pushed_through INTEGER NOT NULL CHECK (pushed_through >= 0),
+                    cursor INTEGER NOT NULL CHECK (cursor >= 0),
+                    snapshots_after TEXT,
+                    bootstrap_cursor INTEGER,
+                    CHECK ((snapshots_after IS NULL) = (bootstrap_cursor IS NULL))
+                ) STRICT
+                """)
+        }
         return migrator
     }()
 }

@@ -3,137 +3,103 @@ import Foundation
 import SyncCore
 
 extension Relay {
-    /// Pushes local log entries the upstream relay has not had from here, and applies what
-    /// it answers. Changes that came from upstream are not sent back.
+    /// Log entries pushed upstream per request (as a device's outbox batch).
+    static let upstreamPushBatch = 500
+
+    /// Pushes the local log entries the upstream relay has not had from here, and applies
+    /// what it answers. Changes that came from upstream are not sent back; when nothing else
+    /// is new, no request is made.
     ///
     /// - Returns: how many changes were pushed and how many new ones were pulled.
-    func pushUpstream(_ connection: RelayConnection, statePath: String) async throws -> (pushed: Int, pulled: Int) {
+    /// - Throws: ``SyncCore/SyncError`` from the exchange or the answer; storage errors.
+    func pushUpstream(_ connection: RelayConnection, _ configuration: UpstreamConfiguration, log: RelayLog) async throws
+        -> (pushed: Int, pulled: Int) {
+        try await exchangeUpstream(connection, configuration, pushing: true, log: log)
+    }
+
+    /// Asks upstream for what it has after the stored position, waiting up to the
+    /// configuration's `pollSeconds` when it has nothing new (and no first-sync page waits).
+    ///
+    /// - Returns: how many new changes were pulled.
+    func pullUpstream(_ connection: RelayConnection, _ configuration: UpstreamConfiguration, log: RelayLog) async throws -> Int {
+        try await exchangeUpstream(connection, configuration, pushing: false, log: log).pulled
+    }
+
+    /// One request upstream, decided by a ``SyncCore/SyncRound`` as a device's would be: built
+    /// from the stored position (and, when `pushing`, the log entries after it), its answer
+    /// turned into actions that ``performUpstream(_:of:firstSyncPage:)`` carries out on this actor.
+    private func exchangeUpstream(_ connection: RelayConnection, _ configuration: UpstreamConfiguration, pushing: Bool,
+                                  log: RelayLog) async throws -> (pushed: Int, pulled: Int) {
         guard !isClosed else { throw Relay.closedError }
-        var state = UpstreamState.load(from: statePath)
-        let records = try storage.changes(after: state.pushedThrough, dealership: nil, dealIDs: nil, documents: Set(DealDocumentKind.allCases), limit: 500)
-        let fresh = records.filter { !sync.fromUpstream.contains(upstreamKey($0.entry)) }
-        let push = fresh.compactMap { record in
-            DealID(record.entry.deal).map { PushedChange(deal: $0, document: record.entry.document, change: record.entry.blob) }
+        if sync.upstreamDealership == nil {
+            let whoami: WhoAmI = try await connection.get("v1/whoami", timeout: 10)
+            guard !isClosed else { throw Relay.closedError }
+            sync.upstreamDealership = whoami.dealership
         }
-        guard let last = records.last else { return (0, 0) }
-        if push.isEmpty {
-            // Everything new here came from upstream: nothing to send back.
-            for record in records { sync.fromUpstream.remove(upstreamKey(record.entry)) }
-            state.pushedThrough = max(state.pushedThrough, last.sequence)
-            state.save(to: statePath)
+        let upstream = connection.baseURL.absoluteString
+        let sentFrom = try storage.upstreamPosition(upstream: upstream) ?? .start
+        var outbox = UpstreamOutbox.empty
+        if pushing {
+            let records = try storage.changes(after: sentFrom.pushedThrough, dealership: nil, dealIDs: nil,
+                                              documents: Set(DealDocumentKind.allCases), limit: Relay.upstreamPushBatch)
+            let fromUpstream = sync.fromUpstream
+            outbox = UpstreamOutbox(records: records) { fromUpstream.contains($0) }
+            if outbox.items.isEmpty {
+                // Everything new here came from upstream: nothing to send back.
+                if let last = outbox.lastSequence {
+                    var position = sentFrom
+                    position.pushed(through: last, sentFrom: sentFrom)
+                    try storage.saveUpstreamPosition(position, upstream: upstream)
+                    for key in outbox.upstreamKeys(through: last) { sync.fromUpstream.remove(key) }
+                }
+                return (0, 0)
+            }
+        }
+        var round = SyncRound(wait: pushing ? 0 : configuration.pollSeconds, firstSyncPage: sentFrom.firstSyncPage,
+                              refusals: .quarantineEach)
+        let request = round.request(outbox: outbox.items, cursor: sentFrom.cursor, localEditPending: false, limit: configuration.pageLimit)
+        let exchange = UpstreamExchange(upstream: upstream, sentFrom: sentFrom, outbox: outbox, log: log)
+        let answer = try await Relay.send(request, to: connection)
+        guard !isClosed else { throw Relay.closedError }
+        guard let response = answer else {
+            log.log("upstream_cursor_reset", [
+                "upstream": .string(upstream), "cursor": .integer(sentFrom.cursor),
+                "reason": .string("the upstream relay's log is shorter than this relay's cursor (its data was replaced); "
+                    + "syncing again from cursor 0 and pushing this relay's log again"),
+            ])
+            _ = try performUpstream(round.cursorAhead(), of: exchange)
             return (0, 0)
         }
-        let response: SyncResponse = try await connection.post("v1/sync", SyncRequest(cursor: state.pullCursor, push: push), timeout: 60)
-        guard !isClosed else { throw Relay.closedError }
-        for refusal in response.refused {
-            // Accepted here, refused upstream: kept in this relay's quarantine for an operator.
-            _ = try? storage.insertQuarantine(QuarantineEntry(
-                deal: refusal.ref.deal.rawValue, document: refusal.ref.document, replica: refusal.ref.changeID?.replica.rawValue ?? 0,
-                changeSequence: refusal.ref.seq, blob: [], senderUser: "upstream", senderDevice: connection.baseURL.absoluteString,
-                reason: "refused upstream: \(refusal.code): \(refusal.reason)", quarantinedAt: Date()))
-        }
-        for record in records { sync.fromUpstream.remove(upstreamKey(record.entry)) }
-        state = UpstreamState.load(from: statePath)
-        state.pushedThrough = max(state.pushedThrough, last.sequence)
-        state.save(to: statePath)
-        let pulled = try applyUpstream(response, statePath: statePath)
-        return (push.count, pulled)
+        let actions = try round.receive(response, pushed: outbox.items)
+        let pulled = try performUpstream(actions, of: exchange, firstSyncPage: round.firstSyncPage)
+        return (outbox.items.count, pulled)
     }
 
-    /// Asks upstream for what it has after the saved cursor, waiting up to `wait` seconds.
-    func pullUpstream(_ connection: RelayConnection, statePath: String, wait: Int) async throws -> Int {
-        let cursor = UpstreamState.load(from: statePath).pullCursor
-        let response: SyncResponse = try await connection.post("v1/sync", SyncRequest(cursor: cursor, push: [], wait: wait),
-                                                              timeout: TimeInterval(wait + 30))
-        return try applyUpstream(response, statePath: statePath)
-    }
-
-    /// Appends upstream changes this relay lacks to its own log (trusted: upstream validated
-    /// them), then saves the cursor and wakes local long-polls.
-    private func applyUpstream(_ response: SyncResponse, statePath: String) throws -> Int {
-        guard !isClosed else { throw Relay.closedError }
-        var incoming: [(DealID, DealDocumentKind, Change, [UInt8])] = []
-        for snapshot in response.snapshots {
-            guard let bytes = decodeBase64(snapshot.snapshot) else { continue }
-            for change in try Change.decodeSnapshot(bytes) { incoming.append((snapshot.deal, snapshot.document, change, change.encoded())) }
-        }
-        for logged in response.changes {
-            guard let bytes = decodeBase64(logged.change) else { continue }
-            incoming.append((logged.deal, logged.document, try Change(encoded: bytes), bytes))
-        }
-        var entries: [NewLogEntry] = []
-        var touched: Set<RelaySyncState.DocumentKey> = []
-        let now = Date()
+    /// Sends a sync request upstream; nil when the upstream answers `409 cursor_ahead`.
+    private static func send(_ request: SyncRequest, to connection: RelayConnection) async throws(SyncError) -> SyncResponse? {
         do {
-        let dealership = sync.upstreamDealership ?? ""
-        for (deal, kind, change, bytes) in incoming {
-            let author = SyncCore.ChangeAuthor(metadata: change.metadata)
-            if try storage.deal(dealership: dealership, id: deal.rawValue) == nil {
-                try storage.insertDeal(DealRecord(id: deal.rawValue, dealership: dealership,
-                                                  buyerUser: author?.role == .buyer ? author?.user : nil, createdAt: now,
-                                                  createdBy: author?.user ?? "upstream"))
-            }
-            let document = try self.document(dealership, deal.rawValue, kind)
-            guard change.seq > document.version[change.replica], !document.pendingChanges.contains(change.id) else { continue }
-            let report = document.apply([change])
-            if let failure = report.refused.first {
-                // The upstream relay sent a change the engine refuses: kept for an operator,
-                // never logged here (it would poison this relay's copy of the deal).
-                _ = try? storage.insertQuarantine(QuarantineEntry(
-                    deal: deal.rawValue, document: kind, replica: change.replica.rawValue, changeSequence: change.seq, blob: bytes,
-                    senderUser: "upstream", senderDevice: "upstream", reason: "refused from upstream: \(failure)", quarantinedAt: now))
-                continue
-            }
-            touched.insert(RelaySyncState.DocumentKey(dealership: dealership, deal: deal.rawValue, kind: kind))
-            let entry = NewLogEntry(dealership: dealership, deal: deal.rawValue, document: kind, replica: change.replica.rawValue, changeSequence: change.seq,
-                                    blob: bytes, author: LogAuthor(user: author?.user ?? "upstream", role: author?.role ?? .integration,
-                                                                   device: author?.device ?? "upstream", channel: author?.channel ?? .integration),
-                                    receivedAt: now)
-            entries.append(entry)
-            sync.fromUpstream.insert(upstreamKey(entry))
+            return try await connection.post("v1/sync", request, timeout: TimeInterval(max(60, request.wait + 30)))
+        } catch where error.isCursorAhead {
+            return nil
         }
-        if !entries.isEmpty {
-            _ = try storage.appendChanges(entries)
-            announce()
-        }
-        } catch {
-            // Memory must match the log: forget what this batch touched, whatever failed.
-            for key in touched { sync.cache.remove(key) }
-            for entry in entries { sync.fromUpstream.remove(upstreamKey(entry)) }
-            throw error
-        }
-        var state = UpstreamState.load(from: statePath)
-        state.pullCursor = max(state.pullCursor, response.cursor)
-        state.save(to: statePath)
-        return entries.count
-    }
-
-    private func upstreamKey(_ entry: NewLogEntry) -> String {
-        "\(entry.deal)/\(entry.document.rawValue)/\(entry.replica)/\(entry.changeSequence)"
-    }
-
-    /// Records the dealership the upstream token belongs to (new deals pulled from upstream
-    /// are filed under it).
-    func setUpstreamDealership(_ dealership: String) {
-        sync.upstreamDealership = dealership
     }
 
     /// Runs the upstream loops until cancelled: a push loop woken by local commits, and a
-    /// long-poll pull loop. Failures are retried with backoff; the relay keeps serving its
-    /// devices meanwhile (the showroom keeps working while the dealership's internet is down).
+    /// long-poll pull loop. Failures are logged (`upstream_push_failed`,
+    /// `upstream_pull_failed`) and retried with backoff; the relay keeps serving its devices
+    /// meanwhile (the showroom keeps working while the dealership's internet is down).
+    ///
+    /// Positions are kept in the store; an `upstream.json` left in `dataDirectory` by an
+    /// older build is moved into it first.
     public func runUpstream(_ configuration: UpstreamConfiguration, dataDirectory: String, log: RelayLog) async {
         let connection = RelayConnection(baseURL: configuration.url, token: configuration.token)
-        let statePath = dataDirectory + "/upstream.json"
+        adoptLegacyUpstreamFile(in: dataDirectory, upstream: connection.baseURL.absoluteString, log: log)
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 var failures = 0
                 while !Task.isCancelled {
                     do {
-                        if await self.upstreamDealershipKnown() == false {
-                            let whoami: WhoAmI = try await connection.get("v1/whoami", timeout: 10)
-                            await self.setUpstreamDealership(whoami.dealership)
-                        }
-                        let (pushed, _) = try await self.pushUpstream(connection, statePath: statePath)
+                        let (pushed, _) = try await self.pushUpstream(connection, configuration, log: log)
                         failures = 0
                         if pushed == 0 { await self.waitForNews(seconds: 1) }
                     } catch {
@@ -147,11 +113,7 @@ extension Relay {
                 var failures = 0
                 while !Task.isCancelled {
                     do {
-                        if await self.upstreamDealershipKnown() == false {
-                            try? await Task.sleep(for: .milliseconds(100))
-                            continue
-                        }
-                        _ = try await self.pullUpstream(connection, statePath: statePath, wait: configuration.pollSeconds)
+                        _ = try await self.pullUpstream(connection, configuration, log: log)
                         failures = 0
                     } catch {
                         failures += 1
@@ -162,6 +124,4 @@ extension Relay {
             }
         }
     }
-
-    private func upstreamDealershipKnown() -> Bool { sync.upstreamDealership != nil }
 }

@@ -18,7 +18,8 @@ final class RelaySyncState {
     /// The log entries set aside as unloadable (read from the store on first use).
     var unloadable: Set<Int64>?
     var waiters: [UUID: (continuation: CheckedContinuation<Void, Never>, since: ContinuousClock.Instant)] = [:]
-    /// Log entries that came from the upstream relay (not to be pushed back), by key.
+    /// Log entries that came from the upstream relay (not to be pushed back), by
+    /// ``UpstreamOutbox/key(_:)``; forgotten once the pushed position has passed them.
     var fromUpstream: Set<String> = []
     /// The dealership of the upstream relay token, once known.
     var upstreamDealership: String?

@@ -20,7 +20,8 @@ struct RelayStorageTests {
             let tables = try database.query(
                 "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
             ) { $0.string(at: 0) }
-            #expect(tables == ["change_log", "deal", "idempotency_key", "quarantine", "replica", "token", "unloadable_change"])
+            #expect(tables == ["change_log", "deal", "idempotency_key", "quarantine", "replica", "token", "unloadable_change",
+                               "upstream_position"])
             #expect(try database.scalar("PRAGMA journal_mode")?.string == "wal")
             database.close()
 
@@ -175,7 +176,6 @@ struct RelayStorageTests {
         try withTemporaryDirectory { directory in
             let steps = SQLiteRelayStorage.migrator.steps
             let scoping = try #require(steps.firstIndex { $0.name == "idempotency_key: by dealership, user and key, with request digest" })
-            #expect(scoping == steps.count - 1, "the last step")
             do {
                 let old = try SQLiteDatabase(path: directory.file(SQLiteRelayStorage.fileName))
                 try SQLiteRelayStorage.migrator.migrate(old, upTo: scoping)

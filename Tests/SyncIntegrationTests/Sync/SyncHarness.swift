@@ -10,21 +10,38 @@ final class SyncHarness: @unchecked Sendable {
     private(set) var server: RelayServer
     private(set) var url: String
     private(set) var port: Int
+    /// The relay's upstream, kept across restarts.
+    let upstream: UpstreamConfiguration?
+    private let log: RelayLog
+    private let schema: DealSchema
 
-    /// - Parameter prepareRelayData: runs on the relay's data folder before the relay opens
-    ///   it (to leave a store written by an earlier build there).
-    init(upstream: UpstreamConfiguration? = nil, prepareRelayData: (String) throws -> Void = { _ in }) throws {
+    /// - Parameters:
+    ///   - upstream: makes the relay a showroom relay syncing with this upstream.
+    ///   - log: where the relay logs (nothing is kept by default).
+    ///   - schema: the relay's deal-card schema.
+    ///   - prepareRelayData: runs on the relay's data folder before the relay opens it (to
+    ///     leave a store written by an earlier build there).
+    init(upstream: UpstreamConfiguration? = nil, log: RelayLog = .discarding, schema: DealSchema = .standard,
+         prepareRelayData: (String) throws -> Void = { _ in }) throws {
         folder = try StoreTestFolder()
+        self.upstream = upstream
+        self.log = log
+        self.schema = schema
         try prepareRelayData(folder.sub("relay"))
-        server = try RelayServer(configuration: .init(dataDirectory: folder.sub("relay"), port: 0, upstream: upstream), log: .discarding)
+        server = try RelayServer(configuration: .init(dataDirectory: folder.sub("relay"), port: 0, upstream: upstream, schema: schema), log: log)
         url = try server.start()
         port = URL(string: url)!.port!
     }
 
-    /// Stops the relay and starts it again on the same port and data.
-    func restartRelay() async throws {
+    /// Stops the relay and starts it again on the same port and data (and upstream).
+    ///
+    /// - Parameter replacingData: runs on the relay's data folder while the relay is stopped
+    ///   (to restore a backup, say).
+    func restartRelay(replacingData: (String) throws -> Void = { _ in }) async throws {
         await server.stop()
-        server = try RelayServer(configuration: .init(dataDirectory: folder.sub("relay"), port: port), log: .discarding)
+        try replacingData(folder.sub("relay"))
+        server = try RelayServer(configuration: .init(dataDirectory: folder.sub("relay"), port: port, upstream: upstream, schema: schema),
+                                 log: log)
         url = try server.start()
     }
 

@@ -94,6 +94,37 @@ struct SyncRoundTests {
         #expect(round.request(outbox: [], cursor: 0, localEditPending: false, limit: nil).snapshotsAfter == nil)
     }
 
+    @Test func aForwarderQuarantinesEveryRefusedItem() throws {
+        var round = SyncRound(refusals: .quarantineEach)
+        let pushed = [item(seq: 4, blob: [4]), item(seq: 5, blob: [5]), item(seq: 6, blob: [6])]
+        let refusals = [5, 6].map { seq in
+            RefusedChange(ref: pushed[seq - 4].ref, code: seq == 5 ? "permission" : "missing_dependency", path: nil, reason: "no")
+        }
+        let stranger = RefusedChange(ref: ChangeRef(deal: deal, document: .staff, change: ChangeID(replica: ReplicaID(9), seq: 1)),
+                                     code: "permission", path: nil, reason: "not pushed here")
+        let actions = try round.receive(response(accepted: [pushed[0].ref], refused: refusals + [stranger]), pushed: pushed)
+        #expect(actions == [
+            .acknowledge([pushed[0].ref]),
+            .quarantine(pushed[1], refusals[0]),
+            .quarantine(pushed[2], refusals[1]),
+            .rebase(stranger, pushed: nil),
+            .setCursor(5),
+        ])
+        #expect(round.report.refused.count == 3)
+    }
+
+    @Test func aFirstSyncGoesOnFromAPageKeptBetweenRounds() throws {
+        let page = SyncRound.FirstSyncPage(after: DealID("d-100")!, cursor: 42)
+        var round = SyncRound(wait: 20, firstSyncPage: page)
+        let request = round.request(outbox: [], cursor: 0, localEditPending: false, limit: 2)
+        #expect(request.snapshotsAfter == page.after && request.bootstrapCursor == 42)
+        #expect(request.wait == 0, "no long-poll while pages wait")
+        // The last page answers the log position the first one named, and the paging is over.
+        let actions = try round.receive(response(cursor: 42), pushed: [])
+        #expect(actions == [.acknowledge([]), .setCursor(42)])
+        #expect(round.firstSyncPage == nil)
+    }
+
     @Test(arguments: [
         (more: false, pushed: 3, remaining: 0, accepted: 3, finished: true),
         (more: true, pushed: 3, remaining: 0, accepted: 3, finished: false),

@@ -1,0 +1,131 @@
+import CRDT
+import Foundation
+import SyncCore
+
+extension Relay {
+    /// Carries out, in order, the actions a ``SyncCore/SyncRound`` returned for an upstream
+    /// answer (or for `409 cursor_ahead`), against this relay's storage:
+    ///
+    /// - `acknowledge`: the upstream has these pushed entries;
+    /// - `quarantine` (and `rebase`, which a relay cannot do: the changes are other people's):
+    ///   refused upstream, kept in this relay's quarantine with the upstream's reason and an
+    ///   `upstream_refused` line in the log, for an operator; not pushed again;
+    /// - `apply`: appended to this relay's log (``appendFromUpstream(_:log:at:)``);
+    /// - `setCursor`: the pushed and pulled positions saved together, last, so a cut before
+    ///   it only repeats work that is idempotent;
+    /// - `resetCursor`: the upstream's data was replaced; start over (``UpstreamPosition/restart(sentFrom:)``).
+    ///
+    /// - Parameter firstSyncPage: the round's first-sync page after the answer, saved with
+    ///   the cursor.
+    /// - Returns: how many changes were appended to the log.
+    @discardableResult
+    func performUpstream(_ actions: [SyncRound.Action], of exchange: UpstreamExchange,
+                         firstSyncPage: SyncRound.FirstSyncPage? = nil) throws -> Int {
+        let now = Date()
+        var answered: Set<ChangeRef> = []
+        var appended = 0
+        var position = try storage.upstreamPosition(upstream: exchange.upstream) ?? .start
+        for action in actions {
+            switch action {
+            case .acknowledge(let refs):
+                answered.formUnion(refs)
+            case .quarantine(let item, let refusal):
+                try quarantineRefusedUpstream(refusal, blob: item.blob, exchange, at: now)
+                answered.insert(item.ref)
+            case .rebase(let refusal, let pushed):
+                try quarantineRefusedUpstream(refusal, blob: pushed ?? [], exchange, at: now)
+                answered.insert(refusal.ref)
+            case .apply(let groups):
+                appended += try appendFromUpstream(groups, log: exchange.log, at: now)
+            case .setCursor(let cursor):
+                if let through = exchange.outbox.pushedThrough(answered: answered) {
+                    position.pushed(through: through, sentFrom: exchange.sentFrom)
+                }
+                position.pulled(to: cursor, firstSyncPage: firstSyncPage, sentFrom: exchange.sentFrom)
+                try storage.saveUpstreamPosition(position, upstream: exchange.upstream)
+                for key in exchange.outbox.upstreamKeys(through: position.pushedThrough) { sync.fromUpstream.remove(key) }
+            case .resetCursor:
+                if position.restart(sentFrom: exchange.sentFrom) {
+                    try storage.saveUpstreamPosition(position, upstream: exchange.upstream)
+                    // The replaced upstream may lack what came from the old one too: push it all.
+                    sync.fromUpstream.removeAll()
+                }
+            }
+        }
+        return appended
+    }
+
+    /// Keeps a change this relay accepted and the upstream refused, and says so in the log.
+    private func quarantineRefusedUpstream(_ refusal: RefusedChange, blob: [UInt8], _ exchange: UpstreamExchange, at now: Date) throws {
+        let reason = "refused upstream: \(refusal.code): \(refusal.reason)"
+        try storage.insertQuarantine(QuarantineEntry(
+            deal: refusal.ref.deal.rawValue, document: refusal.ref.document, replica: refusal.ref.changeID?.replica.rawValue ?? 0,
+            changeSequence: refusal.ref.seq, blob: blob, senderUser: "upstream", senderDevice: exchange.upstream,
+            reason: reason, quarantinedAt: now))
+        exchange.log.log("upstream_refused", [
+            "upstream": .string(exchange.upstream), "change": .string(refusal.ref.description), "code": .string(refusal.code),
+            "reason": .string(refusal.reason),
+        ], at: now)
+    }
+
+    /// Appends the upstream's changes this relay lacks to its own log (trusted: the upstream
+    /// validated them), filing new deals under the upstream token's dealership, then wakes
+    /// local long-polls. A change the engine refuses is quarantined, never logged (it would
+    /// poison this relay's copy of the deal), with an `upstream_change_refused` line.
+    ///
+    /// - Returns: how many changes were appended.
+    /// - Throws: storage errors; then nothing of `groups` is in the log and the documents
+    ///   they touched are dropped from memory (they are rebuilt from the log when needed).
+    func appendFromUpstream(_ groups: [SyncRound.DocumentChanges], log: RelayLog, at now: Date) throws -> Int {
+        guard let dealership = sync.upstreamDealership else {
+            preconditionFailure("upstream changes applied before the upstream token's dealership is known")
+        }
+        var entries: [NewLogEntry] = []
+        var touched: Set<RelaySyncState.DocumentKey> = []
+        do {
+            for group in groups {
+                let deal = group.deal.rawValue
+                for change in group.changes {
+                    let author = SyncCore.ChangeAuthor(metadata: change.metadata)
+                    if try storage.deal(dealership: dealership, id: deal) == nil {
+                        try storage.insertDeal(DealRecord(id: deal, dealership: dealership,
+                                                          buyerUser: author?.role == .buyer ? author?.user : nil, createdAt: now,
+                                                          createdBy: author?.user ?? "upstream"))
+                    }
+                    let document = try self.document(dealership, deal, group.document)
+                    guard change.seq > document.version[change.replica], !document.pendingChanges.contains(change.id) else { continue }
+                    let blob = change.encoded()
+                    if let failure = document.apply([change]).refused.first {
+                        try storage.insertQuarantine(QuarantineEntry(
+                            deal: deal, document: group.document, replica: change.replica.rawValue, changeSequence: change.seq, blob: blob,
+                            senderUser: "upstream", senderDevice: "upstream", reason: "refused from upstream: \(failure)", quarantinedAt: now))
+                        log.log("upstream_change_refused", [
+                            "change": .string(ChangeRef(deal: group.deal, document: group.document, change: change.id).description),
+                            "reason": .string("\(failure)"),
+                        ], at: now)
+                        continue
+                    }
+                    touched.insert(RelaySyncState.DocumentKey(dealership: dealership, deal: deal, kind: group.document))
+                    let entry = NewLogEntry(
+                        dealership: dealership, deal: deal, document: group.document, replica: change.replica.rawValue,
+                        changeSequence: change.seq, blob: blob,
+                        author: LogAuthor(user: author?.user ?? "upstream", role: author?.role ?? .integration,
+                                          device: author?.device ?? "upstream", channel: author?.channel ?? .integration),
+                        receivedAt: now)
+                    entries.append(entry)
+                    sync.fromUpstream.insert(UpstreamOutbox.key(entry))
+                }
+            }
+            if !entries.isEmpty {
+                _ = try storage.appendChanges(entries)
+                announce()
+            }
+        } catch {
+            // Memory must match the log: forget what this batch touched, whatever failed.
+            for key in touched { sync.cache.remove(key) }
+            for entry in entries { sync.fromUpstream.remove(UpstreamOutbox.key(entry)) }
+            throw error
+        }
+        return entries.count
+    }
+}

@@ -1,0 +1,36 @@
+import CRDT
+import Foundation
+@testable import SyncCore
+@testable import SyncServer
+
+extension Relay {
+    /// The stored position with the upstream at `url`.
+    func storedUpstreamPosition(_ url: String) throws -> UpstreamPosition? {
+        try storage.upstreamPosition(upstream: url)
+    }
+
+    /// The ids of a dealership's deals.
+    func storedDealIDs(dealership: String = "north") throws -> [String] {
+        try storage.dealIDs(dealership: dealership)
+    }
+
+    /// The last sequence number of the change log.
+    func storedLatestSequence() throws -> Int64 {
+        try storage.latestSequence
+    }
+
+    /// The quarantine, newest first.
+    func storedQuarantine() throws -> [QuarantineRecord] {
+        try storage.quarantine(limit: 100)
+    }
+}
+
+/// Polls `condition` every 50 ms for up to `seconds`; true as soon as it holds.
+func waitUntil(_ seconds: Double = 15, _ condition: () async throws -> Bool) async throws -> Bool {
+    let deadline = ContinuousClock.now + .seconds(seconds)
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    return false
+}
