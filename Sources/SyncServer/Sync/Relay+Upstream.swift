@@ -40,8 +40,9 @@ extension Relay {
         let sentFrom = try storage.upstreamPosition(upstream: upstream) ?? .start
         var outbox = UpstreamOutbox.empty
         if pushing {
-            let records = try storage.changes(after: sentFrom.pushedThrough, dealership: nil, dealIDs: nil,
-                                              documents: Set(DealDocumentKind.allCases), limit: Relay.upstreamPushBatch)
+            // Entries that cannot be loaded are set aside here too, never sent upstream.
+            let records = try servable(storage.changes(after: sentFrom.pushedThrough, dealership: nil, dealIDs: nil,
+                                                       documents: Set(DealDocumentKind.allCases), limit: Relay.upstreamPushBatch))
             let fromUpstream = sync.fromUpstream
             outbox = UpstreamOutbox(records: records) { fromUpstream.contains($0) }
             if outbox.items.isEmpty {

@@ -44,6 +44,25 @@ struct HandMadeClient {
         try await connection.post("v1/sync", SyncRequest(cursor: cursor, push: blobs.map { PushedChange(deal: deal, document: kind, change: $0) }))
     }
 
+    /// Pushes raw change blobs as a device does: again with whatever an answer left out (a
+    /// relay's per-request budgets), until every item is answered. Returns every
+    /// acknowledgement and refusal, in order.
+    func pushAll(_ blobs: [[UInt8]], deal: DealID, _ kind: DealDocumentKind = .shared, cursor: Int64 = 1) async throws
+        -> (accepted: [ChangeRef], refused: [RefusedChange]) {
+        var remaining = blobs
+        var accepted: [ChangeRef] = []
+        var refused: [RefusedChange] = []
+        while !remaining.isEmpty {
+            let answer = try await push(remaining, deal: deal, kind, cursor: cursor)
+            let answered = answer.accepted.count + answer.refused.count
+            guard answered > 0 else { throw SyncError.badResponse("a push answered nothing") }
+            accepted += answer.accepted
+            refused += answer.refused
+            remaining.removeFirst(min(answered, remaining.count))
+        }
+        return (accepted, refused)
+    }
+
     /// Pushes `change` encoded as usual.
     func push(_ change: Change, deal: DealID, _ kind: DealDocumentKind = .shared) async throws -> SyncResponse {
         try await push([change.encoded()], deal: deal, kind)

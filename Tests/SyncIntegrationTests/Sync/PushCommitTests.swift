@@ -29,7 +29,7 @@ struct PushCommitTests {
         #expect(try await harness.server.relay.storedFacts(deal: deal, replica: buyer.store.identity.replica) == .init(deal: false, binding: false, logged: 0))
         // Once the disk is well again, the same push goes through whole.
         try await harness.server.relay.executeOnStore("DROP TRIGGER refuse_quarantine")
-        let answer = try await client.push(push, deal: deal, cursor: 0)
+        let answer = try await client.pushAll(push, deal: deal, cursor: 0)
         #expect(answer.accepted.count == outbox.count)
         #expect(answer.refused.map(\.code) == ["permission"] || answer.refused.map(\.code) == ["forged_author"], "\(answer.refused)")
         #expect(try await harness.server.relay.storedFacts(deal: deal, replica: buyer.store.identity.replica) == .init(deal: true, binding: true, logged: outbox.count))
