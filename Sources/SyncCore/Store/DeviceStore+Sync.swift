@@ -5,13 +5,7 @@ extension DeviceStore {
     /// Local changes not yet acknowledged by the relay, oldest first.
     public func outbox(limit: Int = 10_000) throws(StoreError) -> [OutboxItem] {
         do {
-            return try db.query("SELECT deal_id, kind, replica, seq, blob, created_at FROM outbox ORDER BY id LIMIT ?", [.integer(Int64(limit))]) { row in
-                guard let deal = DealID(row.string(at: 0)), let kind = DealDocumentKind(rawValue: row.string(at: 1)) else {
-                    throw StoreError.corrupt("outbox row for \(row.string(at: 0))")
-                }
-                let change = ChangeID(replica: ReplicaID(UInt64(bitPattern: row.int64(at: 2))), seq: UInt64(row.int64(at: 3)))
-                return OutboxItem(ref: ChangeRef(deal: deal, document: kind, change: change), blob: row.blob(at: 4), createdAt: row.int64(at: 5))
-            }
+            return try OutboxRow.oldest(limit: limit, in: db).map(\.item)
         } catch {
             throw StoreError.wrap(error)
         }
@@ -19,7 +13,7 @@ extension DeviceStore {
 
     /// How many changes wait in the outbox.
     public func outboxCount() throws(StoreError) -> Int {
-        do { return Int(try db.scalar("SELECT count(*) FROM outbox")?.int64 ?? 0) } catch { throw StoreError.wrap(error) }
+        do { return try OutboxRow.count(in: db) } catch { throw StoreError.wrap(error) }
     }
 
     /// Removes acknowledged changes from the outbox (idempotent).
@@ -28,9 +22,7 @@ extension DeviceStore {
             try db.transaction { db in
                 for ref in refs {
                     guard let id = ref.changeID else { continue }
-                    try db.execute("DELETE FROM outbox WHERE deal_id = ? AND kind = ? AND replica = ? AND seq = ?",
-                                   arguments: [.text(ref.deal.rawValue), .text(ref.document.rawValue),
-                                               .integer(Int64(bitPattern: id.replica.rawValue)), .integer(Int64(id.seq))])
+                    try OutboxRow.delete(deal: ref.deal, kind: ref.document, change: id, in: db)
                 }
             }
         } catch {
@@ -61,8 +53,7 @@ extension DeviceStore {
             let now = clock()
             try db.transaction { db in
                 for (deal, kind, changes) in batch {
-                    try db.execute("INSERT OR IGNORE INTO deals(id, created_at, updated_at) VALUES (?, ?, ?)",
-                                   arguments: [.text(deal.rawValue), .integer(now), .integer(now)])
+                    try DealRow(id: deal, createdAt: now, updatedAt: now).insertIfMissing(in: db)
                     let key = DocumentKey(deal: deal, kind: kind)
                     let document = try self.document(deal, kind) ?? Document(replica: identity.replica)
                     touched.append(key)
@@ -73,7 +64,7 @@ extension DeviceStore {
                     for case .invalidChange(let id, _) in report.refused { skip.insert(id) }
                     let toStore = changes.filter { !skip.contains($0.id) }
                     if !toStore.isEmpty {
-                        try write(toStore, deal: deal, kind: kind, local: false, document: document,
+                        try write(toStore.map(EncodedChange.init), deal: deal, kind: kind, local: false, document: document,
                                   summary: try summaryJSON(deal, updatedAt: now), now: now, in: db)
                     }
                     if !report.applied.isEmpty {
@@ -100,16 +91,14 @@ extension DeviceStore {
 
     /// The ids of every deal in the store.
     public func dealIDs() throws(StoreError) -> [DealID] {
-        do { return try db.query("SELECT id FROM deals ORDER BY id") { DealID($0.string(at: 0))! } } catch { throw StoreError.wrap(error) }
+        do { return try DealRow.ids(in: db) } catch { throw StoreError.wrap(error) }
     }
 
     /// Records a change the relay refused, with its reason.
     public func quarantine(_ ref: ChangeRef, blob: [UInt8], code: String, reason: String) throws(StoreError) {
         guard let id = ref.changeID else { return }
         do {
-            try db.execute("INSERT INTO quarantine(deal_id, kind, replica, seq, blob, reason, at, code) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                           arguments: [.text(ref.deal.rawValue), .text(ref.document.rawValue), .integer(Int64(bitPattern: id.replica.rawValue)),
-                                       .integer(Int64(id.seq)), .blob(blob), .text(reason), .integer(clock()), .text(code)])
+            try QuarantineRow(deal: ref.deal, kind: ref.document, change: id, blob: blob, code: code, reason: reason, at: clock()).insert(in: db)
         } catch {
             throw StoreError.wrap(error)
         }
@@ -118,11 +107,7 @@ extension DeviceStore {
     /// The quarantined changes, oldest first.
     public func quarantined() throws(StoreError) -> [QuarantinedChange] {
         do {
-            return try db.query("SELECT deal_id, kind, replica, seq, blob, code, reason, at FROM quarantine ORDER BY id") { row in
-                let change = ChangeID(replica: ReplicaID(UInt64(bitPattern: row.int64(at: 2))), seq: UInt64(row.int64(at: 3)))
-                let ref = ChangeRef(deal: DealID(row.string(at: 0))!, document: DealDocumentKind(rawValue: row.string(at: 1)) ?? .shared, change: change)
-                return QuarantinedChange(ref: ref, blob: row.blob(at: 4), code: row.string(at: 5), reason: row.string(at: 6), at: row.int64(at: 7))
-            }
+            return try QuarantineRow.all(in: db).map(\.quarantined)
         } catch {
             throw StoreError.wrap(error)
         }
@@ -130,15 +115,14 @@ extension DeviceStore {
 
     /// The relay log position this device has read up to (0 if never synced).
     public func cursor(relay: String) throws(StoreError) -> Int64 {
-        do { return try db.scalar("SELECT cursor FROM cursors WHERE relay = ?", [.text(relay)])?.int64 ?? 0 } catch { throw StoreError.wrap(error) }
+        do { return try CursorRow.find(relay: relay, in: db)?.cursor ?? 0 } catch { throw StoreError.wrap(error) }
     }
 
     /// Records the relay log position read up to, and when. The cursor never moves back
     /// (two overlapping syncs may finish out of order).
     public func setCursor(_ cursor: Int64, relay: String) throws(StoreError) {
         do {
-            try db.execute("INSERT INTO cursors(relay, cursor, synced_at) VALUES (?, ?, ?) ON CONFLICT(relay) DO UPDATE SET cursor = max(cursor, excluded.cursor), synced_at = excluded.synced_at",
-                           arguments: [.text(relay), .integer(cursor), .integer(clock())])
+            try CursorRow(relay: relay, cursor: cursor, syncedAt: clock()).insert(in: db)
         } catch {
             throw StoreError.wrap(error)
         }
@@ -147,11 +131,11 @@ extension DeviceStore {
     /// Forgets the cursor for `relay`, so the next sync starts from snapshots (the relay's
     /// data was replaced and its log no longer matches).
     public func resetCursor(relay: String) throws(StoreError) {
-        do { try db.execute("DELETE FROM cursors WHERE relay = ?", arguments: [.text(relay)]) } catch { throw StoreError.wrap(error) }
+        do { try CursorRow.delete(relay: relay, in: db) } catch { throw StoreError.wrap(error) }
     }
 
     /// When the device last synced with `relay` (milliseconds since 1970), if ever.
     public func lastSync(relay: String) throws(StoreError) -> Int64? {
-        do { return try db.scalar("SELECT synced_at FROM cursors WHERE relay = ?", [.text(relay)])?.int64 } catch { throw StoreError.wrap(error) }
+        do { return try CursorRow.find(relay: relay, in: db)?.syncedAt } catch { throw StoreError.wrap(error) }
     }
 }
