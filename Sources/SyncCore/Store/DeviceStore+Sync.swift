@@ -35,15 +35,26 @@ extension DeviceStore {
     /// wait in the document's pending set; duplicates are ignored.
     @discardableResult
     public func applyRemote(_ deal: DealID, _ kind: DealDocumentKind, _ changes: [Change]) throws(StoreError) -> Document.ApplyReport {
-        try applyRemote(batch: [(deal, kind, changes)])[0]
+        try applyRemote(received: [ReceivedChanges(deal: deal, document: kind, changes: changes)])[0]
+    }
+
+    /// Applies many documents' changes in one transaction, as ``applyRemote(received:)`` does;
+    /// the changes are stored in their canonical encoding.
+    @discardableResult
+    public func applyRemote(batch: [(deal: DealID, document: DealDocumentKind, changes: [Change])]) throws(StoreError) -> [Document.ApplyReport] {
+        try applyRemote(received: batch.map { ReceivedChanges(deal: $0.deal, document: $0.document, changes: $0.changes) })
     }
 
     /// Applies many documents' received changes (a sync answer) in one transaction: one
     /// commit instead of one per document, which is what makes a first sync of thousands of
     /// deals fast. On any failure nothing of the batch is kept, in memory or on disk.
+    ///
+    /// What was received is stored as received: each change row holds the bytes the relay
+    /// sent, and a snapshot of a document the device had nothing of becomes the document's
+    /// snapshot row as it is (rather than a row per change it holds) when it loads cleanly.
     @discardableResult
-    public func applyRemote(batch: [(deal: DealID, document: DealDocumentKind, changes: [Change])]) throws(StoreError) -> [Document.ApplyReport] {
-        for item in batch where !schema.canRead(role: identity.role, document: item.document) {
+    public func applyRemote(received: [ReceivedChanges]) throws(StoreError) -> [Document.ApplyReport] {
+        for item in received where !schema.canRead(role: identity.role, document: item.document) {
             throw .documentNotReadable(role: identity.role, document: item.document)
         }
         var touched: [DocumentKey] = []
@@ -52,19 +63,26 @@ extension DeviceStore {
         do {
             let now = clock()
             try db.transaction { db in
-                for (deal, kind, changes) in batch {
+                for item in received {
+                    let (deal, kind) = (item.deal, item.document)
                     try DealRow(id: deal, createdAt: now, updatedAt: now).insertIfMissing(in: db)
                     let key = DocumentKey(deal: deal, kind: kind)
-                    let document = try self.document(deal, kind) ?? Document(replica: identity.replica)
+                    let existing = try self.document(deal, kind) ?? Document(replica: identity.replica)
                     touched.append(key)
-                    let report = document.apply(changes)
+                    let (document, report, keptSnapshot) = apply(item, to: existing)
                     documents[key] = document
                     reports.append(report)
                     var skip = Set(report.duplicates)
                     for case .invalidChange(let id, _) in report.refused { skip.insert(id) }
-                    let toStore = changes.filter { !skip.contains($0.id) }
-                    if !toStore.isEmpty {
-                        try write(toStore.map(EncodedChange.init), deal: deal, kind: kind, local: false, document: document,
+                    var toStore: [EncodedChange] = []
+                    if keptSnapshot == nil, let snapshot = item.snapshot {
+                        // The snapshot is not kept whole: its changes get rows, in canonical bytes
+                        // (the blob holds them in a batch encoding, not as change blobs).
+                        toStore = snapshot.changes.filter { !skip.contains($0.id) }.map(EncodedChange.init)
+                    }
+                    toStore += item.changes.filter { !skip.contains($0.change.id) }
+                    if !toStore.isEmpty || keptSnapshot != nil {
+                        try write(toStore, deal: deal, kind: kind, local: false, receivedSnapshot: keptSnapshot, document: document,
                                   summary: try summaryJSON(deal, updatedAt: now), now: now, in: db)
                     }
                     if !report.applied.isEmpty {
@@ -78,6 +96,27 @@ extension DeviceStore {
         }
         for event in events { notify(event) }
         return reports
+    }
+
+    /// Applies a received document's changes to `document`.
+    ///
+    /// A document the device has nothing of takes a received snapshot whole when each of its
+    /// changes applies in the blob's order, none held back, refused or repeated: the document
+    /// is then exactly what loading the blob makes, so the blob is returned to be kept as its
+    /// snapshot row. The report is the one applying every change at once would give.
+    private func apply(_ item: ReceivedChanges, to document: Document) -> (Document, Document.ApplyReport, keptSnapshot: [UInt8]?) {
+        if let snapshot = item.snapshot, document.history.isEmpty, document.pendingChanges.isEmpty {
+            let loaded = Document(replica: identity.replica)
+            let first = loaded.apply(snapshot.changes)
+            if first.applied == snapshot.changes.map(\.id) {
+                // Every change of the snapshot was applied on arrival, so the log's changes meet
+                // the same state, with nothing pending, as in one apply of everything.
+                var report = loaded.apply(item.changes.map(\.change))
+                report.applied = first.applied + report.applied
+                return (loaded, report, snapshot.blob)
+            }
+        }
+        return (document, document.apply(item.allChanges), nil)
     }
 
     /// Every change of a deal document, for a peer that has `version` (what it lacks).

@@ -165,15 +165,24 @@ public actor DeviceStore {
         let summary = try summaryJSON(deal, updatedAt: now)
         let encoded = changes.map(EncodedChange.init)
         try db.transaction { db in
-            try write(encoded, deal: deal, kind: kind, local: local, document: document, summary: summary, now: now, in: db)
+            try write(encoded, deal: deal, kind: kind, local: local, receivedSnapshot: nil, document: document,
+                      summary: summary, now: now, in: db)
         }
     }
 
     /// The rows of ``persist(_:deal:kind:local:document:)`` and of received changes, inside the
     /// caller's transaction. Each change is stored in the bytes it comes with.
-    func write(_ changes: [EncodedChange], deal: DealID, kind: DealDocumentKind, local: Bool,
+    ///
+    /// - Parameter receivedSnapshot: a snapshot blob from a relay that `document` holds exactly
+    ///   (every change of it applied, nothing else before it): kept as the document's snapshot,
+    ///   so its changes need no rows.
+    func write(_ changes: [EncodedChange], deal: DealID, kind: DealDocumentKind, local: Bool, receivedSnapshot: [UInt8]?,
                document: Document, summary: String, now: Int64, in db: SQLiteDatabase) throws {
-        try SnapshotRow.insertIfMissing(deal: deal, kind: kind, in: db)
+        if let receivedSnapshot {
+            try SnapshotRow(deal: deal, kind: kind, snapshot: receivedSnapshot).insert(in: db)
+        } else {
+            try SnapshotRow.insertIfMissing(deal: deal, kind: kind, in: db)
+        }
         for encoded in changes {
             try StoredChangeRow(deal: deal, kind: kind, change: encoded.change.id, blob: encoded.blob).insert(in: db)
             if local {
