@@ -68,19 +68,19 @@ extension DeviceStore {
                     try DealRow(id: deal, createdAt: now, updatedAt: now).insertIfMissing(in: db)
                     let key = DocumentKey(deal: deal, kind: kind)
                     let existing = try self.document(deal, kind) ?? Document(replica: identity.replica)
+                    let (before, pendingBefore) = (existing.version, Set(existing.pendingChanges))
                     touched.append(key)
                     let (document, report, keptSnapshot) = apply(item, to: existing)
                     documents[key] = document
                     reports.append(report)
-                    var skip = Set(report.duplicates)
-                    for case .invalidChange(let id, _) in report.refused { skip.insert(id) }
-                    var toStore: [EncodedChange] = []
-                    if keptSnapshot == nil, let snapshot = item.snapshot {
-                        // The snapshot is not kept whole: its changes get rows, in canonical bytes
-                        // (the blob holds them in a batch encoding, not as change blobs).
-                        toStore = snapshot.changes.filter { !skip.contains($0.id) }.map(EncodedChange.init)
+                    // A snapshot not kept whole gives its changes rows in canonical bytes (the blob
+                    // holds them in a batch encoding, not as change blobs).
+                    let fromSnapshot = keptSnapshot == nil ? item.snapshot?.changes ?? [] : []
+                    let entered = Self.entered(fromSnapshot + item.changes.map(\.change), into: document,
+                                               before: before, pendingBefore: pendingBefore)
+                    let toStore = entered.map { index in
+                        index < fromSnapshot.count ? EncodedChange(fromSnapshot[index]) : item.changes[index - fromSnapshot.count]
                     }
-                    toStore += item.changes.filter { !skip.contains($0.change.id) }
                     if !toStore.isEmpty || keptSnapshot != nil {
                         try write(toStore, deal: deal, kind: kind, local: false, receivedSnapshot: keptSnapshot, document: document,
                                   summary: try summaryJSON(deal, updatedAt: now), now: now, in: db)
@@ -117,6 +117,33 @@ extension DeviceStore {
             }
         }
         return (document, document.apply(item.allChanges), nil)
+    }
+
+    /// The positions in `received` of the changes that entered `document` with this batch and
+    /// so need rows: each change now applied or waiting that was neither before, once, in the
+    /// very occurrence the document holds. A duplicate of an earlier change, a refused change
+    /// and a second copy of one in the same batch get no row (the first copy keeps its row).
+    ///
+    /// - Complexity: O(received); comparing an occurrence with the document's copy is cheap
+    ///   for the copy that was applied, which shares its storage.
+    static func entered(_ received: [Change], into document: Document, before: VersionVector, pendingBefore: Set<ChangeID>) -> [Int] {
+        var waiting: [ChangeID: Change]?
+        var stored = Set<ChangeID>()
+        var positions: [Int] = []
+        for (position, change) in received.enumerated() {
+            let id = change.id
+            let wasApplied = id.seq >= 1 && id.seq <= before[id.replica]
+            guard !wasApplied, !pendingBefore.contains(id), !stored.contains(id) else { continue }
+            var held = document.change(id)
+            if held == nil {
+                if waiting == nil { waiting = Dictionary(document.pendingChangeValues.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }) }
+                held = waiting?[id]
+            }
+            guard held == change else { continue }
+            stored.insert(id)
+            positions.append(position)
+        }
+        return positions
     }
 
     /// Every change of a deal document, for a peer that has `version` (what it lacks).
