@@ -13,7 +13,16 @@ import Testing
         executor.shutdown()
     }
 
-    @Test func taskRunsWithThePreferenceAndSurvivesShutdown() {
+    /// Waits for `semaphore` on a dispatch thread, so that the wait never blocks a thread of
+    /// Swift's cooperative pool (which has one thread per core and is shared with the tests
+    /// running beside this one, and with the task this test waits for).
+    private static func wait(_ semaphore: DispatchSemaphore, seconds: Int) async -> DispatchTimeoutResult {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: semaphore.wait(timeout: .now() + .seconds(seconds))) }
+        }
+    }
+
+    @Test func taskRunsWithThePreferenceAndSurvivesShutdown() async {
         let executor = HTTPHandlerExecutor(threadCount: 1, name: "test-handler")
         executor.start()
         let suspended = DispatchSemaphore(value: 0)
@@ -27,10 +36,10 @@ import Testing
             // Resumed after shutdown: forwarded to the global executor, not stranded.
             finished.signal()
         }
-        #expect(suspended.wait(timeout: .now() + 10) == .success)
+        #expect(await Self.wait(suspended, seconds: 10) == .success)
         executor.shutdown()
         opener.finish()
-        #expect(finished.wait(timeout: .now() + 10) == .success)
+        #expect(await Self.wait(finished, seconds: 10) == .success)
         #expect(preferred.withLock { $0 })
     }
 
