@@ -12,8 +12,7 @@ extension DeviceStore {
         do {
             if try dealExists(deal) { throw StoreError.dealExists(deal) }
             let now = clock()
-            try db.execute("INSERT INTO deals(id, created_at, updated_at) VALUES (?, ?, ?)",
-                           arguments: [.text(deal.rawValue), .integer(now), .integer(now)])
+            try DealRow(id: deal, createdAt: now, updatedAt: now).insert(in: db)
         } catch {
             throw StoreError.wrap(error)
         }
@@ -32,10 +31,10 @@ extension DeviceStore {
         } catch {
             // Nothing of the deal survives a refused initial value.
             try? db.transaction { db in
-                for table in ["outbox", "changes", "documents"] {
-                    try db.execute("DELETE FROM \(table) WHERE deal_id = ?", arguments: [.text(deal.rawValue)])
-                }
-                try db.execute("DELETE FROM deals WHERE id = ?", arguments: [.text(deal.rawValue)])
+                try OutboxRow.deleteAll(of: deal, in: db)
+                try StoredChangeRow.deleteAll(of: deal, in: db)
+                try SnapshotRow.deleteAll(of: deal, in: db)
+                try DealRow.delete(deal, in: db)
             }
             documents = documents.filter { $0.key.deal != deal }
             throw error
@@ -47,16 +46,10 @@ extension DeviceStore {
     /// unless its summary is missing).
     public func deals() throws(StoreError) -> [DealSummary] {
         do {
-            let rows = try db.query("SELECT id, updated_at, summary FROM deals ORDER BY updated_at DESC, id") { row in
-                (row.string(at: 0), row.int64(at: 1), row.isNull(at: 2) ? nil : row.string(at: 2))
-            }
             let decoder = JSONDecoder()
-            return try rows.map { id, updatedAt, summary in
-                guard let deal = DealID(id) else { throw StoreError.corrupt("deal id \(id)") }
-                let json = try summary ?? summaryJSON(deal, updatedAt: updatedAt)
-                if summary == nil {
-                    try db.execute("UPDATE deals SET summary = ? WHERE id = ?", arguments: [.text(json), .text(id)])
-                }
+            return try DealRow.all(in: db).map { row in
+                let json = try row.summary ?? summaryJSON(row.id, updatedAt: row.updatedAt)
+                if row.summary == nil { try DealRow.setSummary(json, of: row.id, in: db) }
                 return try decoder.decode(DealSummary.self, from: Data(json.utf8))
             }
         } catch {

@@ -47,27 +47,16 @@ extension DeviceStore {
             do {
                 let summary = try summaryJSON(deal, updatedAt: now)
                 try db.transaction { db in
-                    let dealText = SQLiteValue.text(deal.rawValue)
-                    let kindText = SQLiteValue.text(kind.rawValue)
-                    let replica = SQLiteValue.integer(Int64(bitPattern: identity.replica.rawValue))
                     for (change, code, reason) in lost {
-                        try db.execute("INSERT INTO quarantine(deal_id, kind, replica, seq, blob, reason, at, code) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                                       arguments: [dealText, kindText, replica, .integer(Int64(change.seq)), .blob(change.encoded()), .text(reason), .integer(now), .text(code)])
+                        try QuarantineRow(deal: deal, kind: kind, change: change.id, blob: change.encoded(), code: code, reason: reason, at: now)
+                            .insert(in: db)
                     }
-                    try db.execute("DELETE FROM outbox WHERE deal_id = ? AND kind = ? AND replica = ? AND seq >= ?",
-                                   arguments: [dealText, kindText, replica, .integer(Int64(refused.seq))])
-                    try db.execute("UPDATE documents SET snapshot = ? WHERE deal_id = ? AND kind = ?",
-                                   arguments: [.blob(rebuilt.encodeSnapshot()), dealText, kindText])
-                    try db.execute("DELETE FROM changes WHERE deal_id = ? AND kind = ?", arguments: [dealText, kindText])
-                    for change in rebuilt.pendingChangeValues {
-                        try db.execute("INSERT OR IGNORE INTO changes(deal_id, kind, replica, seq, blob) VALUES (?, ?, ?, ?, ?)",
-                                       arguments: [dealText, kindText, .integer(Int64(bitPattern: change.replica.rawValue)), .integer(Int64(change.seq)), .blob(change.encoded())])
-                    }
+                    try OutboxRow.deleteAll(deal: deal, kind: kind, replica: identity.replica, from: refused.seq, in: db)
+                    try SnapshotFold.fold(rebuilt, deal: deal, kind: kind, in: db)
                     for change in remade {
-                        try db.execute("INSERT INTO outbox(deal_id, kind, replica, seq, blob, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                                       arguments: [dealText, kindText, replica, .integer(Int64(change.seq)), .blob(change.encoded()), .integer(now)])
+                        try OutboxRow(deal: deal, kind: kind, change: change.id, blob: change.encoded(), createdAt: now).insert(in: db)
                     }
-                    try db.execute("UPDATE deals SET updated_at = ?, summary = ? WHERE id = ?", arguments: [.integer(now), .text(summary), dealText])
+                    try DealRow.touch(deal, updatedAt: now, summary: summary, in: db)
                 }
             } catch {
                 documents = summaryDocuments

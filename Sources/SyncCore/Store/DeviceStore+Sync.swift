@@ -5,13 +5,7 @@ extension DeviceStore {
     /// Local changes not yet acknowledged by the relay, oldest first.
     public func outbox(limit: Int = 10_000) throws(StoreError) -> [OutboxItem] {
         do {
-            return try db.query("SELECT deal_id, kind, replica, seq, blob, created_at FROM outbox ORDER BY id LIMIT ?", [.integer(Int64(limit))]) { row in
-                guard let deal = DealID(row.string(at: 0)), let kind = DealDocumentKind(rawValue: row.string(at: 1)) else {
-                    throw StoreError.corrupt("outbox row for \(row.string(at: 0))")
-                }
-                let change = ChangeID(replica: ReplicaID(UInt64(bitPattern: row.int64(at: 2))), seq: UInt64(row.int64(at: 3)))
-                return OutboxItem(ref: ChangeRef(deal: deal, document: kind, change: change), blob: row.blob(at: 4), createdAt: row.int64(at: 5))
-            }
+            return try OutboxRow.oldest(limit: limit, in: db).map(\.item)
         } catch {
             throw StoreError.wrap(error)
         }
@@ -19,7 +13,7 @@ extension DeviceStore {
 
     /// How many changes wait in the outbox.
     public func outboxCount() throws(StoreError) -> Int {
-        do { return Int(try db.scalar("SELECT count(*) FROM outbox")?.int64 ?? 0) } catch { throw StoreError.wrap(error) }
+        do { return try OutboxRow.count(in: db) } catch { throw StoreError.wrap(error) }
     }
 
     /// Removes acknowledged changes from the outbox (idempotent).
@@ -28,9 +22,7 @@ extension DeviceStore {
             try db.transaction { db in
                 for ref in refs {
                     guard let id = ref.changeID else { continue }
-                    try db.execute("DELETE FROM outbox WHERE deal_id = ? AND kind = ? AND replica = ? AND seq = ?",
-                                   arguments: [.text(ref.deal.rawValue), .text(ref.document.rawValue),
-                                               .integer(Int64(bitPattern: id.replica.rawValue)), .integer(Int64(id.seq))])
+                    try OutboxRow.delete(deal: ref.deal, kind: ref.document, change: id, in: db)
                 }
             }
         } catch {
@@ -43,15 +35,26 @@ extension DeviceStore {
     /// wait in the document's pending set; duplicates are ignored.
     @discardableResult
     public func applyRemote(_ deal: DealID, _ kind: DealDocumentKind, _ changes: [Change]) throws(StoreError) -> Document.ApplyReport {
-        try applyRemote(batch: [(deal, kind, changes)])[0]
+        try applyRemote(received: [ReceivedChanges(deal: deal, document: kind, changes: changes)])[0]
+    }
+
+    /// Applies many documents' changes in one transaction, as ``applyRemote(received:)`` does;
+    /// the changes are stored in their canonical encoding.
+    @discardableResult
+    public func applyRemote(batch: [(deal: DealID, document: DealDocumentKind, changes: [Change])]) throws(StoreError) -> [Document.ApplyReport] {
+        try applyRemote(received: batch.map { ReceivedChanges(deal: $0.deal, document: $0.document, changes: $0.changes) })
     }
 
     /// Applies many documents' received changes (a sync answer) in one transaction: one
     /// commit instead of one per document, which is what makes a first sync of thousands of
     /// deals fast. On any failure nothing of the batch is kept, in memory or on disk.
+    ///
+    /// What was received is stored as received: each change row holds the bytes the relay
+    /// sent, and a snapshot of a document the device had nothing of becomes the document's
+    /// snapshot row as it is (rather than a row per change it holds) when it loads cleanly.
     @discardableResult
-    public func applyRemote(batch: [(deal: DealID, document: DealDocumentKind, changes: [Change])]) throws(StoreError) -> [Document.ApplyReport] {
-        for item in batch where !schema.canRead(role: identity.role, document: item.document) {
+    public func applyRemote(received: [ReceivedChanges]) throws(StoreError) -> [Document.ApplyReport] {
+        for item in received where !schema.canRead(role: identity.role, document: item.document) {
             throw .documentNotReadable(role: identity.role, document: item.document)
         }
         var touched: [DocumentKey] = []
@@ -60,20 +63,26 @@ extension DeviceStore {
         do {
             let now = clock()
             try db.transaction { db in
-                for (deal, kind, changes) in batch {
-                    try db.execute("INSERT OR IGNORE INTO deals(id, created_at, updated_at) VALUES (?, ?, ?)",
-                                   arguments: [.text(deal.rawValue), .integer(now), .integer(now)])
+                for item in received {
+                    let (deal, kind) = (item.deal, item.document)
+                    try DealRow(id: deal, createdAt: now, updatedAt: now).insertIfMissing(in: db)
                     let key = DocumentKey(deal: deal, kind: kind)
-                    let document = try self.document(deal, kind) ?? Document(replica: identity.replica)
+                    let existing = try self.document(deal, kind) ?? Document(replica: identity.replica)
+                    let (before, pendingBefore) = (existing.version, Set(existing.pendingChanges))
                     touched.append(key)
-                    let report = document.apply(changes)
+                    let (document, report, keptSnapshot) = apply(item, to: existing)
                     documents[key] = document
                     reports.append(report)
-                    var skip = Set(report.duplicates)
-                    for case .invalidChange(let id, _) in report.refused { skip.insert(id) }
-                    let toStore = changes.filter { !skip.contains($0.id) }
-                    if !toStore.isEmpty {
-                        try write(toStore, deal: deal, kind: kind, local: false, document: document,
+                    // A snapshot not kept whole gives its changes rows in canonical bytes (the blob
+                    // holds them in a batch encoding, not as change blobs).
+                    let fromSnapshot = keptSnapshot == nil ? item.snapshot?.changes ?? [] : []
+                    let entered = Self.entered(fromSnapshot + item.changes.map(\.change), into: document,
+                                               before: before, pendingBefore: pendingBefore)
+                    let toStore = entered.map { index in
+                        index < fromSnapshot.count ? EncodedChange(fromSnapshot[index]) : item.changes[index - fromSnapshot.count]
+                    }
+                    if !toStore.isEmpty || keptSnapshot != nil {
+                        try write(toStore, deal: deal, kind: kind, local: false, receivedSnapshot: keptSnapshot, document: document,
                                   summary: try summaryJSON(deal, updatedAt: now), now: now, in: db)
                     }
                     if !report.applied.isEmpty {
@@ -89,6 +98,54 @@ extension DeviceStore {
         return reports
     }
 
+    /// Applies a received document's changes to `document`.
+    ///
+    /// A document the device has nothing of takes a received snapshot whole when each of its
+    /// changes applies in the blob's order, none held back, refused or repeated: the document
+    /// is then exactly what loading the blob makes, so the blob is returned to be kept as its
+    /// snapshot row. The report is the one applying every change at once would give.
+    private func apply(_ item: ReceivedChanges, to document: Document) -> (Document, Document.ApplyReport, keptSnapshot: [UInt8]?) {
+        if let snapshot = item.snapshot, document.history.isEmpty, document.pendingChanges.isEmpty {
+            let loaded = Document(replica: identity.replica)
+            let first = loaded.apply(snapshot.changes)
+            if first.applied == snapshot.changes.map(\.id) {
+                // Every change of the snapshot was applied on arrival, so the log's changes meet
+                // the same state, with nothing pending, as in one apply of everything.
+                var report = loaded.apply(item.changes.map(\.change))
+                report.applied = first.applied + report.applied
+                return (loaded, report, snapshot.blob)
+            }
+        }
+        return (document, document.apply(item.allChanges), nil)
+    }
+
+    /// The positions in `received` of the changes that entered `document` with this batch and
+    /// so need rows: each change now applied or waiting that was neither before, once, in the
+    /// very occurrence the document holds. A duplicate of an earlier change, a refused change
+    /// and a second copy of one in the same batch get no row (the first copy keeps its row).
+    ///
+    /// - Complexity: O(received); comparing an occurrence with the document's copy is cheap
+    ///   for the copy that was applied, which shares its storage.
+    static func entered(_ received: [Change], into document: Document, before: VersionVector, pendingBefore: Set<ChangeID>) -> [Int] {
+        var waiting: [ChangeID: Change]?
+        var stored = Set<ChangeID>()
+        var positions: [Int] = []
+        for (position, change) in received.enumerated() {
+            let id = change.id
+            let wasApplied = id.seq >= 1 && id.seq <= before[id.replica]
+            guard !wasApplied, !pendingBefore.contains(id), !stored.contains(id) else { continue }
+            var held = document.change(id)
+            if held == nil {
+                if waiting == nil { waiting = Dictionary(document.pendingChangeValues.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }) }
+                held = waiting?[id]
+            }
+            guard held == change else { continue }
+            stored.insert(id)
+            positions.append(position)
+        }
+        return positions
+    }
+
     /// Every change of a deal document, for a peer that has `version` (what it lacks).
     public func changes(_ deal: DealID, _ kind: DealDocumentKind, since version: VersionVector) throws(StoreError) -> [Change] {
         do {
@@ -100,16 +157,14 @@ extension DeviceStore {
 
     /// The ids of every deal in the store.
     public func dealIDs() throws(StoreError) -> [DealID] {
-        do { return try db.query("SELECT id FROM deals ORDER BY id") { DealID($0.string(at: 0))! } } catch { throw StoreError.wrap(error) }
+        do { return try DealRow.ids(in: db) } catch { throw StoreError.wrap(error) }
     }
 
     /// Records a change the relay refused, with its reason.
     public func quarantine(_ ref: ChangeRef, blob: [UInt8], code: String, reason: String) throws(StoreError) {
         guard let id = ref.changeID else { return }
         do {
-            try db.execute("INSERT INTO quarantine(deal_id, kind, replica, seq, blob, reason, at, code) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                           arguments: [.text(ref.deal.rawValue), .text(ref.document.rawValue), .integer(Int64(bitPattern: id.replica.rawValue)),
-                                       .integer(Int64(id.seq)), .blob(blob), .text(reason), .integer(clock()), .text(code)])
+            try QuarantineRow(deal: ref.deal, kind: ref.document, change: id, blob: blob, code: code, reason: reason, at: clock()).insert(in: db)
         } catch {
             throw StoreError.wrap(error)
         }
@@ -118,11 +173,7 @@ extension DeviceStore {
     /// The quarantined changes, oldest first.
     public func quarantined() throws(StoreError) -> [QuarantinedChange] {
         do {
-            return try db.query("SELECT deal_id, kind, replica, seq, blob, code, reason, at FROM quarantine ORDER BY id") { row in
-                let change = ChangeID(replica: ReplicaID(UInt64(bitPattern: row.int64(at: 2))), seq: UInt64(row.int64(at: 3)))
-                let ref = ChangeRef(deal: DealID(row.string(at: 0))!, document: DealDocumentKind(rawValue: row.string(at: 1)) ?? .shared, change: change)
-                return QuarantinedChange(ref: ref, blob: row.blob(at: 4), code: row.string(at: 5), reason: row.string(at: 6), at: row.int64(at: 7))
-            }
+            return try QuarantineRow.all(in: db).map(\.quarantined)
         } catch {
             throw StoreError.wrap(error)
         }
@@ -130,15 +181,14 @@ extension DeviceStore {
 
     /// The relay log position this device has read up to (0 if never synced).
     public func cursor(relay: String) throws(StoreError) -> Int64 {
-        do { return try db.scalar("SELECT cursor FROM cursors WHERE relay = ?", [.text(relay)])?.int64 ?? 0 } catch { throw StoreError.wrap(error) }
+        do { return try CursorRow.find(relay: relay, in: db)?.cursor ?? 0 } catch { throw StoreError.wrap(error) }
     }
 
     /// Records the relay log position read up to, and when. The cursor never moves back
     /// (two overlapping syncs may finish out of order).
     public func setCursor(_ cursor: Int64, relay: String) throws(StoreError) {
         do {
-            try db.execute("INSERT INTO cursors(relay, cursor, synced_at) VALUES (?, ?, ?) ON CONFLICT(relay) DO UPDATE SET cursor = max(cursor, excluded.cursor), synced_at = excluded.synced_at",
-                           arguments: [.text(relay), .integer(cursor), .integer(clock())])
+            try CursorRow(relay: relay, cursor: cursor, syncedAt: clock()).insert(in: db)
         } catch {
             throw StoreError.wrap(error)
         }
@@ -147,11 +197,11 @@ extension DeviceStore {
     /// Forgets the cursor for `relay`, so the next sync starts from snapshots (the relay's
     /// data was replaced and its log no longer matches).
     public func resetCursor(relay: String) throws(StoreError) {
-        do { try db.execute("DELETE FROM cursors WHERE relay = ?", arguments: [.text(relay)]) } catch { throw StoreError.wrap(error) }
+        do { try CursorRow.delete(relay: relay, in: db) } catch { throw StoreError.wrap(error) }
     }
 
     /// When the device last synced with `relay` (milliseconds since 1970), if ever.
     public func lastSync(relay: String) throws(StoreError) -> Int64? {
-        do { return try db.scalar("SELECT synced_at FROM cursors WHERE relay = ?", [.text(relay)])?.int64 } catch { throw StoreError.wrap(error) }
+        do { return try CursorRow.find(relay: relay, in: db)?.syncedAt } catch { throw StoreError.wrap(error) }
     }
 }

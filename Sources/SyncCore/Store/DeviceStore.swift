@@ -48,11 +48,10 @@ public actor DeviceStore {
             let db = try SQLiteDatabase(path: path, options: .init(create: true, exclusiveStoreLock: true))
             _ = try StoreSchema.migrator.migrate(db)
             let json = String(decoding: try JSONEncoder().encode(identity), as: UTF8.self)
-            try db.execute("INSERT INTO settings(key, value) VALUES ('identity', ?)", arguments: [.text(json)])
+            try SettingRow(key: .identity, value: json).insert(in: db)
             if schema != .standard {
                 // A dealer group's schema is kept with the store, so every later open uses it.
-                try db.execute("INSERT INTO settings(key, value) VALUES ('schema', ?)",
-                               arguments: [.text(String(decoding: schema.canonicalJSON, as: UTF8.self))])
+                try SettingRow(key: .schema, value: String(decoding: schema.canonicalJSON, as: UTF8.self)).insert(in: db)
             }
             self.connection = db
         } catch {
@@ -77,11 +76,11 @@ public actor DeviceStore {
         do {
             let db = try SQLiteDatabase(path: path, options: .init(create: false, exclusiveStoreLock: true))
             _ = try StoreSchema.migrator.migrate(db)
-            guard case .text(let json)? = try db.scalar("SELECT value FROM settings WHERE key = 'identity'") else {
+            guard let json = try SettingRow.value(.identity, in: db) else {
                 throw StoreError.corrupt("the store has no identity record")
             }
             identity = try JSONDecoder().decode(DeviceIdentity.self, from: Data(json.utf8))
-            if case .text(let stored)? = try db.scalar("SELECT value FROM settings WHERE key = 'schema'") {
+            if let stored = try SettingRow.value(.schema, in: db) {
                 do {
                     self.schema = try DealSchema(extending: .standard, file: Array(stored.utf8))
                 } catch {
@@ -127,7 +126,7 @@ public actor DeviceStore {
 
     /// Whether the store has the deal.
     func dealExists(_ deal: DealID) throws -> Bool {
-        try db.scalar("SELECT 1 FROM deals WHERE id = ?", [.text(deal.rawValue)]) != nil
+        try DealRow.exists(deal, in: db)
     }
 
     /// The document, loaded from its snapshot and the changes after it; nil if the store has
@@ -135,15 +134,12 @@ public actor DeviceStore {
     func document(_ deal: DealID, _ kind: DealDocumentKind) throws -> Document? {
         let key = DocumentKey(deal: deal, kind: kind)
         if let cached = documents[key] { return cached }
-        let rows = try db.query("SELECT snapshot FROM documents WHERE deal_id = ? AND kind = ?",
-                                [.text(deal.rawValue), .text(kind.rawValue)]) { $0.isNull(at: 0) ? nil : $0.blob(at: 0) }
-        guard let row = rows.first else { return nil }
+        guard let row = try SnapshotRow.find(deal: deal, kind: kind, in: db) else { return nil }
         let document: Document
         do {
-            document = try row.map { try Document(snapshot: $0, replica: identity.replica) } ?? Document(replica: identity.replica)
-            let blobs = try db.query("SELECT blob FROM changes WHERE deal_id = ? AND kind = ? ORDER BY rowid",
-                                     [.text(deal.rawValue), .text(kind.rawValue)]) { $0.blob(at: 0) }
-            let report = document.apply(try blobs.map { try Change(encoded: $0) })
+            document = try row.snapshot.map { try Document(snapshot: $0, replica: identity.replica) } ?? Document(replica: identity.replica)
+            let rows = try StoredChangeRow.all(deal: deal, kind: kind, in: db)
+            let report = document.apply(try rows.map { try Change(encoded: $0.blob) })
             if let refused = report.refused.first { throw StoreError.corrupt("a stored change of \(deal) was refused: \(refused)") }
         } catch let error as DecodeError {
             throw StoreError.corrupt("document \(deal)/\(kind.rawValue): \(error)")
@@ -161,47 +157,42 @@ public actor DeviceStore {
         return found
     }
 
-    /// Writes changes of one document in one transaction: the change rows, the outbox (for
-    /// local ones), the document row if new, a fresh snapshot when enough changes gathered,
-    /// and the deal's summary.
+    /// Writes local changes of one document in one transaction: the change rows, the outbox
+    /// (for local ones), the document row if new, a fresh snapshot when enough changes
+    /// gathered, and the deal's summary.
     func persist(_ changes: [Change], deal: DealID, kind: DealDocumentKind, local: Bool, document: Document) throws {
         let now = clock()
         let summary = try summaryJSON(deal, updatedAt: now)
+        let encoded = changes.map(EncodedChange.init)
         try db.transaction { db in
-            try write(changes, deal: deal, kind: kind, local: local, document: document, summary: summary, now: now, in: db)
+            try write(encoded, deal: deal, kind: kind, local: local, receivedSnapshot: nil, document: document,
+                      summary: summary, now: now, in: db)
         }
     }
 
-    /// The rows of ``persist(_:deal:kind:local:document:)``, inside the caller's transaction.
-    func write(_ changes: [Change], deal: DealID, kind: DealDocumentKind, local: Bool, document: Document,
-               summary: String, now: Int64, in db: SQLiteDatabase) throws {
-        try db.execute("INSERT OR IGNORE INTO documents(deal_id, kind, snapshot) VALUES (?, ?, NULL)",
-                       arguments: [.text(deal.rawValue), .text(kind.rawValue)])
-        for change in changes {
-            let blob = change.encoded()
-            let arguments: [SQLiteValue] = [.text(deal.rawValue), .text(kind.rawValue),
-                                            .integer(Int64(bitPattern: change.replica.rawValue)), .integer(Int64(change.seq)), .blob(blob)]
-            try db.execute("INSERT OR IGNORE INTO changes(deal_id, kind, replica, seq, blob) VALUES (?, ?, ?, ?, ?)", arguments: arguments)
+    /// The rows of ``persist(_:deal:kind:local:document:)`` and of received changes, inside the
+    /// caller's transaction. Each change is stored in the bytes it comes with.
+    ///
+    /// - Parameter receivedSnapshot: a snapshot blob from a relay that `document` holds exactly
+    ///   (every change of it applied, nothing else before it): kept as the document's snapshot,
+    ///   so its changes need no rows.
+    func write(_ changes: [EncodedChange], deal: DealID, kind: DealDocumentKind, local: Bool, receivedSnapshot: [UInt8]?,
+               document: Document, summary: String, now: Int64, in db: SQLiteDatabase) throws {
+        if let receivedSnapshot {
+            try SnapshotRow(deal: deal, kind: kind, snapshot: receivedSnapshot).insert(in: db)
+        } else {
+            try SnapshotRow.insertIfMissing(deal: deal, kind: kind, in: db)
+        }
+        for encoded in changes {
+            try StoredChangeRow(deal: deal, kind: kind, change: encoded.change.id, blob: encoded.blob).insert(in: db)
             if local {
-                try db.execute("INSERT OR IGNORE INTO outbox(deal_id, kind, replica, seq, blob, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                               arguments: arguments + [.integer(now)])
+                try OutboxRow(deal: deal, kind: kind, change: encoded.change.id, blob: encoded.blob, createdAt: now).insert(in: db)
             }
         }
-        let pendingRows = try db.scalar("SELECT count(*) FROM changes WHERE deal_id = ? AND kind = ?",
-                                        [.text(deal.rawValue), .text(kind.rawValue)])?.int64 ?? 0
-        if pendingRows >= Int64(DeviceStore.changesPerSnapshot) {
-            try db.execute("UPDATE documents SET snapshot = ? WHERE deal_id = ? AND kind = ?",
-                           arguments: [.blob(document.encodeSnapshot()), .text(deal.rawValue), .text(kind.rawValue)])
-            try db.execute("DELETE FROM changes WHERE deal_id = ? AND kind = ?", arguments: [.text(deal.rawValue), .text(kind.rawValue)])
-            // Changes still waiting for dependencies are not in the snapshot: keep their rows.
-            for change in document.pendingChangeValues {
-                try db.execute("INSERT OR IGNORE INTO changes(deal_id, kind, replica, seq, blob) VALUES (?, ?, ?, ?, ?)",
-                               arguments: [.text(deal.rawValue), .text(kind.rawValue), .integer(Int64(bitPattern: change.replica.rawValue)),
-                                           .integer(Int64(change.seq)), .blob(change.encoded())])
-            }
+        if try StoredChangeRow.count(deal: deal, kind: kind, in: db) >= DeviceStore.changesPerSnapshot {
+            try SnapshotFold.fold(document, deal: deal, kind: kind, in: db)
         }
-        try db.execute("UPDATE deals SET updated_at = ?, summary = ? WHERE id = ?",
-                       arguments: [.integer(now), .text(summary), .text(deal.rawValue)])
+        try DealRow.touch(deal, updatedAt: now, summary: summary, in: db)
     }
 
     /// The card of a deal from its documents in memory.
@@ -265,20 +256,29 @@ public actor DeviceStore {
 extension DeviceStore {
     /// Rows in a store table (for tests and diagnostics).
     func rowCount(_ table: String) throws -> Int {
-        precondition(["deals", "documents", "changes", "outbox", "quarantine", "cursors"].contains(table))
-        return Int(try db.scalar("SELECT count(*) FROM \(table)")?.int64 ?? 0)
+        try StoreTables.rowCount(table, in: db)
+    }
+
+    /// A document's change rows, in the order written (for tests and diagnostics).
+    func storedChanges(_ deal: DealID, _ kind: DealDocumentKind) throws -> [StoredChangeRow] {
+        try StoredChangeRow.all(deal: deal, kind: kind, in: db)
+    }
+
+    /// A document's row with its snapshot, if the store has the document (for tests and diagnostics).
+    func snapshotRow(_ deal: DealID, _ kind: DealDocumentKind) throws -> SnapshotRow? {
+        try SnapshotRow.find(deal: deal, kind: kind, in: db)
     }
 }
 
 extension DeviceStore {
     /// Pages in the database file (for tests that simulate a full disk).
     func pageCount() throws -> Int64 {
-        try db.scalar("PRAGMA page_count")?.int64 ?? 0
+        try StoreTables.pageCount(in: db)
     }
 
     /// Caps the database file at `pages` pages, as a full disk would (tests only).
     func limitPages(to pages: Int64) throws {
-        _ = try db.scalar("PRAGMA max_page_count = \(pages)")
+        try StoreTables.limitPages(to: pages, in: db)
     }
 }
 

@@ -21,6 +21,10 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     /// SQLite refused (disk full, read-only folder, locked by another process…); see the
     /// underlying error's description for what to do.
     case database(String)
+    /// A row broke a rule of the store's tables (a key already taken, a row naming what the
+    /// store lacks) and nothing of the call was kept. The message names the row; this is a bug
+    /// in the code that wrote it, not damage to the file.
+    case constraint(String)
     /// The store was closed; open it again.
     case closed
     /// A deal with this id already exists.
@@ -40,9 +44,10 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
             "unknown field \(path)" + (suggestion.map { "; did you mean \($0)?" } ?? "")
         case .corrupt(let reason): "the store is damaged: \(reason)"
         case .database(let reason): reason
+        case .constraint(let reason): reason
         case .invalidDealID(let reason): reason
         case .closed: "the device store is closed"
-        case .dealExists(let id): "deal \(id) already exists" 
+        case .dealExists(let id): "deal \(id) already exists"
         }
     }
 

@@ -32,13 +32,6 @@ public struct SyncRound: Sendable {
         case quarantineEach
     }
 
-    /// The changes of one deal document received in an answer, in log order.
-    public struct DocumentChanges: Sendable, Equatable {
-        public var deal: DealID
-        public var document: DealDocumentKind
-        public var changes: [Change]
-    }
-
     /// What the session must do with an answer, in this order.
     public enum Action: Sendable, Equatable {
         /// Remove these changes from the outbox: the relay has them.
@@ -50,8 +43,8 @@ public struct SyncRound: Sendable {
         /// The relay refused this change: quarantine it and rebase the document (the
         /// refusal with the lowest seq of each document; the rebase covers the later ones).
         case rebase(RefusedChange, pushed: [UInt8]?)
-        /// Apply and commit these documents' changes (snapshots expanded to changes).
-        case apply([DocumentChanges])
+        /// Apply and commit these documents' snapshots and changes, with the bytes received.
+        case apply([ReceivedChanges])
         /// Save the new cursor (last, so a cut before it only repeats work).
         case setCursor(Int64)
         /// Forget the cursor: the relay's data was replaced; start again from 0.
@@ -122,23 +115,25 @@ public struct SyncRound: Sendable {
             actions.append(.rebase(refusal, pushed: items[refusal.ref]?.blob))
             report.refused.append(refusal)
         }
-        var groups: [DocumentChanges] = []
+        var groups: [ReceivedChanges] = []
         for snapshot in response.snapshots {
             guard let bytes = decodeBase64(snapshot.snapshot) else { throw .badResponse("snapshot of \(snapshot.deal) is not base64") }
             do {
-                groups.append(DocumentChanges(deal: snapshot.deal, document: snapshot.document, changes: try Change.decodeSnapshot(bytes)))
+                groups.append(ReceivedChanges(deal: snapshot.deal, document: snapshot.document,
+                                              snapshot: try ReceivedChanges.Snapshot(blob: bytes), changes: []))
             } catch {
                 throw .badResponse("snapshot of \(snapshot.deal): \(error)")
             }
         }
         for logged in response.changes {
             guard let bytes = decodeBase64(logged.change) else { throw .badResponse("change at \(logged.cursor) is not base64") }
-            let change: Change
-            do { change = try Change(encoded: bytes) } catch { throw .badResponse("change at \(logged.cursor): \(error)") }
+            // Kept as received: the store writes these bytes, not a re-encoding.
+            let change: EncodedChange
+            do { change = try EncodedChange(blob: bytes) } catch { throw .badResponse("change at \(logged.cursor): \(error)") }
             if let last = groups.last, last.deal == logged.deal, last.document == logged.document {
                 groups[groups.count - 1].changes.append(change)
             } else {
-                groups.append(DocumentChanges(deal: logged.deal, document: logged.document, changes: [change]))
+                groups.append(ReceivedChanges(deal: logged.deal, document: logged.document, changes: [change]))
             }
         }
         report.snapshots += response.snapshots.count

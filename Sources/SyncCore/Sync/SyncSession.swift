@@ -197,8 +197,7 @@ public actor SyncSession {
             case .rebase(let refusal, let pushed):
                 try await storeCall { try await self.store.rebase(after: refusal, pushed: pushed) }
             case .apply(let groups):
-                let batch = groups.map { (deal: $0.deal, document: $0.document, changes: $0.changes) }
-                try await storeCall { try await self.store.applyRemote(batch: batch) }
+                try await storeCall { try await self.store.applyRemote(received: groups) }
             case .setCursor(let cursor):
                 try await storeCall { try await self.store.setCursor(cursor, relay: self.relayKey) }
             case .resetCursor:

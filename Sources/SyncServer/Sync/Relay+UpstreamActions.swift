@@ -76,7 +76,7 @@ extension Relay {
     /// - Returns: how many changes were appended.
     /// - Throws: storage errors; then nothing of `groups` is in the log and the documents
     ///   they touched are dropped from memory (they are rebuilt from the log when needed).
-    func appendFromUpstream(_ groups: [SyncRound.DocumentChanges], log: RelayLog, at now: Date) throws -> Int {
+    func appendFromUpstream(_ groups: [ReceivedChanges], log: RelayLog, at now: Date) throws -> Int {
         guard let dealership = sync.upstreamDealership else {
             preconditionFailure("upstream changes applied before the upstream token's dealership is known")
         }
@@ -85,7 +85,11 @@ extension Relay {
         do {
             for group in groups {
                 let deal = group.deal.rawValue
-                for change in group.changes {
+                // A snapshot's changes come without bytes of their own (canonical encoding);
+                // the log's are kept as the upstream sent them.
+                let received = (group.snapshot?.changes ?? []).map(EncodedChange.init) + group.changes
+                for item in received {
+                    let change = item.change
                     let author = SyncCore.ChangeAuthor(metadata: change.metadata)
                     if try storage.deal(dealership: dealership, id: deal) == nil {
                         try storage.insertDeal(DealRecord(id: deal, dealership: dealership,
@@ -94,7 +98,7 @@ extension Relay {
                     }
                     let document = try self.document(dealership, deal, group.document)
                     guard change.seq > document.version[change.replica], !document.pendingChanges.contains(change.id) else { continue }
-                    let blob = change.encoded()
+                    let blob = item.blob
                     if let failure = document.apply([change]).refused.first {
                         try storage.insertQuarantine(QuarantineEntry(
                             deal: deal, document: group.document, replica: change.replica.rawValue, changeSequence: change.seq, blob: blob,

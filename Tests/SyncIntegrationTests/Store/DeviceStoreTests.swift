@@ -129,6 +129,29 @@ struct DeviceStoreTests {
         let rows = try await reopened.rowCount("changes")
         #expect(rows < DeviceStore.changesPerSnapshot)
     }
+
+    @Test(arguments: [false, true])
+    func aChangeThatComesTwiceInOneBatchIsStoredOnce(refusedFirst: Bool) async throws {
+        let folder = try StoreTestFolder()
+        let deal = DealID("d-twice")!
+        let source = Document(replica: ReplicaID(0xB3))
+        let change = try source.change { try $0.put(.root, "vehicle.model", .string("Camry")) }!
+        let later = try source.change { try $0.put(.root, "vehicle.color", .string("white")) }!
+        // The same id again: the very change, or first a forgery of it that is refused.
+        let batch = refusedFirst ? [change.withStartOp(0), change, later] : [change, change, later]
+        do {
+            let store = try DeviceStore(creatingAt: folder.path, identity: testIdentity("olga", .sales, replica: 0xB2))
+            let report = try await store.applyRemote(deal, .shared, batch)
+            #expect(report.applied == [change.id, later.id])
+            #expect(report.refused.count == (refusedFirst ? 1 : 0))
+            #expect(try await store.storedChanges(deal, .shared).map(\.blob) == [change.encoded(), later.encoded()])
+            await store.close()
+        }
+        let reopened = try DeviceStore(openingAt: folder.path)
+        let values = try await reopened.card(deal).values
+        #expect(values["vehicle.model"] == .text("Camry"))
+        #expect(values["vehicle.color"] == .text("white"))
+    }
 }
 
 /// A thread-safe increasing clock for tests.

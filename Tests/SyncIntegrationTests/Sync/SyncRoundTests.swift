@@ -73,6 +73,30 @@ struct SyncRoundTests {
         #expect(round.report.received == 3)
     }
 
+    @Test func theBytesOfAnAnswerReachTheStoreAsReceived() throws {
+        let source = Document(replica: ReplicaID(0x92))
+        let change = try source.change { tx in
+            try tx.put(.root, "vehicle.model", "Camry")
+            try tx.put(.root, "vehicle.color", "white")
+        }!
+        let spelledOut = try #require(EncodingVariants.withoutSameObjectBit(change.encoded(), secondKey: "vehicle.color"))
+        let snapshot = source.encodeSnapshot()
+        let other = DealID("d-other")!
+        var round = SyncRound()
+        var answer = response(changes: [LoggedChange(cursor: 1, deal: deal, document: .shared, change: spelledOut)], cursor: 1)
+        answer.snapshots = [DocumentSnapshot(deal: other, document: .shared, snapshot: snapshot)]
+        let actions = try round.receive(answer, pushed: [])
+        guard case .apply(let groups)? = actions.first(where: { if case .apply = $0 { true } else { false } }) else {
+            Issue.record("no apply in \(actions)")
+            return
+        }
+        #expect(groups.map(\.deal) == [other, deal])
+        #expect(groups[0].snapshot?.blob == snapshot)
+        #expect(groups[0].snapshot?.changes == [change])
+        #expect(groups[1].changes.map(\.blob) == [spelledOut])
+        #expect(groups[1].changes.map(\.change) == [change])
+    }
+
     @Test func aBrokenBlobInAnAnswerAppliesNothing() {
         var round = SyncRound()
         #expect(throws: SyncError.self) {
