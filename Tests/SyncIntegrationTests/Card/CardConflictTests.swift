@@ -123,7 +123,7 @@ struct CardConflictTests {
 
     /// Two staff devices write internal notes on a staff card whose text object did not exist
     /// yet: each creates its own text object. Regression: the reader once showed only the
-    /// winner's, silently hiding the other author's notes (DESIGN.md §3 "no silent loss").
+    /// winner's, silently hiding the other author's notes (the "no silent loss" promise in the README).
     @Test func concurrentlyCreatedNotesAreNotSilentlyLost() throws {
         let sales = CardDevice(0x50, user: "ivanova", role: .sales)
         let finance = CardDevice(0x70, user: "kozlova", role: .finance)

@@ -5,8 +5,8 @@ import Testing
 /// Who may write the seven key fields, through `CardEditor`; a refusal writes nothing.
 @Suite("Card permissions")
 struct CardPermissionTests {
-    /// The writers of each key path, written out from DESIGN.md §4 and the standard schema's
-    /// comment (not read from the schema, so a changed rule fails here).
+    /// The writers of each key path, written out from the roles of the deal card (README, protocol-spec/sync.md "Card documents and write rules")
+    /// and the standard schema's comment (not read from the schema, so a changed rule fails here).
     static let writers: [String: Set<Role>] = [
         "vehicle.model": [.buyer, .sales],
         "vehicle.price": [.sales],
