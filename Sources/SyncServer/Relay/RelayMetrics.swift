@@ -13,6 +13,9 @@ public final class RelayMetrics: Sendable {
     public let changesRefused: Counter
     /// Stored log entries found unloadable and set aside (an operator should look).
     public let logEntriesUnloadable: Counter
+    /// Deal documents rebuilt from the log (a fast-growing count means the document cache
+    /// is too small for the working set).
+    public let documentsLoaded: Counter
     /// Seconds from a change's commit until it was handed to every waiting device.
     public let fanoutLatency: Histogram
     private let openConnections: Gauge
@@ -24,6 +27,8 @@ public final class RelayMetrics: Sendable {
     public init() {
         changesAccepted = registry.counter("relay_changes_accepted_total", help: "Changes appended to the change log.")
         changesRefused = registry.counter("relay_changes_refused_total", help: "Changes refused and quarantined.")
+        documentsLoaded = registry.counter(
+            "relay_documents_loaded_total", help: "Deal documents rebuilt from the change log into the document cache.")
         logEntriesUnloadable = registry.counter(
             "relay_log_entries_unloadable_total", help: "Stored log entries that cannot be loaded, set aside and quarantined.")
         fanoutLatency = registry.histogram(

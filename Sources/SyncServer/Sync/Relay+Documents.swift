@@ -18,6 +18,9 @@ extension Relay {
     func documentEntry(_ dealership: String, _ deal: String, _ kind: DealDocumentKind) throws -> RelayDocumentCache.Entry {
         let key = RelaySyncState.DocumentKey(dealership: dealership, deal: deal, kind: kind)
         if let cached = sync.cache.entry(key) { return cached }
+        if sync.checkedAfter == nil { sync.checkedAfter = try storage.latestSequence }
+        sync.loadedOnce.insert(key)
+        metrics.documentsLoaded.increment()
         let document = Document(replica: sync.replica)
         var changes: [Change] = []
         var records: [ChangeID: LogRecord] = [:]
@@ -53,16 +56,20 @@ extension Relay {
         return sync.cache.insert(document, storedBytes: storedBytes, for: key)
     }
 
-    /// The log entries of `records` that can be served: each one's document is loaded first
-    /// (so an entry that cannot be loaded is found and set aside before anyone receives it),
-    /// then the entries set aside are left out.
+    /// The log entries of `records` that can be served, the ones set aside left out.
     ///
-    /// - Complexity: one document load per distinct document not yet cached.
+    /// An entry stored before this relay started is served only once its document has been
+    /// loaded (so one that cannot be loaded is found and set aside before anyone receives
+    /// it); entries stored since were checked on their way in. Each document is loaded for
+    /// this at most once per run of the relay, however often its entries are read again.
+    ///
+    /// - Complexity: one document load per document of an old entry not loaded yet.
     func servable(_ records: [LogRecord]) throws -> [LogRecord] {
-        var checked: Set<RelaySyncState.DocumentKey> = []
-        for record in records {
+        if sync.checkedAfter == nil { sync.checkedAfter = try storage.latestSequence }
+        let checkedAfter = sync.checkedAfter ?? 0
+        for record in records where record.sequence <= checkedAfter {
             let key = RelaySyncState.DocumentKey(dealership: record.entry.dealership, deal: record.entry.deal, kind: record.entry.document)
-            if checked.insert(key).inserted { _ = try documentEntry(key.dealership, key.deal, key.kind) }
+            if !sync.loadedOnce.contains(key) { _ = try documentEntry(key.dealership, key.deal, key.kind) }
         }
         let unloadable = try unloadableSequences()
         guard !unloadable.isEmpty else { return records }

@@ -17,6 +17,12 @@ final class RelaySyncState {
     let cache = RelayDocumentCache()
     /// The log entries set aside as unloadable (read from the store on first use).
     var unloadable: Set<Int64>?
+    /// The log's last position when this relay started (read on first use): entries after it
+    /// were checked on their way in; those up to it are checked by loading their document once.
+    var checkedAfter: Int64?
+    /// Documents loaded at least once since this relay started, so their stored entries are
+    /// known to load (or were set aside). Kept when a document leaves the cache.
+    var loadedOnce: Set<DocumentKey> = []
     var waiters: [UUID: (continuation: CheckedContinuation<Void, Never>, since: ContinuousClock.Instant)] = [:]
     /// Log entries that came from the upstream relay (not to be pushed back), by
     /// ``UpstreamOutbox/key(_:)``; forgotten once the pushed position has passed them.
