@@ -27,6 +27,9 @@ public struct RelayError: Error, Sendable, Hashable, CustomStringConvertible {
         case methodNotAllowed = "method_not_allowed"
         /// 409: the request conflicts with what the relay already holds.
         case conflict = "conflict"
+        /// 409: the request's cursor is past this relay's log: its data was replaced (restored,
+        /// recreated); the device forgets its cursor and syncs again from 0.
+        case cursorAhead = "cursor_ahead"
         /// 413: the write would pass a budget of the card (a value, a change or a document
         /// too large); nothing was stored.
         case tooLarge = "too_large"
@@ -46,7 +49,7 @@ public struct RelayError: Error, Sendable, Hashable, CustomStringConvertible {
             case .badRequest: .badRequest
             case .notFound: .notFound
             case .methodNotAllowed: .methodNotAllowed
-            case .conflict: .conflict
+            case .conflict, .cursorAhead: .conflict
             case .tooLarge: .contentTooLarge
             case .idempotencyKeyReused: .unprocessableContent
             case .unavailable: .serviceUnavailable

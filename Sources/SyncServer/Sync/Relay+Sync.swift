@@ -76,10 +76,10 @@ extension Relay {
             return .failure(RelayError(.unavailable, "the change log cannot be read right now (\(error)); retry"))
         }
         if request.cursor > latest {
-            return .failure(RelayError(.conflict, "cursor_ahead: cursor \(request.cursor) is past this relay's log (\(latest)); its data was replaced: sync again from cursor 0"))
+            return .failure(RelayError(.cursorAhead, "cursor_ahead: cursor \(request.cursor) is past this relay's log (\(latest)); its data was replaced: sync again from cursor 0"))
         }
         if let base = request.bootstrapCursor, base > latest {
-            return .failure(RelayError(.conflict, "cursor_ahead: bootstrapCursor \(base) is past this relay's log (\(latest)); its data was replaced: sync again from cursor 0"))
+            return .failure(RelayError(.cursorAhead, "cursor_ahead: bootstrapCursor \(base) is past this relay's log (\(latest)); its data was replaced: sync again from cursor 0"))
         }
         guard request.push.count <= 5_000 else {
             return .failure(RelayError(.badRequest, "at most 5000 changes per push; send the rest in the next request"))
