@@ -101,6 +101,7 @@ enum HostilePusher {
     }
 
     static func run(url: String, token: String, dealIDs: [String], ops: Int) async -> Int32 {
+        var ready = false
         do {
             let connection = RelayConnection(baseURL: URL(string: url)!, token: token)
             let author = ChangeAuthor(user: "mallory", role: .buyer, device: "mallory-web", channel: .web, time: 1_700_000_000_000)
@@ -126,6 +127,7 @@ enum HostilePusher {
                 }
             }
             emit("ready")
+            ready = true
             _ = Swift.readLine()
             let started = DispatchTime.now().uptimeNanoseconds
             var rounds = 0
@@ -152,7 +154,8 @@ enum HostilePusher {
             emit(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
             return 0
         } catch {
-            emit("ready")
+            // The parent waits for "ready" once, then for one result line.
+            if !ready { emit("ready") }
             emit(String(decoding: (try? JSONSerialization.data(withJSONObject: ["error": "\(error)"])) ?? Data(), as: UTF8.self))
             return 1
         }
