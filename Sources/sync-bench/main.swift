@@ -15,7 +15,8 @@ SUITES:
   sequence  Deleting the elements of one long list or text run, local and remote, by order.
 
 OPTIONS:
-  --data DIR            Folder of the editing traces (default: ../shared/bench-data). crdt
+  --data DIR            Folder of the editing traces (default: bench-data). crdt
+  --trace NAME          Sequential trace to replay, DIR/NAME.json.gz (default: seph-blog1). crdt
   --seed N              Seed of the random workloads (default: 42). crdt, sequence
   --cards N             Deals in the store (default: 10000). store
   --edits N             Edits in each edit measurement (default: 1000). store
@@ -64,17 +65,18 @@ guard let suite = arguments.first, !arguments.contains("--help"), !arguments.con
     print(usage)
     exit(arguments.isEmpty ? 64 : 0)
 }
-let dataFolder = option("--data") ?? "../shared/bench-data"
+let dataFolder = option("--data") ?? "bench-data"
+let traceName = option("--trace") ?? "seph-blog1"
 let seed = UInt64(option("--seed") ?? "42") ?? 42
 
 do {
     switch suite {
     case "crdt":
-        try benchTrace(path: dataFolder + "/automerge-paper.json.gz", name: "automerge-paper")
+        try benchTrace(path: dataFolder + "/" + traceName + ".json.gz", name: traceName)
         try benchDealCards(seed: seed)
     case "trace":
         // Only the trace replay (for profiling it alone).
-        try benchTrace(path: dataFolder + "/automerge-paper.json.gz", name: "automerge-paper")
+        try benchTrace(path: dataFolder + "/" + traceName + ".json.gz", name: traceName)
     case "store":
         try await benchStore(cards: count("--cards", default: 10_000, in: 2...10_000_000), edits: count("--edits", default: 1_000, in: 1...1_000_000))
     case "relay":
