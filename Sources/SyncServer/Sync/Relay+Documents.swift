@@ -18,7 +18,7 @@ extension Relay {
     func documentEntry(_ dealership: String, _ deal: String, _ kind: DealDocumentKind) throws -> RelayDocumentCache.Entry {
         let key = RelaySyncState.DocumentKey(dealership: dealership, deal: deal, kind: kind)
         if let cached = sync.cache.entry(key) { return cached }
-        if sync.checkedAfter == nil { sync.checkedAfter = try storage.latestSequence }
+        _ = try checkedAfter()
         sync.loadedOnce.insert(key)
         metrics.documentsLoaded.increment()
         let document = Document(replica: sync.replica)
@@ -65,8 +65,7 @@ extension Relay {
     ///
     /// - Complexity: one document load per document of an old entry not loaded yet.
     func servable(_ records: [LogRecord]) throws -> [LogRecord] {
-        if sync.checkedAfter == nil { sync.checkedAfter = try storage.latestSequence }
-        let checkedAfter = sync.checkedAfter ?? 0
+        let checkedAfter = try checkedAfter()
         for record in records where record.sequence <= checkedAfter {
             let key = RelaySyncState.DocumentKey(dealership: record.entry.dealership, deal: record.entry.deal, kind: record.entry.document)
             if !sync.loadedOnce.contains(key) { _ = try documentEntry(key.dealership, key.deal, key.kind) }
@@ -74,6 +73,15 @@ extension Relay {
         let unloadable = try unloadableSequences()
         guard !unloadable.isEmpty else { return records }
         return records.filter { !unloadable.contains($0.sequence) }
+    }
+
+    /// The log's last position when this relay started (``RelaySyncState/checkedAfter``),
+    /// read once, before this relay's first document load or append.
+    private func checkedAfter() throws -> Int64 {
+        if let known = sync.checkedAfter { return known }
+        let latest = try storage.latestSequence
+        sync.checkedAfter = latest
+        return latest
     }
 
     /// The log entries set aside so far.
