@@ -1,12 +1,15 @@
 // swift-tools-version: 6.0
 // The deal sync engine. No package dependencies: only the Swift toolchain and the
-// system libsqlite3 (Debian: libsqlite3-dev). See README.md.
+// system libsqlite3 (Debian: libsqlite3-dev). See README.md, "Architecture", for what each
+// target is and may import; the arrows below are the only ones there are.
 import PackageDescription
 
 let package = Package(
     name: "DealSync",
     products: [
         .library(name: "CRDT", targets: ["CRDT"]),
+        .library(name: "DealCardKit", targets: ["DealCardKit"]),
+        .library(name: "SyncProtocol", targets: ["SyncProtocol"]),
         .library(name: "SyncCore", targets: ["SyncCore"]),
         .library(name: "SyncServer", targets: ["SyncServer"]),
         .executable(name: "sync-client", targets: ["sync-client"]),
@@ -14,16 +17,29 @@ let package = Package(
         .executable(name: "sync-bench", targets: ["sync-bench"]),
     ],
     targets: [
-        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        // Foundations: each knows nothing of deals or sync.
         .target(name: "CRDT"),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "SQLiteKit", dependencies: ["CSQLite"]),
+        .target(name: "CanonicalJSON"),
+        .target(name: "HTTP1"),
         .target(name: "CLIKit"),
-        .target(name: "SyncCore", dependencies: ["CRDT", "CSQLite"]),
-        .target(name: "SyncServer", dependencies: ["CRDT", "SyncCore"]),
-        .executableTarget(name: "sync-client", dependencies: ["CRDT", "SyncCore", "SyncServer", "CLIKit"]),
-        .executableTarget(name: "sync-server", dependencies: ["SyncServer", "CLIKit"]),
-        .executableTarget(name: "sync-bench", dependencies: ["CRDT", "SyncCore", "SyncServer"]),
+        // The deal card and the protocol: pure, shared by the device and the relay.
+        .target(name: "DealCardKit", dependencies: ["CRDT", "CanonicalJSON"]),
+        .target(name: "SyncProtocol", dependencies: ["CRDT", "DealCardKit"]),
+        .target(name: "RelayClient", dependencies: ["SyncProtocol", "HTTP1"]),
+        // The two sides.
+        .target(name: "SyncCore", dependencies: ["CRDT", "SQLiteKit", "CanonicalJSON", "DealCardKit", "SyncProtocol", "RelayClient"]),
+        .target(name: "SyncServer", dependencies: ["CRDT", "SQLiteKit", "CanonicalJSON", "HTTP1", "DealCardKit", "SyncProtocol", "RelayClient"]),
+        // Executables. sync-client's demo starts the sync-server executable as a child
+        // process: it is built alongside sync-client, not linked into it.
+        .executableTarget(name: "sync-client", dependencies: ["CRDT", "CanonicalJSON", "DealCardKit", "SyncProtocol", "RelayClient", "SyncCore", "CLIKit", "sync-server"]),
+        .executableTarget(name: "sync-server", dependencies: ["SyncServer", "SQLiteKit", "DealCardKit", "SyncProtocol", "CLIKit"]),
+        .executableTarget(name: "sync-bench", dependencies: ["CRDT", "DealCardKit", "SyncProtocol", "RelayClient", "SyncCore", "SyncServer", "HTTP1"]),
         .testTarget(name: "CRDTTests", dependencies: ["CRDT"]),
-        .testTarget(name: "SyncIntegrationTests", dependencies: ["CRDT", "SyncCore", "SyncServer", "CLIKit"]),
+        .testTarget(name: "SyncIntegrationTests", dependencies: [
+            "CRDT", "SQLiteKit", "CanonicalJSON", "HTTP1", "DealCardKit", "SyncProtocol", "RelayClient", "SyncCore", "SyncServer", "CLIKit",
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,7 +1,7 @@
-import SyncCore
+import SyncProtocol
 
 /// The relay's identity as reported by `sync-server --version` and `/healthz`.
 public enum SyncServerInfo {
     public static let name = "sync-server"
-    public static var version: String { SyncCoreVersion.string }
+    public static var version: String { DealSyncVersion.string }
 }

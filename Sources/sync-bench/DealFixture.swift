@@ -1,3 +1,4 @@
+import DealCardKit
 import SyncCore
 
 /// The deals the store and relay benchmarks create: a handful of realistic fields a sales

@@ -1,7 +1,11 @@
 import CRDT
-import Foundation
+import DealCardKit
+import HTTP1
+import RelayClient
 import SyncCore
+import SyncProtocol
 import SyncServer
+import Foundation
 
 /// `sync-bench hostile`: a buyer's client (a child process, `sync-bench hostile-pusher`)
 /// sends one push of `ops` record inserts spread over `deals` of its deals, as a hostile

@@ -1,6 +1,5 @@
 import Foundation
-import SyncCore
-import SyncServer
+import HTTP1
 
 /// The relay's cost of holding `count` idle TCP connections, opened by a child process
 /// (`sync-bench connect-idle`): whether `/healthz` is still answered and how fast compared

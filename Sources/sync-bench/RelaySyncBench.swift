@@ -1,6 +1,7 @@
 import Foundation
+import DealCardKit
 import SyncCore
-import SyncServer
+import SyncProtocol
 
 /// Sync throughput through a real relay on loopback, in three steps:
 ///

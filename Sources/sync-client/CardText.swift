@@ -1,3 +1,4 @@
+import DealCardKit
 import SyncCore
 
 /// The human form of a deal card for `deal show`: fields grouped by stage under the

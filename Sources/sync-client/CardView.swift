@@ -1,3 +1,4 @@
+import DealCardKit
 import SyncCore
 
 /// A deal card as the CLI prints it: the card, its history, and the channel each stage

@@ -1,4 +1,6 @@
 import Foundation
+import CanonicalJSON
+import DealCardKit
 import SyncCore
 
 /// The JSON the read commands print with `--json`.

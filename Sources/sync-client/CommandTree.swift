@@ -1,5 +1,5 @@
 import CLIKit
-import SyncCore
+import SyncProtocol
 
 /// The command groups of `sync-client`, in the order help lists them.
 ///
@@ -38,7 +38,7 @@ func rootCommand(forArguments arguments: [String] = []) -> Command {
             are written to the store before a command returns and wait in its outbox for
             the relay.
             """,
-        version: SyncCoreVersion.string,
+        version: DealSyncVersion.string,
         examples: [
             Example("Create a device for a sales manager",
                     "sync-client init --store ./olga --server http://relay:8080 --token T --channel pc --user olga --role sales --dealership north"),

@@ -1,5 +1,6 @@
 import CLIKit
-import SyncCore
+import CanonicalJSON
+import DealCardKit
 
 /// `deal new`: creates a deal and prints its id alone, for `$(sync-client deal new)`.
 func dealNewCommand() -> Command {

@@ -1,5 +1,4 @@
 import CLIKit
-import SyncCore
 
 /// `deal list`: every deal in the store.
 func dealListCommand() -> Command {

@@ -1,5 +1,5 @@
 import CLIKit
-import SyncCore
+import DealCardKit
 
 /// `sync-client debug`: maintenance commands for tests, not listed in help.
 func debugCommand() -> Command {

@@ -1,16 +1,19 @@
 import CLIKit
-import Foundation
+import CRDT
+import DealCardKit
+import RelayClient
 import SyncCore
-import SyncServer
+import Foundation
 
 /// `sync-client demo`: the story of one car deal across channels and roles, end to end,
-/// against a relay started in this process on a free loopback port.
+/// against the real relay, `sync-server`, started as a child process on a free loopback port.
 func demoCommand() -> Command {
     Command(
         name: "demo",
         abstract: "Play one deal across web, kiosk, tablet and manager PC, and check every promise.",
         discussion: """
-            Starts a relay on a free loopback port and makes device stores in a temporary
+            Starts the relay (sync-server, found beside sync-client) on a free loopback port
+            and makes device stores in a temporary
             folder (removed afterwards unless --keep). A buyer configures a car and a credit
             on the web and goes offline; continues on the showroom kiosk; the appraiser
             values the trade-in on a tablet while offline; the manager sets the price and
@@ -19,9 +22,12 @@ func demoCommand() -> Command {
             the buyer's devices never receive the staff card. Exits 1 if a promise fails.
             """,
         examples: [Example("Run the story", "sync-client demo")],
-        options: [.flag("keep", help: "Keep the temporary folder and print where it is.")],
+        options: [
+            .flag("keep", help: "Keep the temporary folder (with the relay's log) and print where it is."),
+            .option("relay-binary", value: "path", help: "The sync-server executable to start (default: beside sync-client, else on PATH)."),
+        ],
         run: { parsed in
-            let demo = try DemoRun(keep: parsed.flag("keep"))
+            let demo = try DemoRun(keep: parsed.flag("keep"), relayBinary: parsed.option("relay-binary"))
             let failures = await demo.play()
             guard failures == 0 else { throw CommandFailure("\(failures) promise\(failures == 1 ? "" : "s") failed (see ✗ above)") }
         })
@@ -32,11 +38,13 @@ final class DemoRun: @unchecked Sendable {
     let folder: String
     let keep: Bool
     let terminal = Terminal.current()
+    let relayServer: DemoRelay
     private var failures = 0
     private var step = 0
 
-    init(keep: Bool) throws {
+    init(keep: Bool, relayBinary: String?) throws {
         folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("sync-demo-" + String(UUID().uuidString.prefix(8)).lowercased()).path
+        relayServer = try DemoRelay(explicit: relayBinary, dataDirectory: folder + "/relay")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         self.keep = keep
     }
@@ -59,6 +67,7 @@ final class DemoRun: @unchecked Sendable {
 
     /// Plays the story; returns how many promises failed.
     func play() async -> Int {
+        defer { relayServer.stop() }
         defer { if !keep { try? FileManager.default.removeItem(atPath: folder) } else { terminal.write("\nFiles kept in \(folder)\n") } }
         do {
             try await story()
@@ -72,8 +81,7 @@ final class DemoRun: @unchecked Sendable {
 
     private func device(_ user: String, _ role: Role, _ channel: Channel, relay: String) throws -> (DeviceStore, SyncSession) {
         let deviceID = "\(user)-\(channel.rawValue)"
-        let token = try TokenCommands.issue(.init(dataDirectory: folder + "/relay", user: user, role: role.rawValue,
-                                                  dealership: "north", device: deviceID)).secret.text
+        let token = try relayServer.issueToken(user: user, role: role.rawValue, dealership: "north", device: deviceID)
         let identity = DeviceIdentity(user: user, role: role, dealership: "north", device: deviceID, channel: channel,
                                       server: relay, token: token)
         let store = try DeviceStore(creatingAt: folder + "/" + deviceID, identity: identity)
@@ -81,9 +89,7 @@ final class DemoRun: @unchecked Sendable {
     }
 
     private func story() async throws {
-        let server = try RelayServer(configuration: .init(dataDirectory: folder + "/relay", port: 0), log: .discarding)
-        let relay = try server.start()
-        defer { Task { await server.stop() } }
+        let relay = try relayServer.start()
         terminal.write(terminal.paint("Deal sync demo", .bold) + " — relay on \(relay), devices in \(folder)\n")
 
         say("Ivan, a buyer, configures a Camry and a credit on the dealer's web site, then closes the laptop.")
@@ -162,6 +168,5 @@ final class DemoRun: @unchecked Sendable {
         say("The card as Ivan sees it on the kiosk:")
         terminal.write(CardText(view: try await CardView.load(deal, from: kiosk), terminal: terminal).render())
         for store in [web, kiosk, tablet, pc] { await store.close() }
-        await server.stop()
     }
 }

@@ -1,6 +1,9 @@
 import CLIKit
-import Foundation
+import DealCardKit
+import RelayClient
 import SyncCore
+import SyncProtocol
+import Foundation
 
 /// `sync-client init`: creates a device store.
 func initCommand() -> Command {

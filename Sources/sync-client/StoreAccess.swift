@@ -1,4 +1,5 @@
 import CLIKit
+import DealCardKit
 import SyncCore
 
 /// Opens the store named by `--store`, runs `body`, and closes the store even when

@@ -1,6 +1,9 @@
 import CLIKit
-import Foundation
+import CanonicalJSON
+import RelayClient
 import SyncCore
+import SyncProtocol
+import Foundation
 
 /// The session of the device in `store`, against the relay and token it was created with.
 func syncSession(for store: DeviceStore) throws -> SyncSession {

@@ -1,7 +1,7 @@
 import CLIKit
-import Foundation
-import SyncCore
+import DealCardKit
 import SyncServer
+import Foundation
 
 // The relay's command line. The work lives in SyncServer (`RelayServer`, `TokenCommands`);
 // this file only declares the commands and prints.

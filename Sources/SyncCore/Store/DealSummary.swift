@@ -1,3 +1,4 @@
+import DealCardKit
 /// What `deal list` shows of a deal without loading its documents: kept in the store and
 /// refreshed on every edit and sync.
 public struct DealSummary: Sendable, Equatable, Codable {

@@ -1,4 +1,5 @@
 import CRDT
+import DealCardKit
 
 /// Who a device store edits as: its replica id and the token's user, role and dealership,
 /// the device's id and channel, and the relay it syncs with.

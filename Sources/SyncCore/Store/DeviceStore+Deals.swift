@@ -1,4 +1,5 @@
 import CRDT
+import DealCardKit
 import Foundation
 
 extension DeviceStore {

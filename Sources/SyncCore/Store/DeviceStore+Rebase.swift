@@ -1,4 +1,5 @@
 import CRDT
+import SyncProtocol
 
 extension DeviceStore {
     /// Handles a change the relay refused: keeps it in the quarantine with the relay's reason,

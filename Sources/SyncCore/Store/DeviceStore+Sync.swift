@@ -1,4 +1,6 @@
 import CRDT
+import DealCardKit
+import SyncProtocol
 import Foundation
 
 extension DeviceStore {

@@ -1,4 +1,7 @@
 import CRDT
+import DealCardKit
+import SQLiteKit
+import SyncProtocol
 import Foundation
 
 /// A device's local replica of its deals: SQLite in a folder, the documents cached in

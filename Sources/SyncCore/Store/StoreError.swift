@@ -1,4 +1,4 @@
-import CRDT
+import DealCardKit
 
 /// Why a device store operation failed. Nothing that was already committed is lost.
 public enum StoreError: Error, Sendable, CustomStringConvertible {

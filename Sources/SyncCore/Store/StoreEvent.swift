@@ -1,4 +1,5 @@
 import CRDT
+import DealCardKit
 
 /// A change a store's observers are told about.
 public struct StoreEvent: Sendable, Equatable {

@@ -1,3 +1,4 @@
+import SQLiteKit
 /// The device store's SQLite schema, as migrations keyed by `PRAGMA user_version`.
 ///
 /// Each step is small and named; a store written by any earlier build is brought up to date

@@ -1,4 +1,5 @@
-import CRDT
+import RelayClient
+import SyncProtocol
 import Foundation
 
 /// A device talking to its relay: one-round syncs, retries with backoff, and live mode.
@@ -97,15 +98,9 @@ public actor SyncSession {
             } catch {
                 attempt += 1
                 guard error.isTransient, attempt < attempts else { throw error }
-                try? await Task.sleep(for: .seconds(Self.backoff(attempt: attempt, maxDelay: maxDelay)))
+                try? await Task.sleep(for: .seconds(SyncBackoff.delay(attempt: attempt, maxDelay: maxDelay)))
             }
         }
-    }
-
-    /// The delay before retry `attempt` (1, 2, …): 0.25 s × 2^(attempt-1), capped, ±50% jitter.
-    public static func backoff(attempt: Int, maxDelay: Double) -> Double {
-        let base = min(maxDelay, 0.25 * pow(2, Double(max(0, attempt - 1))))
-        return base * Double.random(in: 0.5...1.5)
     }
 
     /// Starts live mode: a long-poll loop that applies remote changes as they come, pushes
@@ -130,7 +125,7 @@ public actor SyncSession {
                 } catch {
                     if await self.takeInterruption() { continue }
                     failures += 1
-                    try? await Task.sleep(for: .seconds(Self.backoff(attempt: failures, maxDelay: 5)))
+                    try? await Task.sleep(for: .seconds(SyncBackoff.delay(attempt: failures, maxDelay: 5)))
                 }
             }
             await self.setLiveRound(nil)

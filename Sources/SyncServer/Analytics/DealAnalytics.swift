@@ -1,6 +1,6 @@
 import CRDT
+import DealCardKit
 import Foundation
-import SyncCore
 
 /// Computes ``AnalyticsReport``s from deal documents: pure, no storage and no clock (the
 /// caller passes `now`), so it is the same on a relay and in a test.

@@ -1,6 +1,6 @@
 import CRDT
+import DealCardKit
 import Foundation
-import SyncCore
 
 extension Relay {
     /// `GET /v1/analytics`: a summary of the deals of the token's dealership (head only).

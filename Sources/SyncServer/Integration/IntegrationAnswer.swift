@@ -1,4 +1,5 @@
-import SyncCore
+import CRDT
+import DealCardKit
 
 /// The 200 answer to an integration write: `{"change", "cursor", "deal"}`.
 struct IntegrationAnswer: Encodable {

@@ -1,4 +1,5 @@
-import SyncCore
+import CanonicalJSON
+import DealCardKit
 
 /// The body of an integration write (`POST /v1/integration/deals[/{deal}]`), parsed but not
 /// yet checked against the schema (protocol-spec/integration.md).

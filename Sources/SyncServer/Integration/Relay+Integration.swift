@@ -1,6 +1,6 @@
 import CRDT
+import DealCardKit
 import Foundation
-import SyncCore
 
 extension Relay {
     /// The replica-binding device key of the relay's own replica: a device that later pushes

@@ -1,5 +1,6 @@
 import Foundation
-import SyncCore
+import CRDT
+import HTTP1
 
 extension RelayRouter {
     /// The integration and analytics endpoints (protocol-spec/integration.md):

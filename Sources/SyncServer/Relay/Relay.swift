@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
-import SyncCore
+import DealCardKit
+import HTTP1
 
 /// The relay's state: its storage, metrics and start time, owned by one actor.
 ///

@@ -1,4 +1,5 @@
-import SyncCore
+import CanonicalJSON
+import HTTP1
 
 /// Every error the relay answers a request with: a stable code, the HTTP status, and a
 /// message that says what was wrong and what to do.

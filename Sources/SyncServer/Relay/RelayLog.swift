@@ -1,5 +1,5 @@
 import Foundation
-import SyncCore
+import CanonicalJSON
 
 /// The relay's structured log: one JSON object per line, written whole in one call.
 ///

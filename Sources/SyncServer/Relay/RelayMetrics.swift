@@ -1,4 +1,5 @@
 import Synchronization
+import HTTP1
 
 /// The relay's metrics, by name, over one ``MetricsRegistry``.
 ///

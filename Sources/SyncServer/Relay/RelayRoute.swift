@@ -1,3 +1,4 @@
+import HTTP1
 /// One endpoint: a method, a path pattern and the handler that answers it.
 ///
 /// Patterns are literal segments and `{name}` parameters, each matching one non-empty path

@@ -1,4 +1,5 @@
-import SyncCore
+import CanonicalJSON
+import HTTP1
 
 /// Maps requests to ``RelayRoute``s and answers the rest with ``RelayError``s.
 ///

@@ -1,7 +1,8 @@
 #if canImport(Glibc)
 import Foundation
 import Synchronization
-import SyncCore
+import DealCardKit
+import HTTP1
 
 /// `sync-server serve`: the relay's storage, router and HTTP server, started and stopped as one.
 ///

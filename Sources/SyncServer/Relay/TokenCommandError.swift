@@ -1,9 +1,9 @@
-import SyncCore
+import DealCardKit
 
 /// A value given to a `sync-server token` command that cannot be used; the command line
 /// reports it as a usage error (exit 64).
 public enum TokenCommandError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// `--role` is not one of ``SyncCore/Role``'s names.
+    /// `--role` is not one of ``DealCardKit/Role``'s names.
     case invalidRole(String)
     /// `--expires` is not a positive whole number followed by d, h or m.
     case invalidLifetime(String)

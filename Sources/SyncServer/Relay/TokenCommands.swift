@@ -1,5 +1,6 @@
 import Foundation
-import SyncCore
+import CanonicalJSON
+import DealCardKit
 
 /// The work behind `sync-server token issue | list | revoke`, as functions the tests call
 /// directly; `main.swift` only parses the command line and prints.

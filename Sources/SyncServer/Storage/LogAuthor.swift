@@ -1,4 +1,4 @@
-import SyncCore
+import DealCardKit
 
 /// Who made a change, as the relay records it next to the change: the card shows it in
 /// its history and analytics count it.

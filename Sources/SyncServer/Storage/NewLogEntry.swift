@@ -1,5 +1,5 @@
 import Foundation
-import SyncCore
+import DealCardKit
 
 /// A change the relay has accepted and is about to append to its change log.
 ///

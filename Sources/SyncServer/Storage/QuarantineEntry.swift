@@ -1,5 +1,5 @@
 import Foundation
-import SyncCore
+import DealCardKit
 
 /// A change the relay refused, kept so an operator can see what was refused and why.
 ///

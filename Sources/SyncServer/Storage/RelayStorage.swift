@@ -1,5 +1,5 @@
 import Foundation
-import SyncCore
+import DealCardKit
 
 /// Everything the relay keeps durably: tokens, deals, the change log, replica bindings,
 /// quarantined changes, idempotency keys and, for a showroom relay, its positions with its

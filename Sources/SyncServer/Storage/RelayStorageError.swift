@@ -1,7 +1,7 @@
 /// Errors of the relay's storage that are about the data, not about SQLite.
 ///
-/// Failures of the database itself (`busy`, `full`, I/O) stay ``SyncCore/SQLiteError``;
-/// a second relay on the same folder gets ``SyncCore/SQLiteStoreError/locked(lockPath:holderPID:)``.
+/// Failures of the database itself (`busy`, `full`, I/O) stay ``SQLiteKit/SQLiteError``;
+/// a second relay on the same folder gets ``SQLiteKit/SQLiteStoreError/locked(lockPath:holderPID:)``.
 public enum RelayStorageError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The data folder holds no relay store (a command that only reads was pointed at the
     /// wrong folder, or nothing was issued yet).

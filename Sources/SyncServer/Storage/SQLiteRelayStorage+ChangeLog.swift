@@ -1,5 +1,7 @@
 import Foundation
-import SyncCore
+import CanonicalJSON
+import DealCardKit
+import SQLiteKit
 
 extension SQLiteRelayStorage {
     static let logColumns = """

@@ -1,5 +1,5 @@
 import Foundation
-import SyncCore
+import SQLiteKit
 
 extension SQLiteRelayStorage {
     public func insertDeal(_ deal: DealRecord) throws {

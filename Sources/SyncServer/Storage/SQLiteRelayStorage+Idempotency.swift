@@ -1,5 +1,4 @@
 import Foundation
-import SyncCore
 
 extension SQLiteRelayStorage {
     public func idempotentResponse(for key: IdempotencyKey) throws -> StoredResponse? {

@@ -1,4 +1,5 @@
-import SyncCore
+import CanonicalJSON
+import SQLiteKit
 
 extension SQLiteRelayStorage {
     /// Rows copied per query while moving idempotency keys to their scoped table, so that a

@@ -1,5 +1,5 @@
 import Foundation
-import SyncCore
+import SQLiteKit
 
 extension SQLiteRelayStorage {
     public func bindReplica(_ replica: UInt64, device: String, user: String, at date: Date) throws -> ReplicaBinding {

@@ -1,4 +1,4 @@
-import SyncCore
+import SQLiteKit
 
 extension SQLiteRelayStorage {
     /// The relay's schema, one named step per table. Append-only: never edit a shipped step.

@@ -1,4 +1,5 @@
-import SyncCore
+import DealCardKit
+import SQLiteKit
 
 extension SQLiteRelayStorage {
     static let tokenColumns =

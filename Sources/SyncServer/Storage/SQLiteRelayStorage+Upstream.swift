@@ -1,4 +1,5 @@
-import SyncCore
+import DealCardKit
+import SyncProtocol
 
 extension SQLiteRelayStorage {
     public func upstreamPosition(upstream: String) throws -> UpstreamPosition? {

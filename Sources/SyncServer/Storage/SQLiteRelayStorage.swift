@@ -1,11 +1,12 @@
 import Foundation
-import SyncCore
+import CRDT
+import SQLiteKit
 
 /// The embedded ``RelayStorage``: one SQLite file, `relay.sqlite`, in the relay's data folder.
 ///
 /// Opened in WAL mode with `synchronous=FULL` (a commit survives power loss) and the folder's
-/// ``SyncCore/StoreLock`` held for the storage's lifetime, so a second relay on the same folder
-/// fails at once with ``SyncCore/SQLiteStoreError/locked(lockPath:holderPID:)`` instead of
+/// ``SQLiteKit/StoreLock`` held for the storage's lifetime, so a second relay on the same folder
+/// fails at once with ``SQLiteKit/SQLiteStoreError/locked(lockPath:holderPID:)`` instead of
 /// sharing the file. The schema is brought up to date by ``migrator`` on open.
 ///
 /// Not thread-safe: one owner, as ``RelayStorage`` says.
@@ -30,12 +31,12 @@ public final class SQLiteRelayStorage: RelayStorage {
     /// - Parameters:
     ///   - create: create the folder and the database when missing. Without it, a missing
     ///     store throws ``RelayStorageError/storeNotFound(path:)``.
-    ///   - exclusive: hold the folder's ``SyncCore/StoreLock`` while open, as a running relay
+    ///   - exclusive: hold the folder's ``SQLiteKit/StoreLock`` while open, as a running relay
     ///     does. Short administrative commands (`token issue`, `token revoke`) pass `false`
     ///     so they work while the relay runs; SQLite's own locking keeps their writes safe.
-    /// - Throws: ``SyncCore/SQLiteStoreError/locked(lockPath:holderPID:)`` when another relay
-    ///   holds the folder; ``SyncCore/SQLiteStoreError/newerSchema(found:known:)`` for a store
-    ///   written by a newer build; ``SyncCore/SQLiteError`` when the file cannot be opened.
+    /// - Throws: ``SQLiteKit/SQLiteStoreError/locked(lockPath:holderPID:)`` when another relay
+    ///   holds the folder; ``SQLiteKit/SQLiteStoreError/newerSchema(found:known:)`` for a store
+    ///   written by a newer build; ``SQLiteKit/SQLiteError`` when the file cannot be opened.
     public init(directory: String, create: Bool = true, exclusive: Bool = true) throws {
         self.directory = directory
         path = (directory.hasSuffix("/") ? String(directory.dropLast()) : directory) + "/" + Self.fileName

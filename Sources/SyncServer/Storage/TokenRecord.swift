@@ -1,5 +1,5 @@
 import Foundation
-import SyncCore
+import DealCardKit
 
 /// One issued bearer token as the relay stores it: who it speaks for, never the secret.
 ///

@@ -1,4 +1,4 @@
-import SyncCore
+import SyncProtocol
 
 /// How far a showroom relay has come with its upstream relay: what it has pushed of its own
 /// log and where it has pulled the upstream's log to. Kept in its store

@@ -1,5 +1,5 @@
 import CRDT
-import SyncCore
+import SyncProtocol
 
 /// The changes of one push, decoded before the request reaches the relay actor.
 ///

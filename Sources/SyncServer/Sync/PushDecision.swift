@@ -1,6 +1,7 @@
 import CRDT
+import DealCardKit
+import SyncProtocol
 import Foundation
-import SyncCore
 
 /// What the relay should do with one push, decided from the decoded items, the token and
 /// the stored facts it needs, before anything is written.
@@ -79,7 +80,7 @@ struct PushDecision {
             }
             // Who the change is checked as: the token's user and role, or, for a relay token
             // forwarding its devices' changes, the change's own author (validated downstream).
-            let claimed = SyncCore.ChangeAuthor(metadata: change.metadata)
+            let claimed = DealCardKit.ChangeAuthor(metadata: change.metadata)
             if token.isRelay && claimed == nil {
                 refuse("forged_author", nil, "a forwarded change must carry its author")
                 continue

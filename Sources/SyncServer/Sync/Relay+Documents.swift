@@ -1,6 +1,6 @@
 import CRDT
+import DealCardKit
 import Foundation
-import SyncCore
 
 extension Relay {
     /// A deal document of `dealership`, rebuilt from the log on first use.

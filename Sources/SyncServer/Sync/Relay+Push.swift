@@ -1,6 +1,5 @@
-import CRDT
+import SyncProtocol
 import Foundation
-import SyncCore
 
 extension Relay {
     /// Time one request may hold the relay actor for its push, and again for a first sync's

@@ -1,6 +1,6 @@
-import CRDT
+import DealCardKit
+import SyncProtocol
 import Foundation
-import SyncCore
 
 extension Relay {
     /// The answer to a request that arrives, or wakes up, while the relay is closing.

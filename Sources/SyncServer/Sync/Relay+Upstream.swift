@@ -1,6 +1,7 @@
-import CRDT
+import DealCardKit
+import RelayClient
+import SyncProtocol
 import Foundation
-import SyncCore
 
 extension Relay {
     /// Log entries pushed upstream per request (as a device's outbox batch).
@@ -11,7 +12,7 @@ extension Relay {
     /// is new, no request is made.
     ///
     /// - Returns: how many changes were pushed and how many new ones were pulled.
-    /// - Throws: ``SyncCore/SyncError`` from the exchange or the answer; storage errors.
+    /// - Throws: ``SyncProtocol/SyncError`` from the exchange or the answer; storage errors.
     func pushUpstream(_ connection: RelayConnection, _ configuration: UpstreamConfiguration, log: RelayLog) async throws
         -> (pushed: Int, pulled: Int) {
         try await exchangeUpstream(connection, configuration, pushing: true, log: log)
@@ -25,7 +26,7 @@ extension Relay {
         try await exchangeUpstream(connection, configuration, pushing: false, log: log).pulled
     }
 
-    /// One request upstream, decided by a ``SyncCore/SyncRound`` as a device's would be: built
+    /// One request upstream, decided by a ``SyncProtocol/SyncRound`` as a device's would be: built
     /// from the stored position (and, when `pushing`, the log entries after it), its answer
     /// turned into actions that ``performUpstream(_:of:firstSyncPage:)`` carries out on this actor.
     private func exchangeUpstream(_ connection: RelayConnection, _ configuration: UpstreamConfiguration, pushing: Bool,
@@ -106,7 +107,7 @@ extension Relay {
                     } catch {
                         failures += 1
                         log.log("upstream_push_failed", ["error": .string("\(error)")])
-                        try? await Task.sleep(for: .seconds(SyncSession.backoff(attempt: failures, maxDelay: 10)))
+                        try? await Task.sleep(for: .seconds(SyncBackoff.delay(attempt: failures, maxDelay: 10)))
                     }
                 }
             }
@@ -119,7 +120,7 @@ extension Relay {
                     } catch {
                         failures += 1
                         log.log("upstream_pull_failed", ["error": .string("\(error)")])
-                        try? await Task.sleep(for: .seconds(SyncSession.backoff(attempt: failures, maxDelay: 10)))
+                        try? await Task.sleep(for: .seconds(SyncBackoff.delay(attempt: failures, maxDelay: 10)))
                     }
                 }
             }

@@ -1,9 +1,9 @@
-import CRDT
+import DealCardKit
+import SyncProtocol
 import Foundation
-import SyncCore
 
 extension Relay {
-    /// Carries out, in order, the actions a ``SyncCore/SyncRound`` returned for an upstream
+    /// Carries out, in order, the actions a ``SyncProtocol/SyncRound`` returned for an upstream
     /// answer (or for `409 cursor_ahead`), against this relay's storage:
     ///
     /// - `acknowledge`: the upstream has these pushed entries;
@@ -90,7 +90,7 @@ extension Relay {
                 let received = (group.snapshot?.changes ?? []).map(EncodedChange.init) + group.changes
                 for item in received {
                     let change = item.change
-                    let author = SyncCore.ChangeAuthor(metadata: change.metadata)
+                    let author = DealCardKit.ChangeAuthor(metadata: change.metadata)
                     if try storage.deal(dealership: dealership, id: deal) == nil {
                         try storage.insertDeal(DealRecord(id: deal, dealership: dealership,
                                                           buyerUser: author?.role == .buyer ? author?.user : nil, createdAt: now,

@@ -1,5 +1,4 @@
 import Foundation
-import SyncCore
 
 extension Relay {
     /// The file in which builds before the `upstream_position` table kept the positions.

@@ -1,5 +1,5 @@
 import CRDT
-import SyncCore
+import DealCardKit
 
 /// The deal documents a relay keeps in memory, bounded in number and in bytes.
 ///

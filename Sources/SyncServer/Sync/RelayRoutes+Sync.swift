@@ -1,5 +1,7 @@
 import Foundation
-import SyncCore
+import DealCardKit
+import HTTP1
+import SyncProtocol
 
 extension RelayRouter {
     /// The sync endpoints: `POST /v1/sync` and `GET /v1/whoami` (protocol-spec/sync.md).

@@ -1,6 +1,6 @@
 import CRDT
+import DealCardKit
 import Foundation
-import SyncCore
 
 /// The relay's in-memory sync state, owned by the ``Relay`` actor: each deal document as a
 /// CRDT document rebuilt from the change log (to validate pushed changes against and to

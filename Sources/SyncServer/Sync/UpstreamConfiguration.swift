@@ -1,5 +1,4 @@
 import Foundation
-import SyncCore
 
 /// Where a downstream relay (a showroom relay on the manager's PC) sends its log and gets
 /// the group's: the upstream relay's URL and the relay token it issued

@@ -1,4 +1,3 @@
-import SyncCore
 
 /// One request a showroom relay sent upstream, as its answer's actions need it: which
 /// upstream, the position the request was sent from, and what it pushed.

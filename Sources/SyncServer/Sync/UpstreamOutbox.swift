@@ -1,5 +1,6 @@
 import CRDT
-import SyncCore
+import DealCardKit
+import SyncProtocol
 
 /// What a showroom relay sends upstream in one request: the entries of its log after the
 /// last one pushed, as the outbox items ``SyncRound`` takes, leaving out those that came

@@ -1,5 +1,6 @@
 import Foundation
 import SyncCore
+import SyncProtocol
 import Testing
 
 /// The `sync-client` binary run as a subprocess: init, deal editing and reading, and its
@@ -234,6 +235,6 @@ struct CLIClientCommandTests {
 
     @Test func versionIsTheCoreVersion() async throws {
         let folder = try CLIClientFolder()
-        #expect(try await folder.succeed(["--version"]) == SyncCoreVersion.string + "\n")
+        #expect(try await folder.succeed(["--version"]) == DealSyncVersion.string + "\n")
     }
 }

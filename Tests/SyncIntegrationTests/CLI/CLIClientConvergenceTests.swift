@@ -1,5 +1,4 @@
 import Foundation
-import SyncCore
 import Testing
 
 /// Two devices edited through the CLI, their changes exchanged in-process: conflicts are

@@ -1,4 +1,5 @@
 import Foundation
+import DealCardKit
 import SyncCore
 import Testing
 

@@ -1,8 +1,8 @@
-import CRDT
-import Foundation
-import Testing
+@testable import DealCardKit
 @testable import SyncCore
 @testable import SyncServer
+import Foundation
+import Testing
 
 /// A dealer group's schema file: the relay serves it, devices load it at `init` and keep it,
 /// and both sides apply its fields and rules.

@@ -1,6 +1,7 @@
 import CRDT
-import Foundation
+import DealCardKit
 import SyncCore
+import Foundation
 import Testing
 
 /// What one run of the `sync-client` binary did.

@@ -1,8 +1,5 @@
-import CRDT
 import Foundation
 import Testing
-@testable import SyncCore
-@testable import SyncServer
 
 /// The `sync`, `status`, `watch`, `init` (asking the relay) and `demo` commands, run as the
 /// built binary against a real relay on a loopback port.

@@ -1,5 +1,5 @@
 import CRDT
-import SyncCore
+import DealCardKit
 import Testing
 
 /// Concurrent edits of one card on several devices: money conflicts with their authors,

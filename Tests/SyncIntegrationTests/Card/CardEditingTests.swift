@@ -1,5 +1,5 @@
 import CRDT
-import SyncCore
+import DealCardKit
 import Testing
 
 /// Typed edits through `CardEditor`, read back through `CardReader`, and how they are

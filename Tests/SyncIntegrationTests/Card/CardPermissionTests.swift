@@ -1,5 +1,4 @@
-import CRDT
-import SyncCore
+import DealCardKit
 import Testing
 
 /// Who may write the seven key fields, through `CardEditor`; a refusal writes nothing.

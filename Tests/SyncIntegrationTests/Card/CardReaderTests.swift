@@ -1,6 +1,6 @@
 import CRDT
+import DealCardKit
 import Foundation
-import SyncCore
 import Testing
 
 /// The whole card as an app shows it (`CardReader.card`) and a card's own history.

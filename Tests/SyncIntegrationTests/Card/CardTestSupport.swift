@@ -1,6 +1,6 @@
 import CRDT
+import DealCardKit
 import Foundation
-import SyncCore
 import Testing
 
 /// The seeds a randomized card test runs: `pinned`, or 1...N when `CARD_FUZZ_SEEDS=N` is set

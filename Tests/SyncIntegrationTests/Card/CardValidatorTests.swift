@@ -1,5 +1,5 @@
 import CRDT
-import SyncCore
+import DealCardKit
 import Testing
 
 /// The relay's write rules (`ChangeValidator`): what `CardEditor` makes passes them for the

@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
 import Testing
-@testable import SyncServer
+@testable import HTTP1
 
 /// A client that pipelines requests and does not read its answers must cost the server a
 /// bounded amount of memory (``HTTPServerConfiguration/maxQueuedOutputBytes``), block no

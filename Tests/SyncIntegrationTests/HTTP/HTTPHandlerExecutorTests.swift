@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import SyncServer
+@testable import HTTP1
 
 @Suite struct HTTPHandlerExecutorTests {
     @Test func threadsStartAndEndWithThePool() {

@@ -1,5 +1,5 @@
 import Testing
-@testable import SyncServer
+@testable import HTTP1
 
 /// Feeds `input` in pieces cut at `cuts` and collects every request or failure.
 private func parse(_ input: String, cuts: [Int] = [], limits: HTTPParser.Limits = .init()) -> (requests: [HTTPRequest], error: HTTPParseError?, continues: Int) {

@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
 import Testing
-@testable import SyncServer
+@testable import HTTP1
 
 /// Real sockets on 127.0.0.1 with a kernel-picked port.
 @Suite(.serialized) struct HTTPServerTests {

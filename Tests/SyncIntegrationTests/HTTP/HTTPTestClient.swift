@@ -1,6 +1,6 @@
 import Foundation
 import Glibc
-@testable import SyncServer
+@testable import HTTP1
 
 /// A blocking loopback client for the server tests; every read times out after 10 s.
 ///

@@ -1,8 +1,6 @@
-import CRDT
+@testable import DealCardKit
 import Foundation
 import Testing
-@testable import SyncCore
-@testable import SyncServer
 
 @Suite("Deal analytics through a real relay", .serialized)
 struct AnalyticsTests {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import SyncCore
+@testable import SQLiteKit
 @testable import SyncServer
 
 /// A relay whose store was written before idempotency keys were scoped by dealership and

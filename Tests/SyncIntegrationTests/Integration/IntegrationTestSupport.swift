@@ -1,7 +1,11 @@
 import CRDT
-import Foundation
+@testable import CanonicalJSON
+@testable import DealCardKit
+@testable import HTTP1
+@testable import RelayClient
 @testable import SyncCore
 @testable import SyncServer
+import Foundation
 
 /// One answer from the relay, as the integration tests look at it.
 struct IntegrationHTTPAnswer {

@@ -1,8 +1,10 @@
 import CRDT
+@testable import DealCardKit
+@testable import RelayClient
+@testable import SyncCore
+@testable import SyncProtocol
 import Foundation
 import Testing
-@testable import SyncCore
-@testable import SyncServer
 
 @Suite("Integration writes through a real relay", .serialized)
 struct IntegrationWriteTests {

@@ -1,5 +1,5 @@
 import Foundation
-import SyncCore
+import DealCardKit
 import SyncServer
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
-import SyncCore
+import CanonicalJSON
+import HTTP1
 import SyncServer
 import Testing
 

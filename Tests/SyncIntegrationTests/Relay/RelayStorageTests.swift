@@ -1,5 +1,5 @@
 import Foundation
-import SyncCore
+import SQLiteKit
 @testable import SyncServer
 import Testing
 

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import SyncCore
+@testable import SQLiteKit
 @testable import SyncServer
 
 /// Dealerships apart: deal ids scoped by dealership, replica bindings as a structure, and a

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
-import SyncCore
+import CRDT
+import CanonicalJSON
 import SyncServer
 import Testing
 

@@ -1,5 +1,5 @@
 import Foundation
-import SyncCore
+import CanonicalJSON
 import SyncServer
 import Testing
 

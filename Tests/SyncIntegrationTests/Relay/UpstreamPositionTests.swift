@@ -1,8 +1,9 @@
-import CRDT
+@testable import DealCardKit
+@testable import SQLiteKit
+@testable import SyncProtocol
+@testable import SyncServer
 import Foundation
 import Testing
-@testable import SyncCore
-@testable import SyncServer
 
 /// A showroom relay's positions with its upstream: the rules that move them (two requests
 /// may be in flight) and how the store keeps them.

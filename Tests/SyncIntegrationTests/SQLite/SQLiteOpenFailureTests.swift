@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import SyncCore
+@testable import SQLiteKit
 
 @Suite("Opening bad paths and files, and a full disk")
 struct SQLiteOpenFailureTests {

@@ -1,5 +1,5 @@
 import Testing
-@testable import SyncCore
+@testable import SQLiteKit
 
 @Suite("SQLite statements")
 struct StatementTests {

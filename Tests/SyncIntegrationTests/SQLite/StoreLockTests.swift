@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import SyncCore
+@testable import SQLiteKit
 
 @Suite("Store lock")
 struct StoreLockTests {

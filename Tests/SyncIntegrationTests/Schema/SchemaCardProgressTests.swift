@@ -1,5 +1,5 @@
 import Testing
-import SyncCore
+import DealCardKit
 
 /// Stage status and completeness as pure functions over a card snapshot.
 @Suite("Card progress")

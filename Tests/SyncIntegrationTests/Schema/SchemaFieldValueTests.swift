@@ -1,5 +1,6 @@
 import Testing
-import SyncCore
+import CanonicalJSON
+import DealCardKit
 
 /// Parsing people's input and JSON into typed values, and formatting money.
 @Suite("Field values")

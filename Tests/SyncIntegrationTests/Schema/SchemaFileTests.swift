@@ -1,5 +1,5 @@
 import Testing
-import SyncCore
+import DealCardKit
 
 /// Dealer groups' schema files: what extension means, every refusal, and the
 /// canonical encoding a relay hands to devices.

@@ -1,5 +1,5 @@
 import Testing
-import SyncCore
+import DealCardKit
 
 /// Untrusted bytes never trap: mutated schema files and field inputs either parse
 /// or are refused with an error. Seeds are pinned so a failure repeats; set

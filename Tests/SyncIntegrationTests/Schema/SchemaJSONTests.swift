@@ -1,5 +1,5 @@
 import Testing
-import SyncCore
+import CanonicalJSON
 
 /// The JSON reader and canonical writer behind schema files and field values.
 @Suite("Schema JSON")

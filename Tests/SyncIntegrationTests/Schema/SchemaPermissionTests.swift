@@ -1,5 +1,5 @@
 import Testing
-import SyncCore
+import DealCardKit
 
 /// The write rules of the built-in schema, as a table of role × key field.
 @Suite("Deal schema permissions")

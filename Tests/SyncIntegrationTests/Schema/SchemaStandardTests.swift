@@ -1,5 +1,5 @@
 import Testing
-import SyncCore
+import DealCardKit
 
 /// The built-in schema has the paths other parts of the project rely on, and its
 /// invariants hold.

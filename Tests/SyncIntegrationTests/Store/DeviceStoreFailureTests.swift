@@ -1,7 +1,9 @@
 import CRDT
+@testable import DealCardKit
+@testable import SQLiteKit
+@testable import SyncCore
 import Foundation
 import Testing
-@testable import SyncCore
 
 @Suite("Device store: bad files, full disks, second openers, old versions")
 struct DeviceStoreFailureTests {

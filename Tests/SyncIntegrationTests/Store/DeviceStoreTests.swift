@@ -1,7 +1,8 @@
 import CRDT
+@testable import DealCardKit
+@testable import SyncCore
 import Foundation
 import Testing
-@testable import SyncCore
 
 @Suite("Device store")
 struct DeviceStoreTests {

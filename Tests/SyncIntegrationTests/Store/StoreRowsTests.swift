@@ -1,7 +1,10 @@
 import CRDT
+@testable import DealCardKit
+@testable import SQLiteKit
+@testable import SyncCore
+@testable import SyncProtocol
 import Foundation
 import Testing
-@testable import SyncCore
 
 /// The device store's row layer on its own: each row type's insert and reads on a store
 /// database at the latest schema, and SQLite's refusals as ``StoreError``s that say what was

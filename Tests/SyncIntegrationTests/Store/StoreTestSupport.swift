@@ -1,6 +1,7 @@
 import CRDT
-import Foundation
+@testable import DealCardKit
 @testable import SyncCore
+import Foundation
 
 /// A temporary folder removed when the value is released.
 final class StoreTestFolder {

@@ -1,8 +1,7 @@
-import CRDT
+@testable import RelayClient
+@testable import SyncProtocol
 import Foundation
 import Testing
-@testable import SyncCore
-@testable import SyncServer
 
 /// Devices syncing through a proxy that cuts connections at random byte offsets, delays
 /// traffic and replays requests: every device still converges, with nothing lost or doubled.

@@ -1,6 +1,6 @@
 import Foundation
-@testable import SyncCore
-@testable import SyncServer
+@testable import HTTP1
+@testable import SyncProtocol
 
 /// An upstream relay that answers every sync with `answer` (and `whoami` with a head of
 /// north), to see what a showroom relay does with answers a real relay would not give.

@@ -1,8 +1,11 @@
 @testable import CRDT
+@testable import DealCardKit
+@testable import RelayClient
+@testable import SyncCore
+@testable import SyncProtocol
+@testable import SyncServer
 import Foundation
 import Testing
-@testable import SyncCore
-@testable import SyncServer
 
 /// The hostile pushes that once took a dealership down, each against a real relay: the relay
 /// refuses them with a code of its own, and everyone else keeps syncing.

@@ -1,7 +1,9 @@
 import CRDT
-import Foundation
+@testable import DealCardKit
+@testable import RelayClient
 @testable import SyncCore
-@testable import SyncServer
+@testable import SyncProtocol
+import Foundation
 
 /// A client that speaks the protocol by hand, as a hostile one would: it makes its own
 /// change blobs (any counters, any keys) and pushes them with a real token.

@@ -1,8 +1,9 @@
 import CRDT
+@testable import DealCardKit
+@testable import SyncProtocol
+@testable import SyncServer
 import Foundation
 import Testing
-@testable import SyncCore
-@testable import SyncServer
 
 /// A push is decided first and committed in one transaction, and the storage, not the
 /// relay's memory, is the authority on what the log may take.

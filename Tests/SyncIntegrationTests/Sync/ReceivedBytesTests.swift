@@ -1,8 +1,9 @@
 @testable import CRDT
+@testable import DealCardKit
+@testable import SyncCore
+@testable import SyncProtocol
 import Foundation
 import Testing
-@testable import SyncCore
-@testable import SyncServer
 
 /// What a device receives is stored as received: a change's row holds the relay's bytes, and
 /// a first sync keeps the relay's snapshot blob as the document's snapshot.

@@ -1,8 +1,10 @@
-import CRDT
+@testable import DealCardKit
+@testable import RelayClient
+@testable import SyncCore
+@testable import SyncProtocol
+@testable import SyncServer
 import Foundation
 import Testing
-@testable import SyncCore
-@testable import SyncServer
 
 /// A showroom relay on the manager's PC syncs upstream to the dealership group's relay with
 /// the same protocol as a device: device → showroom relay → group relay → device converges.

@@ -1,8 +1,9 @@
-import CRDT
+@testable import RelayClient
+@testable import SyncCore
+@testable import SyncProtocol
+@testable import SyncServer
 import Foundation
 import Testing
-@testable import SyncCore
-@testable import SyncServer
 
 /// The relay's refusals at the sync endpoint, and its durability when killed.
 @Suite("Relay refusals and crash durability", .serialized)

@@ -1,8 +1,9 @@
-import CRDT
+@testable import DealCardKit
+@testable import SyncCore
+@testable import SyncProtocol
+@testable import SyncServer
 import Foundation
 import Testing
-@testable import SyncCore
-@testable import SyncServer
 
 /// A showroom relay syncs with its group relay as a device does (`SyncRound`): a first sync
 /// over several pages, a group relay whose data was replaced, answers it cannot read,

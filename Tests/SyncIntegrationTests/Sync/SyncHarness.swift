@@ -1,7 +1,9 @@
-import CRDT
-import Foundation
+@testable import DealCardKit
+@testable import RelayClient
 @testable import SyncCore
+@testable import SyncProtocol
 @testable import SyncServer
+import Foundation
 
 /// A real relay on a loopback port with its data in a temporary folder, and devices whose
 /// stores live in the same folder: what every sync integration test starts from.

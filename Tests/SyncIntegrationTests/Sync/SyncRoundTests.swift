@@ -1,7 +1,8 @@
 import CRDT
+@testable import DealCardKit
+@testable import SyncProtocol
 import Foundation
 import Testing
-@testable import SyncCore
 
 /// The sync decisions as a pure value: no relay, no store, no clock.
 @Suite("Sync round decisions")

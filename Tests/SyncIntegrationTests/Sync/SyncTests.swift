@@ -1,8 +1,8 @@
-import CRDT
+@testable import RelayClient
+@testable import SyncCore
+@testable import SyncProtocol
 import Foundation
 import Testing
-@testable import SyncCore
-@testable import SyncServer
 
 @Suite("Device sync through a real relay", .serialized)
 struct SyncTests {

@@ -1,8 +1,6 @@
-import CRDT
+@testable import SyncServer
 import Foundation
 import Testing
-@testable import SyncCore
-@testable import SyncServer
 
 /// What a showroom relay pushes upstream in one request, and how far an answer moves it.
 @Suite("Upstream outbox")

@@ -1,7 +1,5 @@
-import CRDT
-import Foundation
-@testable import SyncCore
 @testable import SyncServer
+import Foundation
 
 extension Relay {
     /// The stored position with the upstream at `url`.

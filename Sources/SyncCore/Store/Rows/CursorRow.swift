@@ -1,3 +1,4 @@
+import SQLiteKit
 /// One row of the `cursors` table: how far into a relay's change log this device has read,
 /// and when it last synced with that relay.
 struct CursorRow: Equatable {

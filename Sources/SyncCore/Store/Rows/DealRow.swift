@@ -1,4 +1,5 @@
-import CRDT
+import DealCardKit
+import SQLiteKit
 
 /// One row of the `deals` table: a deal the store holds, when it was created and last changed,
 /// and its summary for listing.

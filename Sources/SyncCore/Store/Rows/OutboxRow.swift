@@ -1,4 +1,7 @@
 import CRDT
+import DealCardKit
+import SQLiteKit
+import SyncProtocol
 
 /// One row of the `outbox` table: a local change waiting for the relay's acknowledgement, in
 /// the bytes it is pushed in.

@@ -1,4 +1,7 @@
 import CRDT
+import DealCardKit
+import SQLiteKit
+import SyncProtocol
 
 /// One row of the `quarantine` table: a change the relay refused (or that a rebase could not
 /// re-make), kept with the reason so it is visible and never silently dropped.

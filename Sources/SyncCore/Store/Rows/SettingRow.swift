@@ -1,3 +1,5 @@
+import CRDT
+import SQLiteKit
 /// One row of the `settings` table: a value the store keeps about itself, written once when
 /// the store is created (the device's identity, a dealer group's schema).
 struct SettingRow: Equatable {

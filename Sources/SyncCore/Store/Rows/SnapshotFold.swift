@@ -1,4 +1,6 @@
 import CRDT
+import DealCardKit
+import SQLiteKit
 
 /// Folds a document's change rows into a fresh snapshot: the store's one way of writing a
 /// snapshot of its own, used every ``DeviceStore/changesPerSnapshot`` changes and by a rebase.

@@ -1,4 +1,5 @@
-import CRDT
+import DealCardKit
+import SQLiteKit
 
 /// One row of the `documents` table: a deal document the store holds, with the snapshot its
 /// change rows (``StoredChangeRow``) continue.

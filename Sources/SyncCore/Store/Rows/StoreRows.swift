@@ -1,4 +1,6 @@
 import CRDT
+import DealCardKit
+import SQLiteKit
 
 /// What the device store's row types share: how ids sit in columns, and how SQLite's
 /// failures become ``StoreError``s.

@@ -1,3 +1,4 @@
+import SQLiteKit
 /// Questions about the store's tables as a whole, for tests and diagnostics.
 enum StoreTables {
     /// The tables a row count may be asked of.

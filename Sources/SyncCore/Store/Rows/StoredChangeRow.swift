@@ -1,4 +1,6 @@
 import CRDT
+import DealCardKit
+import SQLiteKit
 
 /// One row of the `changes` table: a change of a deal document kept after the document's
 /// snapshot (``SnapshotRow``), in the bytes it was made or received in.

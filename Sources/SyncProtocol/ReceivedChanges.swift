@@ -1,4 +1,5 @@
 import CRDT
+import DealCardKit
 
 /// What a sync answer holds for one deal document: the document's snapshot on a first sync,
 /// and changes from the relay's log, each with the bytes the relay sent.
@@ -46,7 +47,7 @@ public struct ReceivedChanges: Sendable, Equatable {
     }
 
     /// Every change, the snapshot's first, then the log's, in the order they are applied.
-    var allChanges: [Change] {
+    package var allChanges: [Change] {
         (snapshot?.changes ?? []) + changes.map(\.change)
     }
 }

@@ -1,3 +1,4 @@
+import CanonicalJSON
 /// Reads one JSON object of a schema file, naming the location in every error.
 ///
 /// Each accessor checks the member's JSON kind; ``checkKeys(_:)`` refuses members

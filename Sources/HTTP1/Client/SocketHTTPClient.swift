@@ -13,7 +13,7 @@ import Glibc
 /// into a retryable error, so the device uses this client. The blocking calls run on a
 /// dedicated thread, never on Swift's cooperative pool.
 public struct SocketHTTPClient: Sendable {
-    /// Largest answer accepted, so a broken relay cannot exhaust the device's memory.
+    /// Largest answer accepted, so a broken server cannot exhaust the device's memory.
     public var maxResponseBytes = 256 << 20
 
     public init() {}
@@ -26,12 +26,12 @@ public struct SocketHTTPClient: Sendable {
     }
 
     /// Sends one request and reads the whole answer within `timeout` seconds.
-    public func send(method: String, url: URL, headers: [String: String], body: [UInt8], timeout: TimeInterval) async throws(SyncError) -> Response {
+    public func send(method: String, url: URL, headers: [String: String], body: [UInt8], timeout: TimeInterval) async throws(HTTPClientError) -> Response {
         let socket = CancellableSocket()
-        let result: Result<Response, SyncError> = await withTaskCancellationHandler {
+        let result: Result<Response, HTTPClientError> = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let thread = Thread {
-                    continuation.resume(returning: Result { () throws(SyncError) -> Response in
+                    continuation.resume(returning: Result { () throws(HTTPClientError) -> Response in
                         try self.exchange(method: method, url: url, headers: headers, body: body, timeout: timeout, socket: socket)
                     })
                 }
@@ -45,9 +45,9 @@ public struct SocketHTTPClient: Sendable {
     }
 
     private func exchange(method: String, url: URL, headers: [String: String], body: [UInt8], timeout: TimeInterval,
-                          socket: CancellableSocket) throws(SyncError) -> Response {
+                          socket: CancellableSocket) throws(HTTPClientError) -> Response {
         guard url.scheme == "http", let host = url.host else {
-            throw .notConfigured("only http:// relay URLs are supported by this client (got \(url.absoluteString))")
+            throw .unsupportedURL("only http:// server URLs are supported by this client (got \(url.absoluteString))")
         }
         let port = url.port ?? 80
         let deadline = Date().addingTimeInterval(timeout)
@@ -103,7 +103,7 @@ public struct SocketHTTPClient: Sendable {
         return Response(status: status, headers: responseHeaders, body: responseBody)
     }
 
-    private func connect(host: String, port: Int, timeout: TimeInterval) throws(SyncError) -> Int32 {
+    private func connect(host: String, port: Int, timeout: TimeInterval) throws(HTTPClientError) -> Int32 {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -131,13 +131,32 @@ public struct SocketHTTPClient: Sendable {
         throw .unreachable("cannot connect to \(host):\(port): \(lastError)")
     }
 
-    private func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws(SyncError) {
+    private func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws(HTTPClientError) {
         var offset = 0
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if written < 0 && errno == EINTR { continue }
             guard written > 0 else { throw .unreachable("connection lost while sending: \(String(cString: strerror(errno)))") }
             offset += written
+        }
+    }
+}
+
+/// Why an exchange failed. The client never retries by itself; the caller decides.
+public enum HTTPClientError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The server could not be reached, or the connection was lost or timed out before the
+    /// answer was complete: retrying later may succeed.
+    case unreachable(String)
+    /// The answer is not HTTP/1.1 this client can read, or is over its size limit.
+    case badResponse(String)
+    /// The URL is not one this client can use (only `http://` with a host).
+    case unsupportedURL(String)
+
+    public var description: String {
+        switch self {
+        case .unreachable(let reason): "unreachable: \(reason)"
+        case .badResponse(let reason): "unreadable answer: \(reason)"
+        case .unsupportedURL(let reason): reason
         }
     }
 }
@@ -158,9 +177,9 @@ struct SocketReader {
         self.limit = limit
     }
 
-    private mutating func fill() throws(SyncError) {
-        if closed { throw .unreachable("the relay closed the connection before the answer was complete") }
-        guard Date() < deadline else { throw .unreachable("the relay did not answer in time") }
+    private mutating func fill() throws(HTTPClientError) {
+        if closed { throw .unreachable("the server closed the connection before the answer was complete") }
+        guard Date() < deadline else { throw .unreachable("the server did not answer in time") }
         if position > 0 {
             buffer.removeFirst(position)
             position = 0
@@ -170,7 +189,7 @@ struct SocketReader {
             let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if count < 0 && errno == EINTR { continue }
             if count < 0 {
-                throw .unreachable(errno == EAGAIN || errno == EWOULDBLOCK ? "the relay did not answer in time" : "connection lost: \(String(cString: strerror(errno)))")
+                throw .unreachable(errno == EAGAIN || errno == EWOULDBLOCK ? "the server did not answer in time" : "connection lost: \(String(cString: strerror(errno)))")
             }
             if count == 0 {
                 closed = true
@@ -184,7 +203,7 @@ struct SocketReader {
     }
 
     /// A line ending in CRLF (or LF), without the line break.
-    mutating func line() throws(SyncError) -> String {
+    mutating func line() throws(HTTPClientError) -> String {
         while true {
             if let newline = buffer[position...].firstIndex(of: 0x0A) {
                 var end = newline
@@ -197,20 +216,20 @@ struct SocketReader {
             let before = buffer.count - position
             try fill()
             if closed && buffer.count - position == before {
-                throw .unreachable("the relay closed the connection before the answer was complete")
+                throw .unreachable("the server closed the connection before the answer was complete")
             }
         }
     }
 
     /// Exactly `count` bytes.
-    mutating func bytes(_ count: Int) throws(SyncError) -> [UInt8] {
+    mutating func bytes(_ count: Int) throws(HTTPClientError) -> [UInt8] {
         guard count >= 0 else { throw .badResponse("negative length") }
         guard count <= limit else { throw .badResponse("the answer is larger than \(limit) bytes") }
         while buffer.count - position < count {
             let before = buffer.count - position
             try fill()
             if closed && buffer.count - position == before {
-                throw .unreachable("the relay closed the connection before the answer was complete")
+                throw .unreachable("the server closed the connection before the answer was complete")
             }
         }
         defer { position += count }
@@ -218,7 +237,7 @@ struct SocketReader {
     }
 
     /// Everything until the connection closes.
-    mutating func rest() throws(SyncError) -> [UInt8] {
+    mutating func rest() throws(HTTPClientError) -> [UInt8] {
         while !closed { try fill() }
         defer { position = buffer.count }
         return Array(buffer[position...])

@@ -48,10 +48,10 @@ public enum SchemaJSON: Sendable, Hashable {
     }
 
     /// The value for messages: short values verbatim, long ones summarized.
-    var snippet: String {
+    package var snippet: String {
         switch self {
         case .string(let text):
-            text.count <= 40 ? SchemaText.quoted(text) : SchemaText.quoted(String(text.prefix(40))) + "…"
+            text.count <= 40 ? JSONText.quoted(text) : JSONText.quoted(String(text.prefix(40))) + "…"
         case .number(let text): text
         case .bool(let value): String(value)
         case .null: "null"

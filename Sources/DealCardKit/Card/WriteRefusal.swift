@@ -1,4 +1,3 @@
-import CRDT
 
 /// Why a received change was refused by the write rules. Names the change, the field and
 /// the rule, so the author's device can show it and a support engineer can act on it.

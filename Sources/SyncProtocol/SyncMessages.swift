@@ -1,4 +1,5 @@
 import Foundation
+import DealCardKit
 
 /// The version of the sync protocol this build speaks. A request with another version is
 /// answered `400 unsupported_protocol` naming the versions the relay speaks.

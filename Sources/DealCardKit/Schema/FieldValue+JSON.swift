@@ -1,3 +1,4 @@
+import CanonicalJSON
 extension FieldValue {
     /// Reads a value of type `type` from JSON.
     ///

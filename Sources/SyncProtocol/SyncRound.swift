@@ -1,4 +1,4 @@
-import CRDT
+import DealCardKit
 
 /// The decisions of one sync as a value: what to ask the relay next, what to do with each
 /// answer, when to stop. It does no I/O and reads no clock; ``SyncSession`` performs the

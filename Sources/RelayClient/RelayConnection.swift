@@ -1,4 +1,6 @@
 import Foundation
+import HTTP1
+import SyncProtocol
 
 /// The HTTP side of talking to a relay: JSON requests with the bearer token, JSON answers,
 /// error bodies turned into ``SyncError``. Requests go through ``SocketHTTPClient`` (see
@@ -47,7 +49,16 @@ public struct RelayConnection: Sendable {
     private func exchange(_ method: String, _ path: String, _ body: [UInt8], timeout: TimeInterval) async throws(SyncError) -> [UInt8] {
         var headers = ["Authorization": "Bearer \(token)", "Accept": "application/json"]
         if !body.isEmpty { headers["Content-Type"] = "application/json" }
-        let response = try await client.send(method: method, url: baseURL.appendingPathComponent(path), headers: headers, body: body, timeout: timeout)
+        let response: SocketHTTPClient.Response
+        do {
+            response = try await client.send(method: method, url: baseURL.appendingPathComponent(path), headers: headers, body: body, timeout: timeout)
+        } catch {
+            switch error {
+            case .unreachable(let reason): throw .unreachable(reason)
+            case .badResponse(let reason): throw .badResponse(reason)
+            case .unsupportedURL(let reason): throw .notConfigured(reason)
+            }
+        }
         guard response.status == 200 else {
             if let error = try? JSONDecoder().decode(ErrorBody.self, from: Data(response.body)) {
                 throw .relay(status: response.status, code: error.error.code, message: error.error.message)

@@ -1,3 +1,4 @@
+import CanonicalJSON
 /// The declaration of one field of the deal card: where it lives, what it holds,
 /// who may write it.
 public struct FieldSpec: Sendable, Hashable {

@@ -1,4 +1,5 @@
 import CRDT
+import DealCardKit
 
 /// Names one change of one deal document on the wire and in the outbox.
 public struct ChangeRef: Hashable, Sendable, Codable, CustomStringConvertible {
@@ -36,14 +37,4 @@ public struct OutboxItem: Sendable, Equatable {
         self.blob = blob
         self.createdAt = createdAt
     }
-}
-
-/// A change the relay refused, kept with its reason: visible, never silently dropped.
-public struct QuarantinedChange: Sendable, Equatable {
-    public var ref: ChangeRef
-    public var blob: [UInt8]
-    /// The relay's error code (`permission`, `invalid_value`, …).
-    public var code: String
-    public var reason: String
-    public var at: Int64
 }

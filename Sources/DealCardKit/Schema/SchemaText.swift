@@ -1,3 +1,5 @@
+import CanonicalJSON
+
 /// Small text helpers shared by the schema's messages and parsers.
 ///
 /// Kept in a namespace so that the schema's files can be merged into a larger
@@ -9,22 +11,8 @@ enum SchemaText {
         init(_ text: String) { self.text = text }
     }
 
-    /// Quotes a string for an error message, escaping quotes and control characters.
-    static func quoted(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\t": result += "\\t"
-            case _ where scalar.value < 0x20:
-                result += "\\u{" + String(scalar.value, radix: 16) + "}"
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
-    }
+    /// Quotes a string for an error message (see ``JSONText/quoted(_:)``).
+    static func quoted(_ text: String) -> String { JSONText.quoted(text) }
 
     /// The Levenshtein distance between two strings, by characters.
     static func editDistance(_ a: String, _ b: String) -> Int {

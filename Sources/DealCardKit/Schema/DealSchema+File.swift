@@ -1,3 +1,4 @@
+import CanonicalJSON
 extension DealSchema {
     /// Extends `base` (normally ``standard``) with a dealer group's schema file.
     ///

@@ -6,8 +6,8 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
     case relay(status: Int, code: String, message: String)
     /// The relay's answer could not be read.
     case badResponse(String)
-    /// The device store failed.
-    case store(StoreError)
+    /// The local store failed (on a device, a `StoreError`; on a showroom relay, its storage).
+    case store(any Error & Sendable)
     /// The device has no relay URL or token configured.
     case notConfigured(String)
 

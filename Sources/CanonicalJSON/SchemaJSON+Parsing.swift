@@ -93,7 +93,7 @@ private struct JSONByteParser {
             }
             let keyOffset = position
             let key = try parseString()
-            guard members[key] == nil else { throw error("duplicate key \(SchemaText.quoted(key))", at: keyOffset) }
+            guard members[key] == nil else { throw error("duplicate key \(JSONText.quoted(key))", at: keyOffset) }
             skipWhitespace()
             guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else {
                 throw error("expected ':' after an object key, found \(describeCurrent())")

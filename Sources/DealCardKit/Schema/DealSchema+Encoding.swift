@@ -1,3 +1,4 @@
+import CanonicalJSON
 extension DealSchema {
     /// The whole schema as a version-1 schema file, every field fully declared.
     ///

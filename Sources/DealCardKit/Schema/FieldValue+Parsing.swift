@@ -1,3 +1,4 @@
+import CanonicalJSON
 extension FieldValue {
     /// Parses what a person typed into a field of type `type`.
     ///
