@@ -88,9 +88,8 @@ public struct SyncResponse: Codable, Sendable, Equatable {
 /// A pushed change the relay refused.
 public struct RefusedChange: Codable, Sendable, Equatable {
     public var ref: ChangeRef
-    /// `permission`, `invalid_value`, `bad_structure`, `forged_author`, `impersonation`,
-    /// `unknown_object`, `malformed`, `missing_dependency`, `unknown_deal`.
-    public var code: String
+    /// Why (sync.md lists every code); a code this build does not know is kept as it came.
+    public var code: RefusalCode
     /// The field involved, if any.
     public var path: String?
     public var reason: String
@@ -98,7 +97,7 @@ public struct RefusedChange: Codable, Sendable, Equatable {
     /// item in the request's `push` array.
     public var index: Int?
 
-    public init(ref: ChangeRef, code: String, path: String?, reason: String) {
+    public init(ref: ChangeRef, code: RefusalCode, path: String?, reason: String) {
         self.ref = ref
         self.code = code
         self.path = path

@@ -97,7 +97,7 @@ public struct SyncRound: Sendable {
         for item in pushed { items[item.ref] = item }
         var lowest: [String: RefusedChange] = [:]
         for refusal in response.refused {
-            if refusal.code == "malformed", let index = refusal.index, pushed.indices.contains(index) {
+            if refusal.code == .malformed, let index = refusal.index, pushed.indices.contains(index) {
                 actions.append(.quarantine(pushed[index], refusal))
                 report.refused.append(refusal)
                 continue

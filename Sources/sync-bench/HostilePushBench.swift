@@ -147,7 +147,7 @@ enum HostilePusher {
                 let answered = answer.accepted.count + answer.refused.count
                 guard answered > 0 else { throw BenchError("a round answered nothing") }
                 accepted += answer.accepted.count
-                for refusal in answer.refused { refused[refusal.code, default: 0] += 1 }
+                for refusal in answer.refused { refused[refusal.code.rawValue, default: 0] += 1 }
                 remaining.removeFirst(min(answered, remaining.count))
             }
             let ms = Double(DispatchTime.now().uptimeNanoseconds - started) / 1_000_000

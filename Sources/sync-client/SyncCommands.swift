@@ -47,7 +47,7 @@ func syncCommand() -> Command {
                         "received": .number(String(report.received)), "snapshots": .number(String(report.snapshots)),
                         "cursor": .number(String(report.cursor)),
                         "refused": .array(report.refused.map { refusal in
-                            .object(["deal": .string(refusal.ref.deal.rawValue), "code": .string(refusal.code),
+                            .object(["deal": .string(refusal.ref.deal.rawValue), "code": .string(refusal.code.rawValue),
                                      "path": refusal.path.map(SchemaJSON.string) ?? .null, "reason": .string(refusal.reason)])
                         }),
                     ])))
@@ -98,7 +98,7 @@ func statusCommand() -> Command {
                         "outbox": .number(String(outbox)), "lastSync": lastSync.map { .string(utcTimestamp($0)) } ?? .null,
                         "quarantine": .array(quarantine.map { entry in
                             .object(["deal": .string(entry.ref.deal.rawValue), "document": .string(entry.ref.document.rawValue),
-                                     "seq": .number(String(entry.ref.seq)), "code": .string(entry.code), "reason": .string(entry.reason)])
+                                     "seq": .number(String(entry.ref.seq)), "code": .string(entry.code.rawValue), "reason": .string(entry.reason)])
                         }),
                     ])))
                     return

@@ -35,7 +35,7 @@ public struct CardBudget: Sendable, Equatable {
         changeBytes: 1 << 20, opsPerChange: 10_000, valueBytes: 64 << 10, documentBytes: 8 << 20, documentOps: 100_000)
 
     /// The refusal code of a change over budget.
-    public static let refusalCode = "too_large"
+    public static let refusalCode = RefusalCode.tooLarge
 
     /// Checks what can be checked from the change alone: its size, its op count and every
     /// value it writes.

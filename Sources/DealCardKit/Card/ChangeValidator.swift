@@ -16,7 +16,7 @@ public struct ChangeValidator {
     /// - Throws: ``WriteRefusal`` naming the first op that breaks a rule.
     public func validate(_ change: Change, role: Role, kind: DealDocumentKind, in document: Document) throws(WriteRefusal) {
         guard schema.canRead(role: role, document: kind) else {
-            throw WriteRefusal(code: "permission", path: nil, reason: "role \(role.rawValue) may not write the \(kind.rawValue) card")
+            throw WriteRefusal(code: .permission, path: nil, reason: "role \(role.rawValue) may not write the \(kind.rawValue) card")
         }
         // Objects created earlier in this change: their field path and parent.
         var created: [ObjectID: (path: String, parent: ObjectID)] = [:]
@@ -31,7 +31,7 @@ public struct ChangeValidator {
             }
             guard let path = created[op.object]?.path ?? document.rootKey(of: op.object),
                   let parent = created[op.object]?.parent ?? document.parent(of: op.object)?.object else {
-                throw WriteRefusal(code: "unknown_object", path: nil, reason: "op on object \(op.object), which is not part of a field")
+                throw WriteRefusal(code: .unknownObject, path: nil, reason: "op on object \(op.object), which is not part of a field")
             }
             let spec = try permitted(path, role: role, kind: kind)
             switch spec.type {
@@ -48,14 +48,14 @@ public struct ChangeValidator {
                     switch op.action {
                     case .set(.map(let name), .scalar(let scalar), _):
                         guard let field = fields.first(where: { $0.name == name }) else {
-                            throw WriteRefusal(code: "invalid_value", path: path, reason: "records have no field \"\(name)\"")
+                            throw WriteRefusal(code: .invalidValue, path: path, reason: "records have no field \"\(name)\"")
                         }
                         guard CardCodec.value(scalar, as: field.type) != nil else {
-                            throw WriteRefusal(code: "invalid_value", path: "\(path).\(name)", reason: "expected \(field.type.expectation)")
+                            throw WriteRefusal(code: .invalidValue, path: "\(path).\(name)", reason: "expected \(field.type.expectation)")
                         }
                     case .delete(.map(let name), _):
                         guard fields.contains(where: { $0.name == name }) else {
-                            throw WriteRefusal(code: "invalid_value", path: path, reason: "records have no field \"\(name)\"")
+                            throw WriteRefusal(code: .invalidValue, path: path, reason: "records have no field \"\(name)\"")
                         }
                     default: throw structure(path, "a record takes sub-field writes only")
                     }
@@ -75,14 +75,14 @@ public struct ChangeValidator {
     /// device.
     public func validateAuthor(_ change: Change, user: String, role: Role, device: String?) throws(WriteRefusal) {
         guard let author = ChangeAuthor(metadata: change.metadata) else {
-            throw WriteRefusal(code: "forged_author", path: nil, reason: "change metadata is not an author record")
+            throw WriteRefusal(code: .forgedAuthor, path: nil, reason: "change metadata is not an author record")
         }
         guard author.user == user, author.role == role else {
-            throw WriteRefusal(code: "forged_author", path: nil,
+            throw WriteRefusal(code: .forgedAuthor, path: nil,
                                reason: "change claims user \(author.user) as \(author.role.rawValue), but the token is \(user) as \(role.rawValue)")
         }
         if let device, author.device != device {
-            throw WriteRefusal(code: "forged_author", path: nil, reason: "change claims device \(author.device), but the token is bound to device \(device)")
+            throw WriteRefusal(code: .forgedAuthor, path: nil, reason: "change claims device \(author.device), but the token is bound to device \(device)")
         }
     }
 
@@ -101,10 +101,10 @@ public struct ChangeValidator {
         }
         if let stage = CardCodec.stage(ofSkipKey: key) {
             guard schema.fields(in: stage, document: kind).contains(where: { $0.writers.contains(role) }) else {
-                throw WriteRefusal(code: "permission", path: key, reason: "role \(role.rawValue) writes no field of stage \(stage.rawValue)")
+                throw WriteRefusal(code: .permission, path: key, reason: "role \(role.rawValue) writes no field of stage \(stage.rawValue)")
             }
             if case .set(_, let value, _) = action, value != .scalar(.bool(true)) {
-                throw WriteRefusal(code: "invalid_value", path: key, reason: "a skip marker is true or absent")
+                throw WriteRefusal(code: .invalidValue, path: key, reason: "a skip marker is true or absent")
             }
             return
         }
@@ -132,7 +132,7 @@ public struct ChangeValidator {
             switch value {
             case .scalar(let scalar):
                 guard CardCodec.isScalar(spec.type), CardCodec.value(scalar, as: spec.type) != nil else {
-                    throw WriteRefusal(code: "invalid_value", path: key, reason: "expected \(spec.type.expectation)")
+                    throw WriteRefusal(code: .invalidValue, path: key, reason: "expected \(spec.type.expectation)")
                 }
             case .object(let objectKind):
                 guard CardCodec.containerKind(spec.type) == objectKind else {
@@ -146,11 +146,11 @@ public struct ChangeValidator {
         do {
             return try schema.checkWrite(role: role, path: path, document: kind)
         } catch {
-            throw WriteRefusal(code: "permission", path: path, reason: "\(error)")
+            throw WriteRefusal(code: .permission, path: path, reason: "\(error)")
         }
     }
 
     private func structure(_ path: String?, _ reason: String) -> WriteRefusal {
-        WriteRefusal(code: "bad_structure", path: path, reason: reason)
+        WriteRefusal(code: .badStructure, path: path, reason: reason)
     }
 }

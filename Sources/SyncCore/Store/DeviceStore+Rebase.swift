@@ -1,4 +1,5 @@
 import CRDT
+import DealCardKit
 import SyncProtocol
 
 extension DeviceStore {
@@ -30,16 +31,16 @@ extension DeviceStore {
             let rebuilt = Document(replica: identity.replica, changes: kept)
             rebuilt.apply(document.pendingChangeValues)
             var remade: [Change] = []
-            var lost: [(Change, String, String)] = [(first, refusal.code, refusal.reason)]
+            var lost: [(Change, RefusalCode, String)] = [(first, refusal.code, refusal.reason)]
             for change in dropped.dropFirst() {
                 guard let edits = remakeableEdits(of: change, in: document) else {
-                    lost.append((change, "depends_on_refused", "made after refused change \(first.id) and could not be re-made on top of the relay's state"))
+                    lost.append((change, .dependsOnRefused, "made after refused change \(first.id) and could not be re-made on top of the relay's state"))
                     continue
                 }
                 do {
                     if let new = try rebuilt.change(metadata: change.metadata, { tx in try edits(rebuilt, tx) }) { remade.append(new) }
                 } catch {
-                    lost.append((change, "depends_on_refused", "made after refused change \(first.id); re-making it failed: \(error)"))
+                    lost.append((change, .dependsOnRefused, "made after refused change \(first.id); re-making it failed: \(error)"))
                 }
             }
             let now = clock()
@@ -49,13 +50,13 @@ extension DeviceStore {
                 let summary = try summaryJSON(deal, updatedAt: now)
                 try db.transaction { db in
                     for (change, code, reason) in lost {
-                        try QuarantineRow(deal: deal, kind: kind, change: change.id, blob: change.encoded(), code: code, reason: reason, at: now)
+                        try QuarantineRow(deal: deal, document: kind, change: change.id, blob: change.encoded(), code: code, reason: reason, at: now)
                             .insert(in: db)
                     }
-                    try OutboxRow.deleteAll(deal: deal, kind: kind, replica: identity.replica, from: refused.seq, in: db)
-                    try SnapshotFold.fold(rebuilt, deal: deal, kind: kind, in: db)
+                    try OutboxRow.deleteAll(deal: deal, document: kind, replica: identity.replica, from: refused.seq, in: db)
+                    try SnapshotFold.fold(rebuilt, deal: deal, document: kind, in: db)
                     for change in remade {
-                        try OutboxRow(deal: deal, kind: kind, change: change.id, blob: change.encoded(), createdAt: now).insert(in: db)
+                        try OutboxRow(deal: deal, document: kind, change: change.id, blob: change.encoded(), createdAt: now).insert(in: db)
                     }
                     try DealRow.touch(deal, updatedAt: now, summary: summary, in: db)
                 }

@@ -24,7 +24,7 @@ extension DeviceStore {
             try db.transaction { db in
                 for ref in refs {
                     guard let id = ref.changeID else { continue }
-                    try OutboxRow.delete(deal: ref.deal, kind: ref.document, change: id, in: db)
+                    try OutboxRow.delete(deal: ref.deal, document: ref.document, change: id, in: db)
                 }
             }
         } catch {
@@ -163,10 +163,10 @@ extension DeviceStore {
     }
 
     /// Records a change the relay refused, with its reason.
-    public func quarantine(_ ref: ChangeRef, blob: [UInt8], code: String, reason: String) throws(StoreError) {
+    public func quarantine(_ ref: ChangeRef, blob: [UInt8], code: RefusalCode, reason: String) throws(StoreError) {
         guard let id = ref.changeID else { return }
         do {
-            try QuarantineRow(deal: ref.deal, kind: ref.document, change: id, blob: blob, code: code, reason: reason, at: clock()).insert(in: db)
+            try QuarantineRow(deal: ref.deal, document: ref.document, change: id, blob: blob, code: code, reason: reason, at: clock()).insert(in: db)
         } catch {
             throw StoreError.wrap(error)
         }

@@ -137,11 +137,11 @@ public actor DeviceStore {
     func document(_ deal: DealID, _ kind: DealDocumentKind) throws -> Document? {
         let key = DocumentKey(deal: deal, kind: kind)
         if let cached = documents[key] { return cached }
-        guard let row = try SnapshotRow.find(deal: deal, kind: kind, in: db) else { return nil }
+        guard let row = try SnapshotRow.find(deal: deal, document: kind, in: db) else { return nil }
         let document: Document
         do {
             document = try row.snapshot.map { try Document(snapshot: $0, replica: identity.replica) } ?? Document(replica: identity.replica)
-            let rows = try StoredChangeRow.all(deal: deal, kind: kind, in: db)
+            let rows = try StoredChangeRow.all(deal: deal, document: kind, in: db)
             let report = document.apply(try rows.map { try Change(encoded: $0.blob) })
             if let refused = report.refused.first { throw StoreError.corrupt("a stored change of \(deal) was refused: \(refused)") }
         } catch let error as DecodeError {
@@ -182,18 +182,18 @@ public actor DeviceStore {
     func write(_ changes: [EncodedChange], deal: DealID, kind: DealDocumentKind, local: Bool, receivedSnapshot: [UInt8]?,
                document: Document, summary: String, now: Int64, in db: SQLiteDatabase) throws {
         if let receivedSnapshot {
-            try SnapshotRow(deal: deal, kind: kind, snapshot: receivedSnapshot).insert(in: db)
+            try SnapshotRow(deal: deal, document: kind, snapshot: receivedSnapshot).insert(in: db)
         } else {
-            try SnapshotRow.insertIfMissing(deal: deal, kind: kind, in: db)
+            try SnapshotRow.insertIfMissing(deal: deal, document: kind, in: db)
         }
         for encoded in changes {
-            try StoredChangeRow(deal: deal, kind: kind, change: encoded.change.id, blob: encoded.blob).insert(in: db)
+            try StoredChangeRow(deal: deal, document: kind, change: encoded.change.id, blob: encoded.blob).insert(in: db)
             if local {
-                try OutboxRow(deal: deal, kind: kind, change: encoded.change.id, blob: encoded.blob, createdAt: now).insert(in: db)
+                try OutboxRow(deal: deal, document: kind, change: encoded.change.id, blob: encoded.blob, createdAt: now).insert(in: db)
             }
         }
-        if try StoredChangeRow.count(deal: deal, kind: kind, in: db) >= DeviceStore.changesPerSnapshot {
-            try SnapshotFold.fold(document, deal: deal, kind: kind, in: db)
+        if try StoredChangeRow.count(deal: deal, document: kind, in: db) >= DeviceStore.changesPerSnapshot {
+            try SnapshotFold.fold(document, deal: deal, document: kind, in: db)
         }
         try DealRow.touch(deal, updatedAt: now, summary: summary, in: db)
     }
@@ -264,12 +264,12 @@ extension DeviceStore {
 
     /// A document's change rows, in the order written (for tests and diagnostics).
     func storedChanges(_ deal: DealID, _ kind: DealDocumentKind) throws -> [StoredChangeRow] {
-        try StoredChangeRow.all(deal: deal, kind: kind, in: db)
+        try StoredChangeRow.all(deal: deal, document: kind, in: db)
     }
 
     /// A document's row with its snapshot, if the store has the document (for tests and diagnostics).
     func snapshotRow(_ deal: DealID, _ kind: DealDocumentKind) throws -> SnapshotRow? {
-        try SnapshotRow.find(deal: deal, kind: kind, in: db)
+        try SnapshotRow.find(deal: deal, document: kind, in: db)
     }
 }
 

@@ -51,6 +51,13 @@ enum StoreSchema {
             try db.execute("ALTER TABLE deals ADD COLUMN summary TEXT")
             try db.execute("ALTER TABLE quarantine ADD COLUMN code TEXT NOT NULL DEFAULT 'refused'")
         }
+        migrator.registerStep("the document column is called document") { db in
+            // `kind` was the column's first name; the protocol, the relay and the API say
+            // `document` for shared/staff. SQLite renames it in keys and constraints too.
+            for table in ["documents", "changes", "outbox", "quarantine"] {
+                try db.execute("ALTER TABLE \(table) RENAME COLUMN kind TO document")
+            }
+        }
         return migrator
     }
 }

@@ -55,7 +55,7 @@ struct PushDecision {
                 var problem = "not base64"
                 if case .failure(let failure) = item.change { problem = failure.message }
                 var refusal = RefusedChange(ref: ChangeRef(deal: item.pushed.deal, document: item.pushed.document, change: ChangeID(replica: ReplicaID(1), seq: 0)),
-                                            code: "malformed", path: nil, reason: "push item \(item.index) is not a valid change blob: \(problem)")
+                                            code: .malformed, path: nil, reason: "push item \(item.index) is not a valid change blob: \(problem)")
                 refusal.index = item.index
                 plan.refused.append(refusal)
                 continue
@@ -63,7 +63,7 @@ struct PushDecision {
             let deal = item.pushed.deal
             let kind = item.pushed.document
             let ref = ChangeRef(deal: deal, document: kind, change: change.id)
-            func refuse(_ code: String, _ path: String?, _ reason: String, quarantine: Bool = true) {
+            func refuse(_ code: RefusalCode, _ path: String?, _ reason: String, quarantine: Bool = true) {
                 plan.refused.append(RefusedChange(ref: ref, code: code, path: path, reason: reason))
                 guard quarantine else { return }
                 plan.commit.quarantine.append(QuarantineEntry(
@@ -82,7 +82,7 @@ struct PushDecision {
             // forwarding its devices' changes, the change's own author (validated downstream).
             let claimed = DealCardKit.ChangeAuthor(metadata: change.metadata)
             if token.isRelay && claimed == nil {
-                refuse("forged_author", nil, "a forwarded change must carry its author")
+                refuse(.forgedAuthor, nil, "a forwarded change must carry its author")
                 continue
             }
             let actingRole = claimed.map { token.isRelay ? $0.role : token.role } ?? token.role
@@ -90,13 +90,13 @@ struct PushDecision {
             // The deal: known and visible, or new and creatable by this author.
             if let record = try createdDeals[deal] ?? newDeals[deal] ?? facts.deal(deal) {
                 guard Relay.canSee(record, token), schema.canRead(role: actingRole, document: kind) else {
-                    refuse("unknown_deal", nil, Self.unknownDealReason(deal), quarantine: false)
+                    refuse(.unknownDeal, nil, Self.unknownDealReason(deal), quarantine: false)
                     continue
                 }
             } else {
                 let creators: Set<Role> = [.buyer, .sales, .head, .integration]
                 guard kind == .shared, creators.contains(actingRole), token.deal == nil || token.deal == deal.rawValue else {
-                    refuse("unknown_deal", nil, Self.unknownDealReason(deal), quarantine: false)
+                    refuse(.unknownDeal, nil, Self.unknownDealReason(deal), quarantine: false)
                     continue
                 }
                 // Registered only with an accepted change (below), so a refused push cannot
@@ -110,7 +110,7 @@ struct PushDecision {
             let binding = try newBindings[change.replica] ?? facts.binding(change.replica)
                 ?? ReplicaBinding(replica: change.replica.rawValue, device: device, user: actingUser, boundAt: now)
             guard binding.allows(user: actingUser, device: device) else {
-                refuse("impersonation", nil, "replica \(change.replica) belongs to another device")
+                refuse(.impersonation, nil, "replica \(change.replica) belongs to another device")
                 continue
             }
             if !token.isRelay {
@@ -122,7 +122,7 @@ struct PushDecision {
                 }
             }
             guard let author = claimed else {
-                refuse("forged_author", nil, "change metadata is not an author record")
+                refuse(.forgedAuthor, nil, "change metadata is not an author record")
                 continue
             }
             let key = RelaySyncState.DocumentKey(dealership: token.dealership, deal: deal.rawValue, kind: kind)
@@ -133,18 +133,18 @@ struct PushDecision {
                 // Already stored: a retried push, acknowledged again when it is the same change
                 // (compared as decoded, so an encoder's optional choices do not matter).
                 if let stored = document.change(change.id), stored != change {
-                    refuse("conflicting_change", nil, "change \(change.id) is already stored with other content")
+                    refuse(.conflictingChange, nil, "change \(change.id) is already stored with other content")
                 } else {
                     plan.accepted.append(ref)
                 }
                 continue
             }
             guard change.seq == document.version[change.replica] + 1, change.deps.isIncluded(in: document.version) else {
-                refuse("missing_dependency", nil, "the change depends on a change the relay does not have (refused, or not pushed yet)", quarantine: false)
+                refuse(.missingDependency, nil, "the change depends on a change the relay does not have (refused, or not pushed yet)", quarantine: false)
                 continue
             }
             if let required = document.requiredStartOp(for: change), change.startOp != required {
-                refuse("counter_jump", nil, "the change's first op counter is \(change.startOp); after the changes it depends on it must be \(required) (Lamport rule)")
+                refuse(.counterJump, nil, "the change's first op counter is \(change.startOp); after the changes it depends on it must be \(required) (Lamport rule)")
                 continue
             }
             do {
@@ -156,7 +156,7 @@ struct PushDecision {
             }
             let report = document.apply([change])
             if let failure = report.refused.first {
-                refuse("malformed", nil, "\(failure)")
+                refuse(.malformed, nil, "\(failure)")
                 continue
             }
             entry.storedBytes += bytes.count

@@ -63,7 +63,7 @@ extension Relay {
             changeSequence: refusal.ref.seq, blob: blob, senderUser: "upstream", senderDevice: exchange.upstream,
             reason: reason, quarantinedAt: now))
         exchange.log.log("upstream_refused", [
-            "upstream": .string(exchange.upstream), "change": .string(refusal.ref.description), "code": .string(refusal.code),
+            "upstream": .string(exchange.upstream), "change": .string(refusal.ref.description), "code": .string(refusal.code.rawValue),
             "reason": .string(refusal.reason),
         ], at: now)
     }

@@ -153,25 +153,25 @@ struct CardValidatorTests {
         let change = try Self.forge(on: deal.shared, role: .sales) { e, d, tx in try e.set("vehicle.price", CardValues.rub(1), in: d, tx) }
         #expect(refusal(change, .sales, in: deal.shared) == nil)
         let refused = refusal(change, .buyer, in: deal.shared)
-        #expect(refused?.code == "permission")
+        #expect(refused?.code == .permission)
         #expect(refused?.path == "vehicle.price")
         #expect(refused?.reason == "role buyer may not write vehicle.price (writers: sales)")
         // Clearing it is a write too.
         let clear = Self.forged([Op(object: .root, action: .delete(.map("vehicle.price"), pred: []))], on: deal.shared)
-        #expect(refusal(clear, .buyer, in: deal.shared).map { [$0.code, $0.path] } == ["permission", "vehicle.price"])
+        #expect(refusal(clear, .buyer, in: deal.shared).map { [$0.code.rawValue, $0.path] } == ["permission", "vehicle.price"])
     }
 
     @Test func aBuyerWritingTheStaffCardIsRefused() throws {
         let deal = try Self.base()
         let margin = try Self.forge(on: deal.staff, role: .sales) { e, d, tx in try e.set("staff.margin", CardValues.rub(1), in: d, tx) }
         #expect(refusal(margin, .sales, .staff, in: deal.staff) == nil)
-        #expect(refusal(margin, .buyer, .staff, in: deal.staff).map { [$0.code, $0.path] } == ["permission", nil])
+        #expect(refusal(margin, .buyer, .staff, in: deal.staff).map { [$0.code.rawValue, $0.path] } == ["permission", nil])
         let notes = try Self.forge(on: deal.staff, role: .sales) { e, d, tx in try e.set("staff.notes", .text("Call after 7"), in: d, tx) }
-        #expect(refusal(notes, .buyer, .staff, in: deal.staff)?.code == "permission")
+        #expect(refusal(notes, .buyer, .staff, in: deal.staff)?.code == .permission)
         // A staff field written into the shared card is refused for everyone.
         let misplaced = try Self.forge(on: deal.shared) { _, _, tx in try tx.put(.root, "staff.margin", .int(100)) }
         for role in Role.allCases {
-            #expect(refusal(misplaced, role, in: deal.shared).map { [$0.code, $0.path] } == ["permission", "staff.margin"], "\(role)")
+            #expect(refusal(misplaced, role, in: deal.shared).map { [$0.code.rawValue, $0.path] } == ["permission", "staff.margin"], "\(role)")
         }
     }
 
@@ -193,14 +193,14 @@ struct CardValidatorTests {
             let change = Self.forged([Op(object: .root, action: .set(.map(path), .scalar(scalar), pred: []))], on: deal.shared)
             let writer = try #require(DealSchema.standard.field(path)?.orderedWriters.first)
             let refused = refusal(change, writer, in: deal.shared)
-            #expect(refused?.code == "invalid_value", "\(path) = \(scalar)")
+            #expect(refused?.code == .invalidValue, "\(path) = \(scalar)")
             #expect(refused?.path == path)
         }
         // Inside a record: an enum value not in the list, a string for money.
         let status = try Self.forge(on: deal.shared) { _, _, tx in try tx.put(deal.application, "status", "maybe") }
-        #expect(refusal(status, .finance, in: deal.shared).map { [$0.code, $0.path] } == ["invalid_value", "credit.applications.status"])
+        #expect(refusal(status, .finance, in: deal.shared).map { [$0.code.rawValue, $0.path] } == ["invalid_value", "credit.applications.status"])
         let amount = try Self.forge(on: deal.shared) { _, _, tx in try tx.put(deal.application, "approvedAmount", "2 000 000") }
-        #expect(refusal(amount, .finance, in: deal.shared).map { [$0.code, $0.path] } == ["invalid_value", "credit.applications.approvedAmount"])
+        #expect(refusal(amount, .finance, in: deal.shared).map { [$0.code.rawValue, $0.path] } == ["invalid_value", "credit.applications.approvedAmount"])
         // The right types pass.
         let fine = try Self.forge(on: deal.shared) { _, _, tx in
             try tx.put(deal.application, "status", "approved")
@@ -209,40 +209,40 @@ struct CardValidatorTests {
         }
         #expect(refusal(fine, .finance, in: deal.shared) == nil)
         #expect(refusal(fine, .integration, in: deal.shared) == nil)
-        #expect(refusal(fine, .sales, in: deal.shared).map { [$0.code, $0.path] } == ["permission", "credit.applications"])
+        #expect(refusal(fine, .sales, in: deal.shared).map { [$0.code.rawValue, $0.path] } == ["permission", "credit.applications"])
     }
 
     @Test func objectsWhereScalarsBelongAreRefused() throws {
         let deal = try Self.base()
         let map = try Self.forge(on: deal.shared) { _, _, tx in try tx.putObject(.root, "vehicle.model", .map) }
-        #expect(refusal(map, .sales, in: deal.shared).map { [$0.code, $0.path] } == ["bad_structure", "vehicle.model"])
+        #expect(refusal(map, .sales, in: deal.shared).map { [$0.code.rawValue, $0.path] } == ["bad_structure", "vehicle.model"])
         let text = try Self.forge(on: deal.shared) { _, _, tx in try tx.putObject(.root, "vehicle.model", .text) }
-        #expect(refusal(text, .buyer, in: deal.shared).map { [$0.code, $0.path] } == ["bad_structure", "vehicle.model"])
+        #expect(refusal(text, .buyer, in: deal.shared).map { [$0.code.rawValue, $0.path] } == ["bad_structure", "vehicle.model"])
         let listAsText = try Self.forge(on: deal.staff) { _, _, tx in try tx.putObject(.root, "staff.notes", .list) }
-        #expect(refusal(listAsText, .sales, .staff, in: deal.staff).map { [$0.code, $0.path] } == ["bad_structure", "staff.notes"])
+        #expect(refusal(listAsText, .sales, .staff, in: deal.staff).map { [$0.code.rawValue, $0.path] } == ["bad_structure", "staff.notes"])
         let inRecord = try Self.forge(on: deal.shared) { _, _, tx in try tx.putObject(deal.accessory, "title", .text) }
-        #expect(refusal(inRecord, .buyer, in: deal.shared).map { [$0.code, $0.path] } == ["bad_structure", "vehicle.accessories"])
+        #expect(refusal(inRecord, .buyer, in: deal.shared).map { [$0.code.rawValue, $0.path] } == ["bad_structure", "vehicle.accessories"])
         // A list takes record maps only.
         let scalarElement = try Self.forge(on: deal.shared) { _, d, tx in
             try tx.insert(d.get(.root, "vehicle.accessories")!.objectID!, at: 0, "Mats")
         }
-        #expect(refusal(scalarElement, .buyer, in: deal.shared).map { [$0.code, $0.path] } == ["bad_structure", "vehicle.accessories"])
+        #expect(refusal(scalarElement, .buyer, in: deal.shared).map { [$0.code.rawValue, $0.path] } == ["bad_structure", "vehicle.accessories"])
         let nestedList = try Self.forge(on: deal.shared) { _, d, tx in
             try tx.insertObject(d.get(.root, "vehicle.accessories")!.objectID!, at: 1, .list)
         }
-        #expect(refusal(nestedList, .buyer, in: deal.shared).map { [$0.code, $0.path] } == ["bad_structure", "vehicle.accessories"])
+        #expect(refusal(nestedList, .buyer, in: deal.shared).map { [$0.code.rawValue, $0.path] } == ["bad_structure", "vehicle.accessories"])
         // A collaborative text takes text edits only: a map inside a text is not one.
         let notes = try #require(try deal.staff.get(.root, "staff.notes")?.objectID)
         let onText = Self.forged([Op(object: notes, action: .set(.map("x"), .scalar(1), pred: []))], on: deal.staff)
-        #expect(refusal(onText, .sales, .staff, in: deal.staff).map { [$0.code, $0.path] } == ["bad_structure", "staff.notes"])
+        #expect(refusal(onText, .sales, .staff, in: deal.staff).map { [$0.code.rawValue, $0.path] } == ["bad_structure", "staff.notes"])
     }
 
     @Test func recordSubFieldsThatDoNotExistAreRefused() throws {
         let deal = try Self.base()
         let colour = try Self.forge(on: deal.shared) { _, _, tx in try tx.put(deal.accessory, "colour", "red") }
-        #expect(refusal(colour, .buyer, in: deal.shared).map { [$0.code, $0.path] } == ["invalid_value", "vehicle.accessories"])
+        #expect(refusal(colour, .buyer, in: deal.shared).map { [$0.code.rawValue, $0.path] } == ["invalid_value", "vehicle.accessories"])
         let deletion = Self.forged([Op(object: deal.accessory, action: .delete(.map("colour"), pred: []))], on: deal.shared)
-        #expect(refusal(deletion, .buyer, in: deal.shared).map { [$0.code, $0.path] } == ["invalid_value", "vehicle.accessories"])
+        #expect(refusal(deletion, .buyer, in: deal.shared).map { [$0.code.rawValue, $0.path] } == ["invalid_value", "vehicle.accessories"])
         // In a record created in the same change too.
         let fresh = try Self.forge(on: deal.shared) { _, d, tx in
             let list = try d.get(.root, "vehicle.accessories")!.objectID!
@@ -250,30 +250,30 @@ struct CardValidatorTests {
             try tx.put(record, "title", "Rack")
             try tx.put(record, "vendor", "Thule")
         }
-        #expect(refusal(fresh, .buyer, in: deal.shared).map { [$0.code, $0.path] } == ["invalid_value", "vehicle.accessories"])
+        #expect(refusal(fresh, .buyer, in: deal.shared).map { [$0.code.rawValue, $0.path] } == ["invalid_value", "vehicle.accessories"])
     }
 
     @Test func incrementsAreRefused() throws {
         let deal = try Self.base()
         let counter = OpID(counter: 1, replica: ReplicaID(0x50))
         let root = Self.forged([Op(object: .root, action: .increment(.map("tradeIn.year"), counter: counter, by: 1))], on: deal.shared)
-        #expect(refusal(root, .buyer, in: deal.shared).map { [$0.code, $0.path] } == ["bad_structure", nil])
+        #expect(refusal(root, .buyer, in: deal.shared).map { [$0.code.rawValue, $0.path] } == ["bad_structure", nil])
         let inRecord = Self.forged([Op(object: deal.accessory, action: .increment(.map("quantity"), counter: counter, by: 1))], on: deal.shared)
-        #expect(refusal(inRecord, .buyer, in: deal.shared).map { [$0.code, $0.path] } == ["bad_structure", "vehicle.accessories"])
+        #expect(refusal(inRecord, .buyer, in: deal.shared).map { [$0.code.rawValue, $0.path] } == ["bad_structure", "vehicle.accessories"])
         let list = try #require(try deal.shared.get(.root, "vehicle.accessories")?.objectID)
         let inList = Self.forged([Op(object: list, action: .increment(.element(deal.accessory.op), counter: counter, by: 1))], on: deal.shared)
-        #expect(refusal(inList, .buyer, in: deal.shared).map { [$0.code, $0.path] } == ["bad_structure", "vehicle.accessories"])
+        #expect(refusal(inList, .buyer, in: deal.shared).map { [$0.code.rawValue, $0.path] } == ["bad_structure", "vehicle.accessories"])
     }
 
     @Test func opsOnUnknownObjectsAreRefused() throws {
         let deal = try Self.base()
         let ghost = ObjectID(OpID(counter: 999, replica: ReplicaID(0xDEAD)))
         let change = Self.forged([Op(object: ghost, action: .set(.map("title"), .scalar("x"), pred: []))], on: deal.shared)
-        #expect(refusal(change, .head, in: deal.shared).map { [$0.code, $0.path] } == ["unknown_object", nil])
+        #expect(refusal(change, .head, in: deal.shared).map { [$0.code.rawValue, $0.path] } == ["unknown_object", nil])
         // An object of the staff card is unknown in the shared card.
         let notes = try #require(try deal.staff.get(.root, "staff.notes")?.objectID)
         let elsewhere = Self.forged([Op(object: notes, action: .insertText(after: nil, ["x"]))], on: deal.shared)
-        #expect(refusal(elsewhere, .sales, in: deal.shared)?.code == "unknown_object")
+        #expect(refusal(elsewhere, .sales, in: deal.shared)?.code == .unknownObject)
     }
 
     @Test func recreatingAContainerNeedsWriteRights() throws {
@@ -281,8 +281,8 @@ struct CardValidatorTests {
         let wipe = try Self.forge(on: deal.shared) { _, _, tx in try tx.putObject(.root, "credit.applications", .list) }
         guard case .set(_, _, let pred) = wipe.ops[0].action else { Issue.record("expected a set"); return }
         #expect(!pred.isEmpty, "the new list supersedes the old one")
-        #expect(refusal(wipe, .buyer, in: deal.shared).map { [$0.code, $0.path] } == ["permission", "credit.applications"])
-        #expect(refusal(wipe, .sales, in: deal.shared)?.code == "permission")
+        #expect(refusal(wipe, .buyer, in: deal.shared).map { [$0.code.rawValue, $0.path] } == ["permission", "credit.applications"])
+        #expect(refusal(wipe, .sales, in: deal.shared)?.code == .permission)
         #expect(refusal(wipe, .finance, in: deal.shared) == nil)
         // Creating a missing container supersedes nothing: any reader may.
         let empty = Document(replica: ReplicaID(1))
@@ -293,10 +293,10 @@ struct CardValidatorTests {
             let list = try tx.putObject(.root, "credit.applications", .list)
             try tx.insertObject(list, at: 0, .map)
         }
-        #expect(refusal(createAndFill, .buyer, in: empty).map { [$0.code, $0.path] } == ["permission", "credit.applications"])
+        #expect(refusal(createAndFill, .buyer, in: empty).map { [$0.code.rawValue, $0.path] } == ["permission", "credit.applications"])
         // Clearing a list is a write of the list.
         let clear = try Self.forge(on: deal.shared) { _, _, tx in try tx.delete(.root, "credit.applications") }
-        #expect(refusal(clear, .buyer, in: deal.shared).map { [$0.code, $0.path] } == ["permission", "credit.applications"])
+        #expect(refusal(clear, .buyer, in: deal.shared).map { [$0.code.rawValue, $0.path] } == ["permission", "credit.applications"])
     }
 
     /// The empty-container shortcut in `checkRootOp` checks that the key is a field and the
@@ -305,7 +305,7 @@ struct CardValidatorTests {
         let empty = Document(replica: ReplicaID(1))
         let create = try Self.forge(on: empty) { _, _, tx in try tx.putObject(.root, "staff.notes", .text) }
         do {
-            #expect(refusal(create, .buyer, .shared, in: empty).map { [$0.code, $0.path] } == ["permission", "staff.notes"])
+            #expect(refusal(create, .buyer, .shared, in: empty).map { [$0.code.rawValue, $0.path] } == ["permission", "staff.notes"])
         }
     }
 
@@ -327,18 +327,18 @@ struct CardValidatorTests {
     @Test func skipMarkersNeedAFieldOfTheStage() throws {
         let deal = try Self.base()
         let skip = try Self.forge(on: deal.shared) { _, _, tx in try tx.put(.root, CardCodec.skipKey(.status), true) }
-        #expect(refusal(skip, .buyer, in: deal.shared).map { [$0.code, $0.path] } == ["permission", "$skipped.status"])
-        #expect(refusal(skip, .appraiser, in: deal.shared)?.code == "permission")
+        #expect(refusal(skip, .buyer, in: deal.shared).map { [$0.code.rawValue, $0.path] } == ["permission", "$skipped.status"])
+        #expect(refusal(skip, .appraiser, in: deal.shared)?.code == .permission)
         #expect(refusal(skip, .sales, in: deal.shared) == nil)
         let resume = Self.forged([Op(object: .root, action: .delete(.map(CardCodec.skipKey(.status)), pred: []))], on: deal.shared)
-        #expect(refusal(resume, .buyer, in: deal.shared).map { [$0.code, $0.path] } == ["permission", "$skipped.status"])
+        #expect(refusal(resume, .buyer, in: deal.shared).map { [$0.code.rawValue, $0.path] } == ["permission", "$skipped.status"])
         let falseMarker = try Self.forge(on: deal.shared) { _, _, tx in try tx.put(.root, CardCodec.skipKey(.vehicle), false) }
-        #expect(refusal(falseMarker, .buyer, in: deal.shared).map { [$0.code, $0.path] } == ["invalid_value", "$skipped.vehicle"])
+        #expect(refusal(falseMarker, .buyer, in: deal.shared).map { [$0.code.rawValue, $0.path] } == ["invalid_value", "$skipped.vehicle"])
         // The assessment stage has fields only on the staff card.
         let assessment = try Self.forge(on: deal.shared) { _, _, tx in try tx.put(.root, CardCodec.skipKey(.assessment), true) }
-        #expect(refusal(assessment, .head, .shared, in: deal.shared).map { [$0.code, $0.path] } == ["permission", "$skipped.assessment"])
+        #expect(refusal(assessment, .head, .shared, in: deal.shared).map { [$0.code.rawValue, $0.path] } == ["permission", "$skipped.assessment"])
         let unknownStage = try Self.forge(on: deal.shared) { _, _, tx in try tx.put(.root, "$skipped.lunch", true) }
-        #expect(refusal(unknownStage, .head, in: deal.shared)?.code == "permission")
+        #expect(refusal(unknownStage, .head, in: deal.shared)?.code == .permission)
     }
 
     @Test func authorsMustMatchTheToken() throws {
@@ -349,15 +349,15 @@ struct CardValidatorTests {
         }
         #expect(check("petrov", .buyer, "kiosk-3") == nil)
         #expect(check("petrov", .buyer, nil) == nil, "a token not bound to a device")
-        #expect(check("sidorov", .buyer, "kiosk-3")?.code == "forged_author")
-        #expect(check("petrov", .sales, "kiosk-3")?.code == "forged_author")
-        #expect(check("petrov", .buyer, "kiosk-4")?.code == "forged_author")
+        #expect(check("sidorov", .buyer, "kiosk-3")?.code == .forgedAuthor)
+        #expect(check("petrov", .sales, "kiosk-3")?.code == .forgedAuthor)
+        #expect(check("petrov", .buyer, "kiosk-4")?.code == .forgedAuthor)
         #expect(check("sidorov", .buyer, "kiosk-3")?.path == nil)
         var bare = change
         bare.metadata = []
-        #expect(cardRefusal { try Self.validator.validateAuthor(bare, user: "petrov", role: .buyer, device: nil) }?.code == "forged_author")
+        #expect(cardRefusal { try Self.validator.validateAuthor(bare, user: "petrov", role: .buyer, device: nil) }?.code == .forgedAuthor)
         bare.metadata = Array(#"{"u":"petrov","r":"owner","d":"kiosk-3","c":"kiosk","t":0}"#.utf8)
-        #expect(cardRefusal { try Self.validator.validateAuthor(bare, user: "petrov", role: .buyer, device: nil) }?.code == "forged_author")
+        #expect(cardRefusal { try Self.validator.validateAuthor(bare, user: "petrov", role: .buyer, device: nil) }?.code == .forgedAuthor)
     }
 
     @Test func authorMetadataIsCompactSortedJSON() throws {

@@ -296,7 +296,7 @@ struct IntegrationWriteTests {
         let token = try harness.token("olga", .sales, device: sales.store.identity.device)
         let response: SyncResponse = try await RelayConnection(baseURL: URL(string: harness.url)!, token: token).post("v1/sync", SyncRequest(
             cursor: 1, push: [PushedChange(deal: deal, document: .shared, change: forged.encoded())]))
-        #expect(response.refused.first?.code == "impersonation")
+        #expect(response.refused.first?.code == .impersonation)
         await harness.stop()
     }
 }

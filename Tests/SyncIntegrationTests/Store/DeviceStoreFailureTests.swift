@@ -116,8 +116,16 @@ struct DeviceStoreFailureTests {
         let summaries = try await store.deals()
         #expect(summaries.map(\.id.rawValue) == ["d-old"])
         #expect(summaries.first?.model == "Niva")
-        #expect(try await store.quarantined().first?.code == "refused")
+        #expect(try await store.quarantined().first?.code == .refused)
         #expect(try await store.card(DealID("d-old")!).values["vehicle.model"] == .text("Niva"))
+        await store.close()
+        // The column the first build called `kind` is `document` now, in every table.
+        let migrated = try SQLiteDatabase(path: DeviceStore.databasePath(in: folder.path))
+        for table in ["documents", "changes", "outbox", "quarantine"] {
+            let columns = try migrated.query("SELECT name FROM pragma_table_info('\(table)')") { $0.string(at: 0) }
+            #expect(columns.contains("document") && !columns.contains("kind"), "\(table): \(columns)")
+        }
+        migrated.close()
     }
 
     @Test func aStoreFromANewerBuildIsRefused() throws {

@@ -81,7 +81,7 @@ struct StoreRowsTests {
     @Test func aDocumentRowNeedsItsDeal() throws {
         let store = try Database()
         let error = #expect(throws: StoreError.self) {
-            try SnapshotRow(deal: deal, kind: .shared, snapshot: [1, 2, 3]).insert(in: store.db)
+            try SnapshotRow(deal: deal, document: .shared, snapshot: [1, 2, 3]).insert(in: store.db)
         }
         guard case .noSuchDeal(let missing)? = error else {
             Issue.record("expected noSuchDeal, got \(String(describing: error))")
@@ -89,49 +89,49 @@ struct StoreRowsTests {
         }
         #expect(missing == deal)
         #expect("\(error!)".contains("no deal d-rows in this store"))
-        #expect(throws: StoreError.self) { try SnapshotRow.insertIfMissing(deal: deal, kind: .staff, in: store.db) }
+        #expect(throws: StoreError.self) { try SnapshotRow.insertIfMissing(deal: deal, document: .staff, in: store.db) }
         #expect(try StoreTables.rowCount("documents", in: store.db) == 0)
     }
 
     @Test func aSnapshotRowIsReplacedButNeverClearedByInsertIfMissing() throws {
         let store = try Database()
         try DealRow(id: deal, createdAt: 1, updatedAt: 1).insert(in: store.db)
-        #expect(try SnapshotRow.find(deal: deal, kind: .shared, in: store.db) == nil)
-        try SnapshotRow.insertIfMissing(deal: deal, kind: .shared, in: store.db)
-        #expect(try SnapshotRow.find(deal: deal, kind: .shared, in: store.db) == SnapshotRow(deal: deal, kind: .shared, snapshot: nil))
-        try SnapshotRow(deal: deal, kind: .shared, snapshot: [7, 7]).insert(in: store.db)
-        try SnapshotRow.insertIfMissing(deal: deal, kind: .shared, in: store.db)
-        #expect(try SnapshotRow.find(deal: deal, kind: .shared, in: store.db)?.snapshot == [7, 7])
-        try SnapshotRow(deal: deal, kind: .shared, snapshot: []).insert(in: store.db)
-        #expect(try SnapshotRow.find(deal: deal, kind: .shared, in: store.db)?.snapshot == [], "an empty blob is not NULL")
-        #expect(try SnapshotRow.find(deal: deal, kind: .staff, in: store.db) == nil)
+        #expect(try SnapshotRow.find(deal: deal, document: .shared, in: store.db) == nil)
+        try SnapshotRow.insertIfMissing(deal: deal, document: .shared, in: store.db)
+        #expect(try SnapshotRow.find(deal: deal, document: .shared, in: store.db) == SnapshotRow(deal: deal, document: .shared, snapshot: nil))
+        try SnapshotRow(deal: deal, document: .shared, snapshot: [7, 7]).insert(in: store.db)
+        try SnapshotRow.insertIfMissing(deal: deal, document: .shared, in: store.db)
+        #expect(try SnapshotRow.find(deal: deal, document: .shared, in: store.db)?.snapshot == [7, 7])
+        try SnapshotRow(deal: deal, document: .shared, snapshot: []).insert(in: store.db)
+        #expect(try SnapshotRow.find(deal: deal, document: .shared, in: store.db)?.snapshot == [], "an empty blob is not NULL")
+        #expect(try SnapshotRow.find(deal: deal, document: .staff, in: store.db) == nil)
         try SnapshotRow.deleteAll(of: deal, in: store.db)
-        #expect(try SnapshotRow.find(deal: deal, kind: .shared, in: store.db) == nil)
+        #expect(try SnapshotRow.find(deal: deal, document: .shared, in: store.db) == nil)
     }
 
     @Test func changeRowsKeepTheirOrderAndTheFirstBytes() throws {
         let store = try Database()
-        let rows = [3, 1, 2].map { StoredChangeRow(deal: deal, kind: .shared, change: id($0), blob: [UInt8($0), 0xAA]) }
+        let rows = [3, 1, 2].map { StoredChangeRow(deal: deal, document: .shared, change: id($0), blob: [UInt8($0), 0xAA]) }
         for row in rows { try row.insert(in: store.db) }
-        try StoredChangeRow(deal: deal, kind: .staff, change: id(1), blob: [9]).insert(in: store.db)
+        try StoredChangeRow(deal: deal, document: .staff, change: id(1), blob: [9]).insert(in: store.db)
         // The same id again, in other bytes: the first stay.
-        try StoredChangeRow(deal: deal, kind: .shared, change: id(1), blob: [0xFF]).insert(in: store.db)
-        #expect(try StoredChangeRow.all(deal: deal, kind: .shared, in: store.db) == rows)
-        #expect(try StoredChangeRow.ids(deal: deal, kind: .shared, in: store.db) == [id(3), id(1), id(2)])
-        #expect(try StoredChangeRow.count(deal: deal, kind: .shared, in: store.db) == 3)
+        try StoredChangeRow(deal: deal, document: .shared, change: id(1), blob: [0xFF]).insert(in: store.db)
+        #expect(try StoredChangeRow.all(deal: deal, document: .shared, in: store.db) == rows)
+        #expect(try StoredChangeRow.ids(deal: deal, document: .shared, in: store.db) == [id(3), id(1), id(2)])
+        #expect(try StoredChangeRow.count(deal: deal, document: .shared, in: store.db) == 3)
 
-        try StoredChangeRow.deleteAll(deal: deal, kind: .shared, except: [id(1)], in: store.db)
-        #expect(try StoredChangeRow.all(deal: deal, kind: .shared, in: store.db) == [rows[1]])
-        try StoredChangeRow.deleteAll(deal: deal, kind: .shared, in: store.db)
-        #expect(try StoredChangeRow.count(deal: deal, kind: .shared, in: store.db) == 0)
-        #expect(try StoredChangeRow.count(deal: deal, kind: .staff, in: store.db) == 1)
+        try StoredChangeRow.deleteAll(deal: deal, document: .shared, except: [id(1)], in: store.db)
+        #expect(try StoredChangeRow.all(deal: deal, document: .shared, in: store.db) == [rows[1]])
+        try StoredChangeRow.deleteAll(deal: deal, document: .shared, in: store.db)
+        #expect(try StoredChangeRow.count(deal: deal, document: .shared, in: store.db) == 0)
+        #expect(try StoredChangeRow.count(deal: deal, document: .staff, in: store.db) == 1)
         try StoredChangeRow.deleteAll(of: deal, in: store.db)
         #expect(try StoreTables.rowCount("changes", in: store.db) == 0)
     }
 
     @Test func outboxItemsComeOldestFirstAndLeaveByIdOrFromASeq() throws {
         let store = try Database()
-        let items = (1...4).map { OutboxRow(deal: deal, kind: .shared, change: id(UInt64($0)), blob: [UInt8($0)], createdAt: Int64($0) * 10) }
+        let items = (1...4).map { OutboxRow(deal: deal, document: .shared, change: id(UInt64($0)), blob: [UInt8($0)], createdAt: Int64($0) * 10) }
         for item in items { try item.insert(in: store.db) }
         try items[0].insert(in: store.db)
         #expect(try OutboxRow.oldest(limit: 10, in: store.db) == items)
@@ -139,9 +139,9 @@ struct StoreRowsTests {
         #expect(try OutboxRow.count(in: store.db) == 4)
         #expect(items[1].item == OutboxItem(ref: ChangeRef(deal: deal, document: .shared, change: id(2)), blob: [2], createdAt: 20))
 
-        try OutboxRow.delete(deal: deal, kind: .shared, change: id(1), in: store.db)
-        try OutboxRow.delete(deal: deal, kind: .shared, change: id(1), in: store.db)
-        try OutboxRow.deleteAll(deal: deal, kind: .shared, replica: replica, from: 3, in: store.db)
+        try OutboxRow.delete(deal: deal, document: .shared, change: id(1), in: store.db)
+        try OutboxRow.delete(deal: deal, document: .shared, change: id(1), in: store.db)
+        try OutboxRow.deleteAll(deal: deal, document: .shared, replica: replica, from: 3, in: store.db)
         #expect(try OutboxRow.oldest(limit: 10, in: store.db) == [items[1]])
         try OutboxRow.deleteAll(of: deal, in: store.db)
         #expect(try OutboxRow.count(in: store.db) == 0)
@@ -149,13 +149,13 @@ struct StoreRowsTests {
 
     @Test func quarantinedChangesKeepEveryRefusal() throws {
         let store = try Database()
-        let first = QuarantineRow(deal: deal, kind: .staff, change: id(4), blob: [1], code: "permission", reason: "no", at: 5)
-        let again = QuarantineRow(deal: deal, kind: .staff, change: id(4), blob: [], code: "depends_on_refused", reason: "later", at: 6)
+        let first = QuarantineRow(deal: deal, document: .staff, change: id(4), blob: [1], code: .permission, reason: "no", at: 5)
+        let again = QuarantineRow(deal: deal, document: .staff, change: id(4), blob: [], code: .dependsOnRefused, reason: "later", at: 6)
         try first.insert(in: store.db)
         try again.insert(in: store.db)
         #expect(try QuarantineRow.all(in: store.db) == [first, again])
         #expect(first.quarantined == QuarantinedChange(ref: ChangeRef(deal: deal, document: .staff, change: id(4)), blob: [1],
-                                                       code: "permission", reason: "no", at: 5))
+                                                       code: .permission, reason: "no", at: 5))
     }
 
     @Test func aCursorNeverMovesBack() throws {
@@ -184,25 +184,25 @@ struct StoreRowsTests {
         // The waiting change came in other bytes than the canonical ones; they must stay.
         let spelledOut = try #require(EncodingVariants.withoutSameObjectBit(waiting.encoded(), secondKey: "vehicle.color"))
         for change in made.prefix(2) {
-            try StoredChangeRow(deal: deal, kind: .shared, change: change.id, blob: change.encoded()).insert(in: store.db)
+            try StoredChangeRow(deal: deal, document: .shared, change: change.id, blob: change.encoded()).insert(in: store.db)
         }
-        try StoredChangeRow(deal: deal, kind: .shared, change: waiting.id, blob: spelledOut).insert(in: store.db)
+        try StoredChangeRow(deal: deal, document: .shared, change: waiting.id, blob: spelledOut).insert(in: store.db)
 
-        try SnapshotFold.fold(document, deal: deal, kind: .shared, in: store.db)
-        #expect(try SnapshotRow.find(deal: deal, kind: .shared, in: store.db)?.snapshot == document.encodeSnapshot())
-        #expect(try StoredChangeRow.all(deal: deal, kind: .shared, in: store.db)
-            == [StoredChangeRow(deal: deal, kind: .shared, change: waiting.id, blob: spelledOut)])
+        try SnapshotFold.fold(document, deal: deal, document: .shared, in: store.db)
+        #expect(try SnapshotRow.find(deal: deal, document: .shared, in: store.db)?.snapshot == document.encodeSnapshot())
+        #expect(try StoredChangeRow.all(deal: deal, document: .shared, in: store.db)
+            == [StoredChangeRow(deal: deal, document: .shared, change: waiting.id, blob: spelledOut)])
 
         // A pending change without a row (none should be) gets one rather than being lost.
-        try StoredChangeRow.deleteAll(deal: deal, kind: .shared, in: store.db)
-        try SnapshotFold.fold(document, deal: deal, kind: .shared, in: store.db)
-        #expect(try StoredChangeRow.all(deal: deal, kind: .shared, in: store.db).map(\.blob) == [waiting.encoded()])
+        try StoredChangeRow.deleteAll(deal: deal, document: .shared, in: store.db)
+        try SnapshotFold.fold(document, deal: deal, document: .shared, in: store.db)
+        #expect(try StoredChangeRow.all(deal: deal, document: .shared, in: store.db).map(\.blob) == [waiting.encoded()])
     }
 
     @Test func aRowThatDoesNotReadIsCorruptNotATrap() throws {
         let store = try Database()
-        try store.db.execute("INSERT INTO outbox(deal_id, kind, replica, seq, blob, created_at) VALUES ('has space', 'shared', 1, 1, x'00', 1)")
-        try store.db.execute("INSERT INTO quarantine(deal_id, kind, replica, seq, blob, reason, at) VALUES ('d-1', 'menu', 1, 1, x'00', 'r', 1)")
+        try store.db.execute("INSERT INTO outbox(deal_id, document, replica, seq, blob, created_at) VALUES ('has space', 'shared', 1, 1, x'00', 1)")
+        try store.db.execute("INSERT INTO quarantine(deal_id, document, replica, seq, blob, reason, at) VALUES ('d-1', 'menu', 1, 1, x'00', 'r', 1)")
         try store.db.execute("INSERT INTO deals(id, created_at, updated_at) VALUES ('', 1, 1)")
         for read in [{ _ = try OutboxRow.oldest(limit: 5, in: store.db) }, { _ = try QuarantineRow.all(in: store.db) },
                      { _ = try DealRow.ids(in: store.db) }] as [() throws -> Void] {
@@ -220,7 +220,7 @@ struct StoreRowsTests {
         try StoreTables.limitPages(to: try StoreTables.pageCount(in: store.db) + 2, in: store.db)
         let big = [UInt8](repeating: 0x5A, count: 64 * 1024)
         let error = #expect(throws: StoreError.self) {
-            for seq in 1...64 { try StoredChangeRow(deal: deal, kind: .shared, change: id(UInt64(seq)), blob: big).insert(in: store.db) }
+            for seq in 1...64 { try StoredChangeRow(deal: deal, document: .shared, change: id(UInt64(seq)), blob: big).insert(in: store.db) }
         }
         guard case .database(let reason)? = error else {
             Issue.record("expected a database error, got \(String(describing: error))")

@@ -31,12 +31,12 @@ struct HostileChangeTests {
         }!.withStartOp((1 << 62) - 2)
         let answer = try await client.push(forged, deal: deal)
         #expect(answer.accepted.isEmpty)
-        #expect(answer.refused.map(\.code) == ["counter_jump"], "\(answer.refused)")
+        #expect(answer.refused.map(\.code) == [.counterJump], "\(answer.refused)")
         // One more past the rule, from the buyer's real state.
         let state = try await client.document(deal)
         let ahead = try state.change(metadata: client.metadata) { try $0.put(.root, "credit.downPayment", .int(2)) }!
         let aheadAnswer = try await client.push(ahead.withStartOp(ahead.startOp + 1), deal: deal)
-        #expect(aheadAnswer.refused.map(\.code) == ["counter_jump"], "\(aheadAnswer.refused)")
+        #expect(aheadAnswer.refused.map(\.code) == [.counterJump], "\(aheadAnswer.refused)")
         // Everyone goes on: staff edit, an integration write, devices sync both ways.
         try await sales.store.set(deal, "vehicle.price", .money(minorUnits: 2_330_000_00, currency: "RUB"))
         try await sales.sync()
@@ -100,7 +100,7 @@ struct HostileChangeTests {
             try $0.put(.root, "vehicle.model", .string(String(repeating: "x", count: 6_000_000)))
         }!
         let answer = try await client.push(huge, deal: deal)
-        #expect(answer.refused.map(\.code) == ["too_large"], "\(answer.refused)")
+        #expect(answer.refused.map(\.code) == [.tooLarge], "\(answer.refused)")
         // Many values just under the budget: a device's pull pages by bytes and gets them all.
         state = try await client.document(deal)
         var blobs: [[UInt8]] = []
@@ -138,7 +138,7 @@ struct HostileChangeTests {
             for index in 0...CardBudget.standard.opsPerChange { try tx.put(.root, "vehicle.color", .string("c\(index)")) }
         }!
         let answer = try await client.push(tooMany, deal: deal)
-        #expect(answer.refused.map(\.code) == ["too_large"] || answer.refused.map(\.code) == ["malformed"], "\(answer.refused)")
+        #expect(answer.refused.map(\.code) == [.tooLarge] || answer.refused.map(\.code) == [.malformed], "\(answer.refused)")
         #expect(answer.accepted.isEmpty)
         await harness.stop()
     }
@@ -294,7 +294,7 @@ struct HostileChangeTests {
         for change in [container, scalar] {
             let answer = try await client.push(change, deal: deal)
             #expect(answer.accepted.isEmpty)
-            #expect(answer.refused.first?.code == "bad_structure", "\(answer.refused)")
+            #expect(answer.refused.first?.code == .badStructure, "\(answer.refused)")
         }
         await harness.stop()
     }
@@ -371,7 +371,7 @@ struct HostileChangeTests {
         let change = try state.change(metadata: client.metadata) { try $0.put(.root, "vehicle.model", .string("Lada")) }!
         let answer = try await client.push(change, deal: deal)
         #expect(answer.accepted.isEmpty)
-        #expect(answer.refused.first?.code == "impersonation", "\(answer.refused)")
+        #expect(answer.refused.first?.code == .impersonation, "\(answer.refused)")
         // The owner's next change still gets in.
         try await olga.store.set(deal, "vehicle.model", .text("Camry"))
         #expect(try await olga.sync().refused.isEmpty)

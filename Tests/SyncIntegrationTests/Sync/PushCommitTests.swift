@@ -32,7 +32,7 @@ struct PushCommitTests {
         try await harness.server.relay.executeOnStore("DROP TRIGGER refuse_quarantine")
         let answer = try await client.pushAll(push, deal: deal, cursor: 0)
         #expect(answer.accepted.count == outbox.count)
-        #expect(answer.refused.map(\.code) == ["permission"] || answer.refused.map(\.code) == ["forged_author"], "\(answer.refused)")
+        #expect(answer.refused.map(\.code) == [.permission] || answer.refused.map(\.code) == [.forgedAuthor], "\(answer.refused)")
         #expect(try await harness.server.relay.storedFacts(deal: deal, replica: buyer.store.identity.replica) == .init(deal: true, binding: true, logged: outbox.count))
         await harness.stop()
     }
@@ -74,7 +74,7 @@ struct PushCommitTests {
         #expect(failed.status == 503, "\(failed.text)")
         // Retried, the relay reads the log again and answers for what it holds.
         let retried = try await client.push(other, deal: deal)
-        #expect(retried.refused.map(\.code) == ["conflicting_change"], "\(retried.refused)")
+        #expect(retried.refused.map(\.code) == [.conflictingChange], "\(retried.refused)")
         let sales = try harness.device("olga", .sales, channel: .pc)
         try await sales.sync()
         #expect(try await sales.card(deal).values["vehicle.color"] == .text("white"))

@@ -72,7 +72,7 @@ struct RelayChainTests {
         let connection = RelayConnection(baseURL: URL(string: group.url)!, token: relayToken)
         let response: SyncResponse = try await connection.post("v1/sync", SyncRequest(
             cursor: 0, push: [PushedChange(deal: deal, document: .shared, change: forged.encoded())]))
-        #expect(response.refused.first?.code == "permission")
+        #expect(response.refused.first?.code == .permission)
         #expect(response.refused.first?.path == "vehicle.price")
         await group.stop()
     }

@@ -22,7 +22,7 @@ struct RelayRefusalTests {
         let connection = RelayConnection(baseURL: URL(string: harness.url)!, token: try harness.token("olga", .sales, device: "olga-pc"))
         let response: SyncResponse = try await connection.post("v1/sync", SyncRequest(
             cursor: 1, push: [PushedChange(deal: deal, document: .shared, change: forged.encoded())]))
-        #expect(response.refused.first?.code == "forged_author")
+        #expect(response.refused.first?.code == .forgedAuthor)
         #expect(response.refused.first?.reason.contains("petr") == true)
         try await other.sync()
         #expect(try await other.card(deal).values["vehicle.model"] == nil, "the forged change was relayed")

@@ -43,7 +43,7 @@ struct ReviewRegressionTests {
         let response: SyncResponse = try await connection.post("v1/sync", SyncRequest(
             cursor: 1, push: [PushedChange(deal: deal, document: .shared, change: impostor.encoded())]))
         #expect(response.accepted.isEmpty)
-        #expect(response.refused.first?.code == "conflicting_change")
+        #expect(response.refused.first?.code == .conflictingChange)
         await harness.stop()
     }
 

@@ -31,7 +31,7 @@ struct SyncRoundTests {
         var round = SyncRound(wait: 20)
         let pushed = [item(seq: 4, blob: [4]), item(seq: 5, blob: [5]), item(seq: 6, blob: [6])]
         let refusals = [6, 5].map { seq in
-            RefusedChange(ref: pushed[seq - 4].ref, code: seq == 5 ? "permission" : "missing_dependency", path: nil, reason: "no")
+            RefusedChange(ref: pushed[seq - 4].ref, code: seq == 5 ? .permission : .missingDependency, path: nil, reason: "no")
         }
         let actions = try round.receive(response(accepted: [pushed[0].ref], refused: refusals), pushed: pushed)
         #expect(actions == [
@@ -48,7 +48,7 @@ struct SyncRoundTests {
         var round = SyncRound()
         let pushed = [item(seq: 1), item(seq: 2)]
         var refusal = RefusedChange(ref: ChangeRef(deal: deal, document: .shared, change: ChangeID(replica: ReplicaID(1), seq: 0)),
-                                    code: "malformed", path: nil, reason: "bad blob")
+                                    code: .malformed, path: nil, reason: "bad blob")
         refusal.index = 1
         let actions = try round.receive(response(accepted: [pushed[0].ref], refused: [refusal]), pushed: pushed)
         #expect(actions.contains(.quarantine(pushed[1], refusal)))
@@ -123,10 +123,10 @@ struct SyncRoundTests {
         var round = SyncRound(refusals: .quarantineEach)
         let pushed = [item(seq: 4, blob: [4]), item(seq: 5, blob: [5]), item(seq: 6, blob: [6])]
         let refusals = [5, 6].map { seq in
-            RefusedChange(ref: pushed[seq - 4].ref, code: seq == 5 ? "permission" : "missing_dependency", path: nil, reason: "no")
+            RefusedChange(ref: pushed[seq - 4].ref, code: seq == 5 ? .permission : .missingDependency, path: nil, reason: "no")
         }
         let stranger = RefusedChange(ref: ChangeRef(deal: deal, document: .staff, change: ChangeID(replica: ReplicaID(9), seq: 1)),
-                                     code: "permission", path: nil, reason: "not pushed here")
+                                     code: .permission, path: nil, reason: "not pushed here")
         let actions = try round.receive(response(accepted: [pushed[0].ref], refused: refusals + [stranger]), pushed: pushed)
         #expect(actions == [
             .acknowledge([pushed[0].ref]),

@@ -76,7 +76,7 @@ struct SyncTests {
         try await buyer.store.set(deal, "tradeIn.description", .text("Lada 2107"))
         try await buyer.store.post(deal, "hello")
         let report = try await buyer.sync()
-        #expect(report.refused.first?.code == "permission")
+        #expect(report.refused.first?.code == .permission)
         #expect(report.refused.first?.path == "vehicle.price")
         let quarantined = try await buyer.store.quarantined()
         #expect(quarantined.first?.reason.contains("vehicle.price") == true)
@@ -110,7 +110,7 @@ struct SyncTests {
         let connection = RelayConnection(baseURL: URL(string: harness.url)!, token: token)
         let response: SyncResponse = try await connection.post("v1/sync", SyncRequest(
             cursor: 1, push: [PushedChange(deal: deal, document: .shared, change: forged.encoded())]))
-        #expect(response.refused.first?.code == "impersonation")
+        #expect(response.refused.first?.code == .impersonation)
         await harness.stop()
     }
 

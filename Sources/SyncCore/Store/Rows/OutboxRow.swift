@@ -10,7 +10,7 @@ import SyncProtocol
 /// were made, so a document's changes reach the relay in causal order.
 struct OutboxRow: Equatable {
     var deal: DealID
-    var kind: DealDocumentKind
+    var document: DealDocumentKind
     var change: ChangeID
     /// The change blob that is pushed.
     var blob: [UInt8]
@@ -19,27 +19,27 @@ struct OutboxRow: Equatable {
 
     /// The item as the sync reads it.
     var item: OutboxItem {
-        OutboxItem(ref: ChangeRef(deal: deal, document: kind, change: change), blob: blob, createdAt: createdAt)
+        OutboxItem(ref: ChangeRef(deal: deal, document: document, change: change), blob: blob, createdAt: createdAt)
     }
 
     /// Puts the change in the outbox unless it waits there already (the row stays as it was).
     ///
     /// - Throws: ``StoreError/database(_:)`` when SQLite refuses the write (a full disk, …).
     func insert(in db: SQLiteDatabase) throws(StoreError) {
-        try StoreRows.run(StoreRows.refused("outbox item \(change) of \(deal)/\(kind.rawValue)")) {
-            try db.execute("INSERT OR IGNORE INTO outbox(deal_id, kind, replica, seq, blob, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [.text(deal.rawValue), .text(kind.rawValue), .replica(change.replica), .seq(change.seq),
+        try StoreRows.run(StoreRows.refused("outbox item \(change) of \(deal)/\(document.rawValue)")) {
+            try db.execute("INSERT OR IGNORE INTO outbox(deal_id, document, replica, seq, blob, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [.text(deal.rawValue), .text(document.rawValue), .replica(change.replica), .seq(change.seq),
                                        .blob(blob), .integer(createdAt)])
         }
     }
 
     /// The oldest `limit` items.
     ///
-    /// - Throws: ``StoreError/corrupt(_:)`` for a row whose deal id or document kind does not read.
+    /// - Throws: ``StoreError/corrupt(_:)`` for a row whose deal id or document document does not read.
     static func oldest(limit: Int, in db: SQLiteDatabase) throws(StoreError) -> [OutboxRow] {
         try StoreRows.read {
-            try db.query("SELECT deal_id, kind, replica, seq, blob, created_at FROM outbox ORDER BY id LIMIT ?", [.integer(Int64(limit))]) { row in
-                OutboxRow(deal: try StoreRows.deal(row.string(at: 0), in: "outbox"), kind: try StoreRows.kind(row.string(at: 1), in: "outbox"),
+            try db.query("SELECT deal_id, document, replica, seq, blob, created_at FROM outbox ORDER BY id LIMIT ?", [.integer(Int64(limit))]) { row in
+                OutboxRow(deal: try StoreRows.deal(row.string(at: 0), in: "outbox"), document: try StoreRows.documentKind(row.string(at: 1), in: "outbox"),
                           change: row.changeID(at: 2), blob: row.blob(at: 4), createdAt: row.int64(at: 5))
             }
         }
@@ -51,19 +51,19 @@ struct OutboxRow: Equatable {
     }
 
     /// Removes the item of one change, if it waits.
-    static func delete(deal: DealID, kind: DealDocumentKind, change: ChangeID, in db: SQLiteDatabase) throws(StoreError) {
+    static func delete(deal: DealID, document: DealDocumentKind, change: ChangeID, in db: SQLiteDatabase) throws(StoreError) {
         try StoreRows.run(StoreRows.refused("the removal of outbox item \(change)")) {
-            try db.execute("DELETE FROM outbox WHERE deal_id = ? AND kind = ? AND replica = ? AND seq = ?",
-                           arguments: [.text(deal.rawValue), .text(kind.rawValue), .replica(change.replica), .seq(change.seq)])
+            try db.execute("DELETE FROM outbox WHERE deal_id = ? AND document = ? AND replica = ? AND seq = ?",
+                           arguments: [.text(deal.rawValue), .text(document.rawValue), .replica(change.replica), .seq(change.seq)])
         }
     }
 
     /// Removes the document's items of `replica` from seq `first` on (the changes a rebase
     /// drops).
-    static func deleteAll(deal: DealID, kind: DealDocumentKind, replica: ReplicaID, from first: UInt64, in db: SQLiteDatabase) throws(StoreError) {
-        try StoreRows.run(StoreRows.refused("the removal of outbox items of \(deal)/\(kind.rawValue)")) {
-            try db.execute("DELETE FROM outbox WHERE deal_id = ? AND kind = ? AND replica = ? AND seq >= ?",
-                           arguments: [.text(deal.rawValue), .text(kind.rawValue), .replica(replica), .seq(first)])
+    static func deleteAll(deal: DealID, document: DealDocumentKind, replica: ReplicaID, from first: UInt64, in db: SQLiteDatabase) throws(StoreError) {
+        try StoreRows.run(StoreRows.refused("the removal of outbox items of \(deal)/\(document.rawValue)")) {
+            try db.execute("DELETE FROM outbox WHERE deal_id = ? AND document = ? AND replica = ? AND seq >= ?",
+                           arguments: [.text(deal.rawValue), .text(document.rawValue), .replica(replica), .seq(first)])
         }
     }
 

@@ -9,23 +9,23 @@ import SQLiteKit
 /// in it, so its row stays, with the bytes it came in. Every other change row of the document
 /// goes, since the snapshot now holds the change.
 enum SnapshotFold {
-    /// Replaces the document's snapshot with `document`'s and removes the change rows it covers.
+    /// Replaces the document's snapshot with `state`'s and removes the change rows it covers.
     ///
     /// - Complexity: O(document) to encode the snapshot; one statement to clear the rows when
     ///   nothing is pending, else one per row.
     /// - Throws: ``StoreError`` from the rows; call it inside the transaction that wrote the
     ///   changes, so a failure leaves the rows as they were.
-    static func fold(_ document: Document, deal: DealID, kind: DealDocumentKind, in db: SQLiteDatabase) throws(StoreError) {
-        try SnapshotRow(deal: deal, kind: kind, snapshot: document.encodeSnapshot()).insert(in: db)
-        let pending = document.pendingChangeValues
+    static func fold(_ state: Document, deal: DealID, document: DealDocumentKind, in db: SQLiteDatabase) throws(StoreError) {
+        try SnapshotRow(deal: deal, document: document, snapshot: state.encodeSnapshot()).insert(in: db)
+        let pending = state.pendingChangeValues
         let kept = Set(pending.map(\.id))
-        try StoredChangeRow.deleteAll(deal: deal, kind: kind, except: kept, in: db)
+        try StoredChangeRow.deleteAll(deal: deal, document: document, except: kept, in: db)
         guard !pending.isEmpty else { return }
         // Every pending change has a row (it was loaded from one or just written); should one
         // lack it, it gets one now, or it would be lost at the next load.
-        let stored = Set(try StoredChangeRow.ids(deal: deal, kind: kind, in: db))
+        let stored = Set(try StoredChangeRow.ids(deal: deal, document: document, in: db))
         for change in pending where !stored.contains(change.id) {
-            try StoredChangeRow(deal: deal, kind: kind, change: change.id, blob: change.encoded()).insert(in: db)
+            try StoredChangeRow(deal: deal, document: document, change: change.id, blob: change.encoded()).insert(in: db)
         }
     }
 }

@@ -9,7 +9,7 @@ import SQLiteKit
 /// as ``Document/encodeSnapshot()`` or a relay wrote it, loaded with ``Document/init(snapshot:replica:)``.
 struct SnapshotRow: Equatable {
     var deal: DealID
-    var kind: DealDocumentKind
+    var document: DealDocumentKind
     /// The document's snapshot blob, or nil before the first fold.
     var snapshot: [UInt8]?
 
@@ -20,9 +20,9 @@ struct SnapshotRow: Equatable {
     func insert(in db: SQLiteDatabase) throws(StoreError) {
         try StoreRows.run(refusal) {
             try db.execute("""
-                INSERT INTO documents(deal_id, kind, snapshot) VALUES (?, ?, ?)
-                ON CONFLICT(deal_id, kind) DO UPDATE SET snapshot = excluded.snapshot
-                """, arguments: [.text(deal.rawValue), .text(kind.rawValue), snapshot.map { .blob($0) } ?? .null])
+                INSERT INTO documents(deal_id, document, snapshot) VALUES (?, ?, ?)
+                ON CONFLICT(deal_id, document) DO UPDATE SET snapshot = excluded.snapshot
+                """, arguments: [.text(deal.rawValue), .text(document.rawValue), snapshot.map { .blob($0) } ?? .null])
         }
     }
 
@@ -30,19 +30,19 @@ struct SnapshotRow: Equatable {
     /// from now on, and a snapshot already there stays.
     ///
     /// - Throws: as ``insert(in:)``.
-    static func insertIfMissing(deal: DealID, kind: DealDocumentKind, in db: SQLiteDatabase) throws(StoreError) {
-        let row = SnapshotRow(deal: deal, kind: kind, snapshot: nil)
+    static func insertIfMissing(deal: DealID, document: DealDocumentKind, in db: SQLiteDatabase) throws(StoreError) {
+        let row = SnapshotRow(deal: deal, document: document, snapshot: nil)
         try StoreRows.run(row.refusal) {
-            try db.execute("INSERT OR IGNORE INTO documents(deal_id, kind, snapshot) VALUES (?, ?, NULL)",
-                           arguments: [.text(deal.rawValue), .text(kind.rawValue)])
+            try db.execute("INSERT OR IGNORE INTO documents(deal_id, document, snapshot) VALUES (?, ?, NULL)",
+                           arguments: [.text(deal.rawValue), .text(document.rawValue)])
         }
     }
 
     /// The document's row, or nil when the store does not have the document.
-    static func find(deal: DealID, kind: DealDocumentKind, in db: SQLiteDatabase) throws(StoreError) -> SnapshotRow? {
+    static func find(deal: DealID, document: DealDocumentKind, in db: SQLiteDatabase) throws(StoreError) -> SnapshotRow? {
         try StoreRows.read {
-            try db.query("SELECT snapshot FROM documents WHERE deal_id = ? AND kind = ?", [.text(deal.rawValue), .text(kind.rawValue)]) { row in
-                SnapshotRow(deal: deal, kind: kind, snapshot: row.isNull(at: 0) ? nil : row.blob(at: 0))
+            try db.query("SELECT snapshot FROM documents WHERE deal_id = ? AND document = ?", [.text(deal.rawValue), .text(document.rawValue)]) { row in
+                SnapshotRow(deal: deal, document: document, snapshot: row.isNull(at: 0) ? nil : row.blob(at: 0))
             }.first
         }
     }
@@ -56,6 +56,6 @@ struct SnapshotRow: Equatable {
 
     /// A document names its deal (`REFERENCES deals(id)`); any other refusal is a bug.
     private func refusal(_ error: SQLiteError) -> StoreError {
-        SQLiteError.constraintForeignKey ~= error.code ? .noSuchDeal(deal) : StoreRows.refused("the \(kind.rawValue) document of deal \(deal)")(error)
+        SQLiteError.constraintForeignKey ~= error.code ? .noSuchDeal(deal) : StoreRows.refused("the \(document.rawValue) document of deal \(deal)")(error)
     }
 }

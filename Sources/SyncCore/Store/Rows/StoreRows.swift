@@ -49,10 +49,10 @@ enum StoreRows {
         return deal
     }
 
-    /// A document kind read from a column, or ``StoreError/corrupt(_:)`` naming the table.
-    static func kind(_ text: String, in table: String) throws(StoreError) -> DealDocumentKind {
-        guard let kind = DealDocumentKind(rawValue: text) else { throw .corrupt("\(table) row with document kind \"\(text)\"") }
-        return kind
+    /// A document document read from a column, or ``StoreError/corrupt(_:)`` naming the table.
+    static func documentKind(_ text: String, in table: String) throws(StoreError) -> DealDocumentKind {
+        guard let document = DealDocumentKind(rawValue: text) else { throw .corrupt("\(table) row with document kind \"\(text)\"") }
+        return document
     }
 }
 

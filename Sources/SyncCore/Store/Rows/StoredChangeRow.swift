@@ -11,7 +11,7 @@ import SQLiteKit
 /// the relay sent it.
 struct StoredChangeRow: Equatable {
     var deal: DealID
-    var kind: DealDocumentKind
+    var document: DealDocumentKind
     var change: ChangeID
     var blob: [UInt8]
 
@@ -19,52 +19,52 @@ struct StoredChangeRow: Equatable {
     ///
     /// - Throws: ``StoreError/database(_:)`` when SQLite refuses the write (a full disk, …).
     func insert(in db: SQLiteDatabase) throws(StoreError) {
-        try StoreRows.run(StoreRows.refused("change \(change) of \(deal)/\(kind.rawValue)")) {
-            try db.execute("INSERT OR IGNORE INTO changes(deal_id, kind, replica, seq, blob) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [.text(deal.rawValue), .text(kind.rawValue), .replica(change.replica), .seq(change.seq), .blob(blob)])
+        try StoreRows.run(StoreRows.refused("change \(change) of \(deal)/\(document.rawValue)")) {
+            try db.execute("INSERT OR IGNORE INTO changes(deal_id, document, replica, seq, blob) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [.text(deal.rawValue), .text(document.rawValue), .replica(change.replica), .seq(change.seq), .blob(blob)])
         }
     }
 
     /// The document's change rows in the order they were written (which the document's
     /// loading replays).
-    static func all(deal: DealID, kind: DealDocumentKind, in db: SQLiteDatabase) throws(StoreError) -> [StoredChangeRow] {
+    static func all(deal: DealID, document: DealDocumentKind, in db: SQLiteDatabase) throws(StoreError) -> [StoredChangeRow] {
         try StoreRows.read {
-            try db.query("SELECT replica, seq, blob FROM changes WHERE deal_id = ? AND kind = ? ORDER BY rowid",
-                         [.text(deal.rawValue), .text(kind.rawValue)]) { row in
-                StoredChangeRow(deal: deal, kind: kind, change: row.changeID(at: 0), blob: row.blob(at: 2))
+            try db.query("SELECT replica, seq, blob FROM changes WHERE deal_id = ? AND document = ? ORDER BY rowid",
+                         [.text(deal.rawValue), .text(document.rawValue)]) { row in
+                StoredChangeRow(deal: deal, document: document, change: row.changeID(at: 0), blob: row.blob(at: 2))
             }
         }
     }
 
     /// The ids of the document's change rows, in the order they were written.
-    static func ids(deal: DealID, kind: DealDocumentKind, in db: SQLiteDatabase) throws(StoreError) -> [ChangeID] {
+    static func ids(deal: DealID, document: DealDocumentKind, in db: SQLiteDatabase) throws(StoreError) -> [ChangeID] {
         try StoreRows.read {
-            try db.query("SELECT replica, seq FROM changes WHERE deal_id = ? AND kind = ? ORDER BY rowid",
-                         [.text(deal.rawValue), .text(kind.rawValue)]) { $0.changeID(at: 0) }
+            try db.query("SELECT replica, seq FROM changes WHERE deal_id = ? AND document = ? ORDER BY rowid",
+                         [.text(deal.rawValue), .text(document.rawValue)]) { $0.changeID(at: 0) }
         }
     }
 
     /// How many change rows the document has.
-    static func count(deal: DealID, kind: DealDocumentKind, in db: SQLiteDatabase) throws(StoreError) -> Int {
+    static func count(deal: DealID, document: DealDocumentKind, in db: SQLiteDatabase) throws(StoreError) -> Int {
         try StoreRows.read {
-            Int(try db.scalar("SELECT count(*) FROM changes WHERE deal_id = ? AND kind = ?", [.text(deal.rawValue), .text(kind.rawValue)])?.int64 ?? 0)
+            Int(try db.scalar("SELECT count(*) FROM changes WHERE deal_id = ? AND document = ?", [.text(deal.rawValue), .text(document.rawValue)])?.int64 ?? 0)
         }
     }
 
     /// Removes the document's change rows but those of `kept`.
     ///
     /// - Complexity: one statement when nothing is kept; otherwise one per row removed.
-    static func deleteAll(deal: DealID, kind: DealDocumentKind, except kept: Set<ChangeID> = [], in db: SQLiteDatabase) throws(StoreError) {
+    static func deleteAll(deal: DealID, document: DealDocumentKind, except kept: Set<ChangeID> = [], in db: SQLiteDatabase) throws(StoreError) {
         if kept.isEmpty {
-            try StoreRows.run(StoreRows.refused("the removal of the change rows of \(deal)/\(kind.rawValue)")) {
-                try db.execute("DELETE FROM changes WHERE deal_id = ? AND kind = ?", arguments: [.text(deal.rawValue), .text(kind.rawValue)])
+            try StoreRows.run(StoreRows.refused("the removal of the change rows of \(deal)/\(document.rawValue)")) {
+                try db.execute("DELETE FROM changes WHERE deal_id = ? AND document = ?", arguments: [.text(deal.rawValue), .text(document.rawValue)])
             }
             return
         }
-        for id in try ids(deal: deal, kind: kind, in: db) where !kept.contains(id) {
-            try StoreRows.run(StoreRows.refused("the removal of change \(id) of \(deal)/\(kind.rawValue)")) {
-                try db.execute("DELETE FROM changes WHERE deal_id = ? AND kind = ? AND replica = ? AND seq = ?",
-                               arguments: [.text(deal.rawValue), .text(kind.rawValue), .replica(id.replica), .seq(id.seq)])
+        for id in try ids(deal: deal, document: document, in: db) where !kept.contains(id) {
+            try StoreRows.run(StoreRows.refused("the removal of change \(id) of \(deal)/\(document.rawValue)")) {
+                try db.execute("DELETE FROM changes WHERE deal_id = ? AND document = ? AND replica = ? AND seq = ?",
+                               arguments: [.text(deal.rawValue), .text(document.rawValue), .replica(id.replica), .seq(id.seq)])
             }
         }
     }
