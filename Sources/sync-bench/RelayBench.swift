@@ -4,7 +4,7 @@ import SyncServer
 /// `sync-bench relay`: a real relay started in this process on a loopback port, with its
 /// data in a temporary folder; then the idle-connection and sync-throughput measurements.
 /// `connections` 0 skips the first.
-func benchRelay(connections: Int, deals: Int, devices: Int, editsPerDeal: Int) async throws {
+func benchRelay(connections: Int, deals: Int, devices: Int, editsPerDeal: Int, firstSyncs: Int) async throws {
     let folder = try BenchFolder("relay")
     defer { folder.remove() }
     let relayFolder = folder.sub("relay")
@@ -13,7 +13,8 @@ func benchRelay(connections: Int, deals: Int, devices: Int, editsPerDeal: Int) a
     guard let port = URL(string: url)?.port else { throw BenchError("the relay reported no port in \(url)") }
     do {
         if connections > 0 { try await benchIdleConnections(relayURL: url, port: port, count: connections) }
-        try await benchRelaySync(relayURL: url, relayFolder: relayFolder, folder: folder, deals: deals, devices: devices, editsPerDeal: editsPerDeal)
+        try await benchRelaySync(relayURL: url, relayFolder: relayFolder, folder: folder, deals: deals, devices: devices, editsPerDeal: editsPerDeal,
+                                 firstSyncs: firstSyncs)
     } catch {
         await server.stop()
         throw error

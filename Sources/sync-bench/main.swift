@@ -24,6 +24,7 @@ OPTIONS:
   --deals N             Deals pushed and then fetched by a fresh device (default: 1000). relay
   --devices N           Devices pushing; the first alone, then the rest at once (default: 4). relay
   --edits-per-deal N    Price edits per deal before the push (default: 4). relay
+  --first-syncs N       Fresh devices making a first sync; the median is reported (default: 5). relay
   --ops N               Record inserts in the hostile push (default: 600000). hostile
   --sizes N,N,...       Element counts, each 1 to 100000 (default: 1000,10000,100000). sequence
   -h, --help            Show this help.
@@ -82,7 +83,8 @@ do {
     case "relay":
         try await benchRelay(connections: count("--connections", default: 10_000, in: 0...1_000_000),
                              deals: count("--deals", default: 1_000, in: 1...1_000_000), devices: count("--devices", default: 4, in: 1...64),
-                             editsPerDeal: count("--edits-per-deal", default: 4, in: 0...10_000))
+                             editsPerDeal: count("--edits-per-deal", default: 4, in: 0...10_000),
+                             firstSyncs: count("--first-syncs", default: 5, in: 1...100))
     case "hostile":
         try await benchHostilePush(ops: count("--ops", default: 600_000, in: 1...10_000_000), deals: count("--deals", default: 5, in: 1...1_000))
     case "hostile-pusher":
