@@ -1,8 +1,10 @@
-/// Why a request was refused before reaching the handler.
+/// Why ``HTTPParser`` refused a message: a request before it reached the handler, or a
+/// response before the client returned it.
 ///
-/// Each case maps to one response status (``status``) and a short plain-text message
-/// (``message``) that tells the client what to fix. After any of these the server
-/// closes the connection: the framing of what follows can no longer be trusted.
+/// The server answers each request case with one status (``status``, named in each case
+/// as "(400)") and a short plain-text message (``message``) that tells the client what to
+/// fix; the client turns every case into an ``HTTPClientError``. After any of these the
+/// connection is closed: the framing of what follows can no longer be trusted.
 public enum HTTPParseError: Error, Sendable, Equatable {
     /// The request line is not `method SP request-target SP HTTP-version CRLF`. (400)
     case invalidRequestLine
@@ -38,7 +40,8 @@ public enum HTTPParseError: Error, Sendable, Equatable {
     /// A POST, PUT or PATCH without `Content-Length` or `Transfer-Encoding`, refused
     /// when ``HTTPServerConfiguration/requireLengthForBodyMethods`` is set. (411)
     case lengthRequired
-    /// The body exceeds ``HTTPServerConfiguration/maxBodyBytes``. (413)
+    /// The body exceeds ``HTTPServerConfiguration/maxBodyBytes`` (for a response, the
+    /// client's ``SocketHTTPClient/maxResponseBytes``). (413)
     case bodyTooLarge
     /// The request line exceeds ``HTTPServerConfiguration/maxRequestLineLength``. (414)
     case requestLineTooLong
@@ -50,47 +53,13 @@ public enum HTTPParseError: Error, Sendable, Equatable {
     case headTimeout
     /// The body did not arrive within ``HTTPServerConfiguration/requestBodyTimeout``. (408)
     case bodyTimeout
-
-    /// The status the server answers with.
-    public var status: HTTPStatus {
-        switch self {
-        case .invalidRequestLine, .invalidMethod, .invalidTarget, .invalidVersion, .bareLineFeed,
-             .invalidHeader, .invalidHost, .contentLengthWithTransferEncoding, .invalidContentLength,
-             .invalidTransferEncoding, .invalidChunk:
-            .badRequest
-        case .unsupportedVersion: .httpVersionNotSupported
-        case .unsupportedTransferCoding: .notImplemented
-        case .lengthRequired: .lengthRequired
-        case .bodyTooLarge: .contentTooLarge
-        case .requestLineTooLong: .uriTooLong
-        case .tooManyHeaders, .headersTooLarge: .requestHeaderFieldsTooLarge
-        case .headTimeout, .bodyTimeout: .requestTimeout
-        }
-    }
-
-    /// A one-line explanation for the client, ending in a newline.
-    public var message: String {
-        switch self {
-        case .invalidRequestLine: "Malformed request line: expected 'METHOD /target HTTP/1.1' ending in CRLF.\n"
-        case .invalidMethod: "Malformed method: it must be a token such as GET or POST.\n"
-        case .invalidTarget: "Malformed request target: send an origin-form path like /a/b?c=d with valid percent-encoding.\n"
-        case .invalidVersion: "Malformed HTTP version: expected HTTP/1.1.\n"
-        case .unsupportedVersion: "Only HTTP/1.0 and HTTP/1.1 are supported.\n"
-        case .bareLineFeed: "Lines must end in CRLF; a bare LF or CR was found.\n"
-        case .invalidHeader: "Malformed header field: expected 'Name: value' without folding or control characters.\n"
-        case .invalidHost: "An HTTP/1.1 request needs exactly one Host header.\n"
-        case .contentLengthWithTransferEncoding: "Send either Content-Length or Transfer-Encoding, not both.\n"
-        case .invalidContentLength: "Content-Length must be one decimal number.\n"
-        case .invalidTransferEncoding: "Transfer-Encoding must end with chunked, once, and needs HTTP/1.1.\n"
-        case .unsupportedTransferCoding: "Only the chunked transfer coding is supported.\n"
-        case .invalidChunk: "Malformed chunked body.\n"
-        case .lengthRequired: "This method needs a body length: send Content-Length or Transfer-Encoding: chunked.\n"
-        case .bodyTooLarge: "The request body is too large.\n"
-        case .requestLineTooLong: "The request line is too long.\n"
-        case .tooManyHeaders: "Too many header fields.\n"
-        case .headersTooLarge: "The header section is too large.\n"
-        case .headTimeout: "The request head took too long to arrive.\n"
-        case .bodyTimeout: "The request body took too long to arrive.\n"
-        }
-    }
+    /// Responses: the status line is not `HTTP-version SP 3DIGIT SP reason-phrase` with a
+    /// status within 100...599, or is longer than the start-line limit. (502)
+    case invalidStatusLine
+    /// Responses: a `101 Switching Protocols`, which no request of this client asks for,
+    /// or more than ``HTTPParser/maxInterimResponses`` interim (1xx) answers. (502)
+    case unexpectedInterimResponse
+    /// Responses: the connection closed before the answer was complete — in its status
+    /// line or head, or short of its `Content-Length` or last chunk. (502)
+    case incompleteMessage
 }
