@@ -4,7 +4,9 @@ import Glibc
 #endif
 
 /// A small HTTP/1.1 client on POSIX sockets: one request per connection (`Connection:
-/// close`), `Content-Length` or chunked answers, a deadline on every step.
+/// close`), a deadline on every step. Answers are read by the server's own parser
+/// (``HTTPParser`` in response mode), as strictly: `Content-Length`, chunked or
+/// read-to-close bodies, interim 1xx answers skipped, no body for `HEAD`, 204 and 304.
 ///
 /// Why not URLSession here: on Linux the toolchain's FoundationNetworking traps the whole
 /// process ("Transfer completed, but there's no response", swift-corelibs-foundation issue
@@ -21,11 +23,19 @@ public struct SocketHTTPClient: Sendable {
     /// A parsed answer.
     public struct Response: Sendable {
         public var status: Int
+        /// Header fields by lower-cased name; a repeated field's values are joined with
+        /// ", " in order (RFC 9110 §5.3). Trailer fields are not included.
         public var headers: [String: String]
+        /// The body, chunked coding removed.
         public var body: [UInt8]
     }
 
     /// Sends one request and reads the whole answer within `timeout` seconds.
+    ///
+    /// Throws ``HTTPClientError/unreachable(_:)`` when the server cannot be reached, the
+    /// connection is lost or cut before the answer is complete, the deadline passes or the
+    /// task is cancelled; ``HTTPClientError/badResponse(_:)`` when the answer is not
+    /// HTTP/1.1 this client reads or is over ``maxResponseBytes``.
     public func send(method: String, url: URL, headers: [String: String], body: [UInt8], timeout: TimeInterval) async throws(HTTPClientError) -> Response {
         let socket = CancellableSocket()
         let result: Result<Response, HTTPClientError> = await withTaskCancellationHandler {
@@ -63,44 +73,42 @@ public struct SocketHTTPClient: Sendable {
         for (name, value) in headers.sorted(by: { $0.key < $1.key }) { head += "\(name): \(value)\r\n" }
         head += "\r\n"
         try writeAll(fd, Array(head.utf8) + body)
-        var reader = SocketReader(fd: fd, deadline: deadline, limit: maxResponseBytes)
-        let statusLine = try reader.line()
-        let parts = statusLine.split(separator: " ", maxSplits: 2)
-        guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), let status = Int(parts[1]) else {
-            throw .badResponse("not an HTTP/1.1 status line: \(statusLine.prefix(80))")
-        }
-        var responseHeaders: [String: String] = [:]
+        return try receive(fd, method: method, deadline: deadline, socket: socket)
+    }
+
+    /// Feeds the answer's bytes to a response parser until it yields the response, the
+    /// server closes, or the deadline passes.
+    ///
+    /// The parser's limits are the server's for the head, ``maxResponseBytes`` for the
+    /// decoded body; interim (1xx) answers are skipped by it.
+    private func receive(_ fd: Int32, method: String, deadline: Date, socket: CancellableSocket) throws(HTTPClientError) -> Response {
+        var limits = HTTPParser.Limits()
+        limits.maxBodyBytes = maxResponseBytes
+        var parser = HTTPParser(mode: .responses(toMethod: method), limits: limits)
+        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
         while true {
-            let line = try reader.line()
-            if line.isEmpty { break }
-            guard let colon = line.firstIndex(of: ":") else { throw .badResponse("malformed header line") }
-            responseHeaders[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-        }
-        guard status >= 200 else { throw .badResponse("unexpected interim answer \(status)") }
-        let responseBody: [UInt8]
-        if responseHeaders["transfer-encoding"]?.lowercased().contains("chunked") == true {
-            var collected: [UInt8] = []
-            while true {
-                let sizeLine = try reader.line()
-                guard let sizeText = sizeLine.split(separator: ";").first,
-                      let size = Int(sizeText.trimmingCharacters(in: .whitespaces), radix: 16), size >= 0 else {
-                    throw .badResponse("malformed chunk size")
-                }
-                if size == 0 {
-                    while try !reader.line().isEmpty {}
-                    break
-                }
-                collected += try reader.bytes(size)
-                _ = try reader.line()
+            switch parser.nextResponse() {
+            case .response(let response): return Response(response)
+            case .failure(let error): throw error.clientError(maxResponseBytes: maxResponseBytes)
+            case .needMoreData: break
             }
-            responseBody = collected
-        } else if let lengthText = responseHeaders["content-length"] {
-            guard let length = Int(lengthText), length >= 0 else { throw .badResponse("malformed Content-Length \(lengthText.prefix(20))") }
-            responseBody = try reader.bytes(length)
-        } else {
-            responseBody = try reader.rest()
+            guard Date() < deadline else { throw .unreachable("the server did not answer in time") }
+            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw .unreachable(errno == EAGAIN || errno == EWOULDBLOCK ? "the server did not answer in time" : "connection lost: \(String(cString: strerror(errno)))")
+            }
+            if count == 0 {
+                // A cancelled exchange's shutdown reads as a close: never take the body so
+                // far for a read-to-close answer.
+                if socket.isCancelled { throw .unreachable("cancelled") }
+                switch parser.finish() {
+                case .success(let response): return Response(response)
+                case .failure(let error): throw error.clientError(maxResponseBytes: maxResponseBytes)
+                }
+            }
+            parser.append(chunk[0..<count])
         }
-        return Response(status: status, headers: responseHeaders, body: responseBody)
     }
 
     private func connect(host: String, port: Int, timeout: TimeInterval) throws(HTTPClientError) -> Int32 {
@@ -142,138 +150,14 @@ public struct SocketHTTPClient: Sendable {
     }
 }
 
-/// Why an exchange failed. The client never retries by itself; the caller decides.
-public enum HTTPClientError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The server could not be reached, or the connection was lost or timed out before the
-    /// answer was complete: retrying later may succeed.
-    case unreachable(String)
-    /// The answer is not HTTP/1.1 this client can read, or is over its size limit.
-    case badResponse(String)
-    /// The URL is not one this client can use (only `http://` with a host).
-    case unsupportedURL(String)
-
-    public var description: String {
-        switch self {
-        case .unreachable(let reason): "unreachable: \(reason)"
-        case .badResponse(let reason): "unreadable answer: \(reason)"
-        case .unsupportedURL(let reason): reason
+extension SocketHTTPClient.Response {
+    init(_ response: HTTPParser.Response) {
+        status = response.status
+        headers = [:]
+        for field in response.headers {
+            let name = field.name.lowercased()
+            headers[name] = headers[name].map { "\($0), \(field.value)" } ?? field.value
         }
-    }
-}
-
-/// Buffered reads from a socket with a deadline and a size limit.
-struct SocketReader {
-    let fd: Int32
-    let deadline: Date
-    let limit: Int
-    private var buffer: [UInt8] = []
-    private var position = 0
-    private var total = 0
-    private var closed = false
-
-    init(fd: Int32, deadline: Date, limit: Int) {
-        self.fd = fd
-        self.deadline = deadline
-        self.limit = limit
-    }
-
-    private mutating func fill() throws(HTTPClientError) {
-        if closed { throw .unreachable("the server closed the connection before the answer was complete") }
-        guard Date() < deadline else { throw .unreachable("the server did not answer in time") }
-        if position > 0 {
-            buffer.removeFirst(position)
-            position = 0
-        }
-        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if count < 0 && errno == EINTR { continue }
-            if count < 0 {
-                throw .unreachable(errno == EAGAIN || errno == EWOULDBLOCK ? "the server did not answer in time" : "connection lost: \(String(cString: strerror(errno)))")
-            }
-            if count == 0 {
-                closed = true
-                return
-            }
-            total += count
-            guard total <= limit else { throw .badResponse("the answer is larger than \(limit) bytes") }
-            buffer += chunk[0..<count]
-            return
-        }
-    }
-
-    /// A line ending in CRLF (or LF), without the line break.
-    mutating func line() throws(HTTPClientError) -> String {
-        while true {
-            if let newline = buffer[position...].firstIndex(of: 0x0A) {
-                var end = newline
-                if end > position && buffer[end - 1] == 0x0D { end -= 1 }
-                let text = String(decoding: buffer[position..<end], as: UTF8.self)
-                position = newline + 1
-                return text
-            }
-            guard buffer.count - position < 64 * 1024 else { throw .badResponse("an answer line is too long") }
-            let before = buffer.count - position
-            try fill()
-            if closed && buffer.count - position == before {
-                throw .unreachable("the server closed the connection before the answer was complete")
-            }
-        }
-    }
-
-    /// Exactly `count` bytes.
-    mutating func bytes(_ count: Int) throws(HTTPClientError) -> [UInt8] {
-        guard count >= 0 else { throw .badResponse("negative length") }
-        guard count <= limit else { throw .badResponse("the answer is larger than \(limit) bytes") }
-        while buffer.count - position < count {
-            let before = buffer.count - position
-            try fill()
-            if closed && buffer.count - position == before {
-                throw .unreachable("the server closed the connection before the answer was complete")
-            }
-        }
-        defer { position += count }
-        return Array(buffer[position..<position + count])
-    }
-
-    /// Everything until the connection closes.
-    mutating func rest() throws(HTTPClientError) -> [UInt8] {
-        while !closed { try fill() }
-        defer { position = buffer.count }
-        return Array(buffer[position...])
-    }
-}
-
-/// The socket of one exchange, shut down from another thread when the calling task is
-/// cancelled, so a blocked read returns at once (live mode stops without waiting out a
-/// long-poll).
-final class CancellableSocket: @unchecked Sendable {
-    private let lock = NSLock()
-    private var fd: Int32 = -1
-    private var cancelled = false
-
-    /// Takes ownership of `descriptor`; false if the exchange was already cancelled.
-    func adopt(_ descriptor: Int32) -> Bool {
-        lock.withLock {
-            guard !cancelled else { return false }
-            fd = descriptor
-            return true
-        }
-    }
-
-    /// Shuts the socket down (if any) and marks the exchange cancelled.
-    func cancel() {
-        lock.withLock {
-            cancelled = true
-            if fd >= 0 { shutdown(fd, Int32(SHUT_RDWR)) }
-        }
-    }
-
-    /// Closes the socket once the exchange is over.
-    func release() {
-        lock.withLock {
-            if fd >= 0 { close(fd) }
-            fd = -1
-        }
+        body = response.body
     }
 }

@@ -94,6 +94,7 @@ public struct HTTPStatus: Sendable, Hashable, ExpressibleByIntegerLiteral, Custo
     public static let requestHeaderFieldsTooLarge = HTTPStatus(431)
     public static let internalServerError = HTTPStatus(500)
     public static let notImplemented = HTTPStatus(501)
+    public static let badGateway = HTTPStatus(502)
     public static let serviceUnavailable = HTTPStatus(503)
     public static let httpVersionNotSupported = HTTPStatus(505)
 }

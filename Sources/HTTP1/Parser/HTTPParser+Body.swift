@@ -4,16 +4,69 @@ extension HTTPParser {
     /// 411 when ``Limits/requireLengthForBodyMethods`` is set.
     static let bodyMethods: Set<String> = ["POST", "PUT", "PATCH"]
 
+    /// How a message's body is delimited.
+    enum Framing: Equatable {
+        /// The head is the whole message.
+        case noBody
+        /// `Content-Length` bytes, more than zero.
+        case length(Int)
+        /// The chunked coding.
+        case chunked
+        /// Responses only: the body ends when the connection closes.
+        case untilClose
+    }
+
     /// Decides how the body is framed once the header section is complete; returns the
-    /// request when it has no body, `.continueRequested` when the client waits for it.
-    mutating func finishHead(_ head: Head) throws(HTTPParseError) -> Event? {
-        let headers = head.headers
-        if head.version.isAtLeast1_1 {
-            guard headers.values(for: "Host").count == 1 else { throw .invalidHost }
+    /// message when it has no body, `.continueRequested` when the client waits for it,
+    /// nil when parsing goes on (a body, or the final answer after an interim one).
+    mutating func finishHead(_ head: Head) throws(HTTPParseError) -> Step? {
+        let framing: Framing
+        switch head.startLine {
+        case .request(let method, _, _):
+            framing = try requestFraming(head, method: method)
+        case .status(let code, _):
+            guard let final = try responseFraming(head, status: code) else {
+                state = .startLine
+                return nil
+            }
+            framing = final
         }
-        let hasTransferEncoding = headers.contains("Transfer-Encoding")
+        body = []
+        switch framing {
+        case .noBody:
+            return complete(head)
+        case .length(let length):
+            body.reserveCapacity(min(length, 64 * 1024))
+            state = .body(head, .fixed(remaining: length), continueAnswered: false)
+        case .chunked:
+            state = .body(head, .chunkSize, continueAnswered: false)
+        case .untilClose:
+            state = .body(head, .untilClose, continueAnswered: false)
+        }
+        return continueEvent(head)
+    }
+
+    /// A request's framing: exactly one `Host` for HTTP/1.1 (RFC 9112 §3.2), the declared
+    /// framing, else no body (§6.3 item 6), or 411 for a body method.
+    func requestFraming(_ head: Head, method: String) throws(HTTPParseError) -> Framing {
+        if head.version.isAtLeast1_1 {
+            guard head.headers.values(for: "Host").count == 1 else { throw .invalidHost }
+        }
+        if let declared = try declaredFraming(head) { return declared }
+        if limits.requireLengthForBodyMethods, Self.bodyMethods.contains(method) { throw .lengthRequired }
+        return .noBody
+    }
+
+    /// The framing `Transfer-Encoding` or `Content-Length` declare (RFC 9112 §6.1 and §6.3
+    /// items 3 to 5), the same for requests and responses; nil when neither is present.
+    ///
+    /// Both together are refused rather than letting `Transfer-Encoding` win (§6.3 item 3
+    /// says such a message "ought to be handled as an error"), and so is a coding other
+    /// than `chunked`: a response it ends would be read to the close, but still unreadable.
+    func declaredFraming(_ head: Head) throws(HTTPParseError) -> Framing? {
+        let headers = head.headers
         let lengthFields = headers.values(for: "Content-Length")
-        if hasTransferEncoding {
+        if headers.contains("Transfer-Encoding") {
             guard lengthFields.isEmpty else { throw .contentLengthWithTransferEncoding }
             guard head.version.isAtLeast1_1 else { throw .invalidTransferEncoding }
             let codings = headers.tokens(for: "Transfer-Encoding").map { coding in
@@ -21,24 +74,12 @@ extension HTTPParser {
             }
             guard codings.allSatisfy({ $0 == "chunked" }) else { throw .unsupportedTransferCoding }
             guard codings.count == 1 else { throw .invalidTransferEncoding }
-            body = []
-            state = .body(head, .chunkSize, continueAnswered: false)
-            return continueEvent(head)
+            return .chunked
         }
-        if !lengthFields.isEmpty {
-            let length = try Self.contentLength(lengthFields)
-            guard length <= limits.maxBodyBytes else { throw .bodyTooLarge }
-            if length > 0 {
-                body = []
-                body.reserveCapacity(min(length, 64 * 1024))
-                state = .body(head, .fixed(remaining: length), continueAnswered: false)
-                return continueEvent(head)
-            }
-        } else if limits.requireLengthForBodyMethods, Self.bodyMethods.contains(head.method) {
-            throw .lengthRequired
-        }
-        body = []
-        return complete(head)
+        guard !lengthFields.isEmpty else { return nil }
+        let length = try Self.contentLength(lengthFields)
+        guard length <= limits.maxBodyBytes else { throw .bodyTooLarge }
+        return length == 0 ? .noBody : .length(length)
     }
 
     /// The one length all `Content-Length` values agree on (RFC 9112 §6.3 item 5).
@@ -57,8 +98,8 @@ extension HTTPParser {
 
     /// `.continueRequested` when the client sent `Expect: 100-continue` and the body is
     /// not already here; marks it answered so it is yielded once.
-    mutating func continueEvent(_ head: Head) -> Event? {
-        guard head.version.isAtLeast1_1,
+    mutating func continueEvent(_ head: Head) -> Step? {
+        guard case .request = head.startLine, head.version.isAtLeast1_1,
               head.headers.tokens(for: "Expect").contains("100-continue"),
               case .body(let head, let bodyState, _) = state
         else { return nil }
@@ -68,8 +109,8 @@ extension HTTPParser {
         return .continueRequested
     }
 
-    /// Moves body bytes out of the buffer; returns the request once the body is complete.
-    mutating func advanceBody(_ head: Head, _ bodyState: BodyState, continueAnswered: Bool) throws(HTTPParseError) -> Event? {
+    /// Moves body bytes out of the buffer; returns the message once the body is complete.
+    mutating func advanceBody(_ head: Head, _ bodyState: BodyState, continueAnswered: Bool) throws(HTTPParseError) -> Step? {
         switch bodyState {
         case .fixed(let remaining):
             let taken = takeBodyBytes(upTo: remaining)
@@ -115,6 +156,11 @@ extension HTTPParser {
             grown.headerBytes += line.count + 2
             state = .body(grown, .trailers(count: count + 1), continueAnswered: continueAnswered)
             return nil
+        case .untilClose:
+            // Checked before the copy: the cap holds however large the reads are.
+            guard bufferedByteCount <= limits.maxBodyBytes - body.count else { throw .bodyTooLarge }
+            _ = takeBodyBytes(upTo: bufferedByteCount)
+            return .needMoreData
         }
     }
 
@@ -147,23 +193,32 @@ extension HTTPParser {
         return taken
     }
 
-    /// The finished request; the parser is ready for the next one.
-    mutating func complete(_ head: Head) -> Event {
-        let request = HTTPRequest(head: head, body: body)
+    /// The finished message; the parser is ready for the next one.
+    mutating func complete(_ head: Head) -> Step {
+        .message(head, body: endMessage())
+    }
+
+    /// Hands over the body and makes the parser ready for the next message.
+    mutating func endMessage() -> [UInt8] {
+        let finished = body
         body = []
-        state = .requestLine
+        interimCount = 0
+        state = .startLine
         releaseBufferIfEmpty()
-        return .request(request)
+        return finished
     }
 }
 
 extension HTTPRequest {
     init(head: HTTPParser.Head, body: [UInt8]) {
-        method = head.method
-        target = head.target
-        path = head.parsedTarget.path
-        rawPath = head.parsedTarget.rawPath
-        queryItems = head.parsedTarget.queryItems
+        guard case .request(let method, let target, let parsedTarget) = head.startLine else {
+            preconditionFailure("a request parser read a status line")
+        }
+        self.method = method
+        self.target = target
+        path = parsedTarget.path
+        rawPath = parsedTarget.rawPath
+        queryItems = parsedTarget.queryItems
         version = head.version
         headers = head.headers
         self.body = body
