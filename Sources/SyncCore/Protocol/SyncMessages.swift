@@ -93,8 +93,8 @@ public struct RefusedChange: Codable, Sendable, Equatable {
     /// The field involved, if any.
     public var path: String?
     public var reason: String
-    /// For `malformed` refusals, whose ref cannot be read from the blob: the position of the
-    /// item in the request's `push` array.
+    /// For `malformed` refusals, whose ref cannot be read from the item (the ref is then a
+    /// placeholder with seq 0): the position of the item in the request's `push` array.
     public var index: Int?
 
     public init(ref: ChangeRef, code: String, path: String?, reason: String) {
