@@ -14,7 +14,8 @@ public struct SyncRequest: Codable, Sendable, Equatable {
     public var push: [PushedChange]
     /// Seconds to hold the request open when there is nothing new (long-poll), 0…30.
     public var wait: Int
-    /// At most this many changes (or, on a first sync, snapshots) in the answer.
+    /// At most this many changes in the answer (on a first sync, deals, each with all its
+    /// documents the token reads).
     public var limit: Int?
     /// On a first sync (cursor 0) spread over several answers: the last deal already
     /// received, and the log position the first answer named (echoed from the answer).

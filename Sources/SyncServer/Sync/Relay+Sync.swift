@@ -119,10 +119,11 @@ extension Relay {
         let dealIDs = try visibleDealIDs(token)
         let kinds = readableKinds(token)
         if cursor == 0 {
-            // A first sync: snapshots, a page of deals at a time (at most `limit` documents,
-            // about `answerBytes`, or what `timeBudget` allows). Every page but the last answers cursor 0 and where to go on; the
-            // last answers the log position the first page started at, so nothing committed
-            // meanwhile is missed.
+            // A first sync: snapshots, a page of deals at a time (at most `limit` deals, each
+            // with every document the token reads, or fewer: about `answerBytes`, or what
+            // `timeBudget` allows). Every page but the last answers cursor 0 and where to go on;
+            // the last answers the log position the first page started at, so nothing
+            // committed meanwhile is missed.
             let base = min(bootstrapCursor ?? latest, latest)
             var snapshots: [DocumentSnapshot] = []
             var bytes = 0
@@ -139,7 +140,7 @@ extension Relay {
                     snapshots.append(DocumentSnapshot(deal: id, document: kind, snapshot: blob))
                 }
                 if position + 1 < remaining.count
-                    && (snapshots.count >= limit || bytes >= Relay.answerBytes || ContinuousClock.now - started > Relay.timeBudget) {
+                    && (position + 1 >= limit || bytes >= Relay.answerBytes || ContinuousClock.now - started > Relay.timeBudget) {
                     resumeAfter = id
                     break
                 }
