@@ -3,6 +3,13 @@ import Foundation
 import Testing
 @testable import SyncCore
 @testable import SyncServer
+// Where these types live once the targets split (DealCardKit, SyncProtocol, CanonicalJSON
+// beside SyncCore) is merged; before it, SyncCore holds them.
+#if canImport(DealCardKit)
+import CanonicalJSON
+@testable import DealCardKit
+@testable import SyncProtocol
+#endif
 
 /// The example exchanges in `protocol-spec/vectors/json/`: each file holds the requests a
 /// client sends, in order, and the answers a relay gives them. Every vector is played against
