@@ -15,7 +15,8 @@ public struct SyncRequest: Codable, Sendable, Equatable {
     public var push: [PushedChange]
     /// Seconds to hold the request open when there is nothing new (long-poll), 0…30.
     public var wait: Int
-    /// At most this many changes (or, on a first sync, snapshots) in the answer.
+    /// At most this many changes in the answer (on a first sync, deals, each with all its
+    /// documents the token reads).
     public var limit: Int?
     /// On a first sync (cursor 0) spread over several answers: the last deal already
     /// received, and the log position the first answer named (echoed from the answer).
@@ -93,8 +94,8 @@ public struct RefusedChange: Codable, Sendable, Equatable {
     /// The field involved, if any.
     public var path: String?
     public var reason: String
-    /// For `malformed` refusals, whose ref cannot be read from the blob: the position of the
-    /// item in the request's `push` array.
+    /// For `malformed` refusals, whose ref cannot be read from the item (the ref is then a
+    /// placeholder with seq 0): the position of the item in the request's `push` array.
     public var index: Int?
 
     public init(ref: ChangeRef, code: RefusalCode, path: String?, reason: String) {

@@ -52,10 +52,11 @@ struct PushDecision {
         for (position, item) in pushed.items.enumerated() {
             if position > 0 && isOverTime() { break }
             guard case .success(let change) = item.change, let bytes = item.bytes else {
-                var problem = "not base64"
+                var problem = "is not a valid change blob: not base64"
                 if case .failure(let failure) = item.change { problem = failure.message }
+                // The ref is a placeholder (seq 0 names no change); the device finds the item by index.
                 var refusal = RefusedChange(ref: ChangeRef(deal: item.pushed.deal, document: item.pushed.document, change: ChangeID(replica: ReplicaID(1), seq: 0)),
-                                            code: .malformed, path: nil, reason: "push item \(item.index) is not a valid change blob: \(problem)")
+                                            code: .malformed, path: nil, reason: "push item \(item.index) \(problem)")
                 refusal.index = item.index
                 plan.refused.append(refusal)
                 continue

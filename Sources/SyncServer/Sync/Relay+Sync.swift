@@ -51,7 +51,8 @@ extension Relay {
     /// token may read after the request's cursor (snapshots for a first sync), holding the
     /// request up to `wait` seconds when there is nothing new.
     ///
-    /// `decoded` is `request.push` decoded off the actor (``DecodedPush``).
+    /// `decoded` is the request's push decoded off the actor (``DecodedPush``); `request.push`
+    /// itself is not read.
     func sync(_ request: SyncRequest, decoded: DecodedPush, token: TokenRecord) async -> Result<SyncResponse, RelayError> {
         guard !isClosed else { return .failure(Relay.closedError) }
         guard request.protocolVersion == syncProtocolVersion else {
@@ -81,7 +82,7 @@ extension Relay {
         if let base = request.bootstrapCursor, base > latest {
             return .failure(RelayError(.cursorAhead, "cursor_ahead: bootstrapCursor \(base) is past this relay's log (\(latest)); its data was replaced: sync again from cursor 0"))
         }
-        guard request.push.count <= 5_000 else {
+        guard decoded.count <= 5_000 else {
             return .failure(RelayError(.badRequest, "at most 5000 changes per push; send the rest in the next request"))
         }
         let accepted: [ChangeRef]
@@ -96,7 +97,7 @@ extension Relay {
         do {
             var response = try pull(after: request.cursor, token: token, limit: min(request.limit ?? 2_000, 10_000),
                                     snapshotsAfter: request.snapshotsAfter, bootstrapCursor: request.bootstrapCursor)
-            if request.wait > 0 && request.push.isEmpty && response.changes.isEmpty && response.snapshots.isEmpty {
+            if request.wait > 0 && decoded.count == 0 && response.changes.isEmpty && response.snapshots.isEmpty {
                 await waitForNews(seconds: request.wait)
                 guard !isClosed else { return .failure(Relay.closedError) }
                 response = try pull(after: request.cursor, token: token, limit: min(request.limit ?? 2_000, 10_000))
@@ -118,10 +119,11 @@ extension Relay {
         let dealIDs = try visibleDealIDs(token)
         let kinds = readableKinds(token)
         if cursor == 0 {
-            // A first sync: snapshots, a page of deals at a time (at most `limit` documents,
-            // about `answerBytes`, or what `timeBudget` allows). Every page but the last answers cursor 0 and where to go on; the
-            // last answers the log position the first page started at, so nothing committed
-            // meanwhile is missed.
+            // A first sync: snapshots, a page of deals at a time (at most `limit` deals, each
+            // with every document the token reads, or fewer: about `answerBytes`, or what
+            // `timeBudget` allows). Every page but the last answers cursor 0 and where to go on;
+            // the last answers the log position the first page started at, so nothing
+            // committed meanwhile is missed.
             let base = min(bootstrapCursor ?? latest, latest)
             var snapshots: [DocumentSnapshot] = []
             var bytes = 0
@@ -138,7 +140,7 @@ extension Relay {
                     snapshots.append(DocumentSnapshot(deal: id, document: kind, snapshot: blob))
                 }
                 if position + 1 < remaining.count
-                    && (snapshots.count >= limit || bytes >= Relay.answerBytes || ContinuousClock.now - started > Relay.timeBudget) {
+                    && (position + 1 >= limit || bytes >= Relay.answerBytes || ContinuousClock.now - started > Relay.timeBudget) {
                     resumeAfter = id
                     break
                 }

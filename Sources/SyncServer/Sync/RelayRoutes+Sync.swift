@@ -11,16 +11,16 @@ extension RelayRouter {
                 switch await relay.authenticate(request.http) {
                 case .failure(let error): return error.response
                 case .success(let token):
-                    let message: SyncRequest
+                    let received: ReceivedSyncRequest
                     do {
-                        message = try JSONDecoder().decode(SyncRequest.self, from: Data(request.http.body))
+                        received = try JSONDecoder().decode(ReceivedSyncRequest.self, from: Data(request.http.body))
                     } catch {
                         return RelayError(.badRequest, "the body is not a sync request: \(describe(error))").response
                     }
                     // Decoding is pure and heavy: done here, on this request's thread, not on
                     // the relay actor that every request shares.
-                    let decoded = DecodedPush.decode(message.push)
-                    switch await relay.sync(message, decoded: decoded, token: token) {
+                    let decoded = DecodedPush.decode(received.push)
+                    switch await relay.sync(received.message, decoded: decoded, token: token) {
                     case .failure(let error): return error.response
                     case .success(let response): return jsonResponse(response)
                     }
@@ -41,6 +41,33 @@ extension RelayRouter {
                 }
             },
         ]
+    }
+}
+
+/// A sync request as the relay reads it: the members of ``SyncRequest``, but the push items'
+/// deal and document kept as text (``DecodedPush/Received``), so that an item naming no valid
+/// deal is refused alone instead of failing the request. `message` holds the other members
+/// (its `push` is empty: the relay reads the items from `push`). Decodes the members
+/// `SyncRequest` decodes, in the same order (so errors name the same first problem); keep
+/// the two in step.
+struct ReceivedSyncRequest: Decodable {
+    var message: SyncRequest
+    var push: [DecodedPush.Received]
+
+    enum CodingKeys: String, CodingKey {
+        case protocolVersion = "protocol", cursor, push, wait, limit, snapshotsAfter, bootstrapCursor
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let protocolVersion = try container.decode(Int.self, forKey: .protocolVersion)
+        let cursor = try container.decode(Int64.self, forKey: .cursor)
+        push = try container.decode([DecodedPush.Received].self, forKey: .push)
+        message = SyncRequest(cursor: cursor, push: [], wait: try container.decode(Int.self, forKey: .wait),
+                              limit: try container.decodeIfPresent(Int.self, forKey: .limit))
+        message.protocolVersion = protocolVersion
+        message.snapshotsAfter = try container.decodeIfPresent(DealID.self, forKey: .snapshotsAfter)
+        message.bootstrapCursor = try container.decodeIfPresent(Int64.self, forKey: .bootstrapCursor)
     }
 }
 
