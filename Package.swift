@@ -36,9 +36,15 @@ let package = Package(
         .executableTarget(name: "sync-client", dependencies: ["CRDT", "CanonicalJSON", "DealCardKit", "SyncProtocol", "RelayClient", "SyncCore", "CLIKit", "sync-server"]),
         .executableTarget(name: "sync-server", dependencies: ["SyncServer", "SQLiteKit", "DealCardKit", "SyncProtocol", "CLIKit"]),
         .executableTarget(name: "sync-bench", dependencies: ["CRDT", "DealCardKit", "SyncProtocol", "RelayClient", "SyncCore", "SyncServer", "HTTP1"]),
-        .testTarget(name: "CRDTTests", dependencies: ["CRDT"]),
+        // Test support, for the test targets only: never a dependency of a product or an
+        // executable (ArchitectureTests). TestSupport knows nothing of the project, so the CRDT
+        // tests use its seeded generator without building SQLite or the relay.
+        .target(name: "TestSupport"),
+        .target(name: "RelayTestSupport", dependencies: ["TestSupport", "CanonicalJSON", "HTTP1", "DealCardKit", "SyncProtocol", "RelayClient", "SyncCore", "SyncServer"]),
+        .testTarget(name: "CRDTTests", dependencies: ["CRDT", "TestSupport"]),
         .testTarget(name: "SyncIntegrationTests", dependencies: [
             "CRDT", "SQLiteKit", "CanonicalJSON", "HTTP1", "DealCardKit", "SyncProtocol", "RelayClient", "SyncCore", "SyncServer", "CLIKit",
+            "TestSupport", "RelayTestSupport",
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,18 +1,18 @@
 import Testing
 @testable import CRDT
+import TestSupport
 
 /// Randomized convergence: five replicas, random edits on every type, random partial,
 /// reordered and duplicated delivery; after delivering everything, every replica has the
 /// same state and writes the same snapshot bytes. Pinned seeds run by default;
-/// `CRDT_FUZZ_SEEDS=N swift test --filter Convergence` runs seeds 1...N.
+/// `CRDT_FUZZ_SEEDS=N swift test --filter Convergence` runs seeds 1...N, `TEST_SEED=n` seed n alone.
 @Suite("Convergence under random interleavings")
 struct ConvergenceTests {
     static let pinnedSeeds: [UInt64] = Array(1...300)
 
-    @Test func randomInterleavingsConverge() throws {
-        for seed in seeds(pinned: Self.pinnedSeeds, environment: "CRDT_FUZZ_SEEDS") {
-            try checkConvergence(seed: seed, replicas: 5, steps: 40)
-        }
+    @Test(arguments: RepeatableRandom.seeds(pinned: pinnedSeeds, countVariable: "CRDT_FUZZ_SEEDS"))
+    func randomInterleavingsConverge(seed: UInt64) throws {
+        try checkConvergence(seed: seed, replicas: 5, steps: 40)
     }
 
     @Test func oneLongRunConverges() throws {

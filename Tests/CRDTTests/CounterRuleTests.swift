@@ -1,5 +1,6 @@
 import Testing
 @testable import CRDT
+import TestSupport
 
 /// The Lamport rule (a change starts exactly one past its causal past's op counters) and the
 /// size limits of one change, as ``Document/apply(_:)`` and ``Transaction`` enforce them.
@@ -103,19 +104,18 @@ struct CounterRuleTests {
         #expect(try a.materialize() == b.materialize())
     }
 
-    @Test func everyChangeOfRandomHonestWorkloadsFollowsTheRule() throws {
-        for seed in seeds(pinned: [21, 22, 23, 24, 25, 26, 27, 28], environment: "CRDT_FUZZ_SEEDS") {
-            var simulator = Simulator(seed: seed, replicaCount: 4)
-            try simulator.run(steps: 60)
-            simulator.syncAll()
-            let reference = simulator.replicas[0]
-            let replay = Document(replica: ReplicaID(0xFACE))
-            for change in reference.history {
-                #expect(replay.requiredStartOp(for: change) == change.startOp, "seed \(seed): \(change.id)\n\(simulator.tail())")
-                #expect(replay.apply([change]).applied == [change.id], "seed \(seed): \(change.id)")
-            }
-            #expect(try replay.materialize() == reference.materialize(), "seed \(seed)")
+    @Test(arguments: RepeatableRandom.seeds(pinned: [21, 22, 23, 24, 25, 26, 27, 28], countVariable: "CRDT_FUZZ_SEEDS"))
+    func everyChangeOfRandomHonestWorkloadsFollowsTheRule(seed: UInt64) throws {
+        var simulator = Simulator(seed: seed, replicaCount: 4)
+        try simulator.run(steps: 60)
+        simulator.syncAll()
+        let reference = simulator.replicas[0]
+        let replay = Document(replica: ReplicaID(0xFACE))
+        for change in reference.history {
+            #expect(replay.requiredStartOp(for: change) == change.startOp, "seed \(seed): \(change.id)\n\(simulator.tail())")
+            #expect(replay.apply([change]).applied == [change.id], "seed \(seed): \(change.id)")
         }
+        #expect(try replay.materialize() == reference.materialize(), "seed \(seed)")
     }
 
     // MARK: Limits of one change

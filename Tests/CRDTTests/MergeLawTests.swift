@@ -1,5 +1,6 @@
 import Testing
 @testable import CRDT
+import TestSupport
 
 /// Checks that merging change sets is commutative, associative and idempotent: the merge of
 /// any grouping and order of the sets gives the same state and snapshot.
@@ -29,7 +30,7 @@ func checkMergeLaws(_ sets: [[Change]], sourceLocation: SourceLocation = #_sourc
 
 @Suite("Merge laws")
 struct MergeLawTests {
-    @Test(arguments: [11, 12, 13, 14, 15] as [UInt64])
+    @Test(arguments: RepeatableRandom.seeds(pinned: [11, 12, 13, 14, 15]))
     func mergeIsCommutativeAssociativeAndIdempotent(seed: UInt64) throws {
         var simulator = Simulator(seed: seed, replicaCount: 3)
         try simulator.run(steps: 60)

@@ -1,5 +1,6 @@
 import Testing
 @testable import CRDT
+import TestSupport
 
 @Suite("Lists and text")
 struct SequenceTests {

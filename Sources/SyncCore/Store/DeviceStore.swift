@@ -275,12 +275,12 @@ extension DeviceStore {
 
 extension DeviceStore {
     /// Pages in the database file (for tests that simulate a full disk).
-    func pageCount() throws -> Int64 {
+    @_spi(Testing) public func pageCount() throws -> Int64 {
         try StoreTables.pageCount(in: db)
     }
 
     /// Caps the database file at `pages` pages, as a full disk would (tests only).
-    func limitPages(to pages: Int64) throws {
+    @_spi(Testing) public func limitPages(to pages: Int64) throws {
         try StoreTables.limitPages(to: pages, in: db)
     }
 }
@@ -290,8 +290,8 @@ extension DeviceStore {
     /// would (tests of the relay's write validation only). `identity` overrides whose
     /// replica and metadata it carries.
     @discardableResult
-    func forgeForTest(_ deal: DealID, as identity: DeviceIdentity? = nil, kind: DealDocumentKind = .shared,
-                      _ body: (Transaction) throws -> Void) throws -> Change {
+    @_spi(Testing) public func forgeForTest(_ deal: DealID, as identity: DeviceIdentity? = nil, kind: DealDocumentKind = .shared,
+                                            _ body: (Transaction) throws -> Void) throws -> Change {
         let author = identity ?? self.identity
         guard let document = try document(deal, kind) else { throw StoreError.noSuchDeal(deal) }
         let target = author.replica == document.replica ? document : document.fork(as: author.replica)

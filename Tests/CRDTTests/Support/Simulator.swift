@@ -1,4 +1,5 @@
 @testable import CRDT
+import TestSupport
 
 /// Drives several replicas through random local edits and random, partial, reordered and
 /// duplicated deliveries, then delivers everything and checks that all replicas agree.

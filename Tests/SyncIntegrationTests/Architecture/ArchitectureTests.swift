@@ -75,6 +75,30 @@ struct ArchitectureTests {
         #expect(!client.contains("SyncServer") && !client.contains("HTTP1"), "sync-client links the relay: \(client)")
     }
 
+    /// The test-support targets serve the test targets alone: no product lists them and no
+    /// other target depends on them, so no test helper ships; `TestSupport` itself depends on
+    /// nothing, so the CRDT tests build without SQLite or the relay.
+    @Test func testSupportIsForTheTestsOnly() throws {
+        let support: Set<String> = ["TestSupport", "RelayTestSupport"]
+        let package = try Self.packageTargets()
+        #expect(support.isSubset(of: Set(package.keys)))
+        #expect(package["TestSupport"] == [])
+        for (name, dependencies) in package where !support.contains(name) {
+            #expect(support.isDisjoint(with: dependencies), "\(name) depends on test support: \(dependencies)")
+        }
+        let text = try String(contentsOf: Self.root.appendingPathComponent("Package.swift"), encoding: .utf8)
+        let product = try NSRegularExpression(pattern: #"\.(library|executable)\(name: "([^"]+)", targets: \[([^\]]*)\]"#)
+        let products = product.matches(in: text, range: NSRange(text.startIndex..., in: text))
+        #expect(products.count >= 8, "the products were not found in Package.swift")
+        for match in products {
+            let name = String(text[Range(match.range(at: 2), in: text)!])
+            let targets = text[Range(match.range(at: 3), in: text)!].split(separator: ",").map {
+                $0.trimmingCharacters(in: .whitespacesAndNewlines).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            }
+            #expect(support.isDisjoint(with: targets), "the product \(name) ships test support: \(targets)")
+        }
+    }
+
     /// Every `import` of a project target in a source file is one its target lists, so a file
     /// cannot reach past the picture through a target's transitive dependencies.
     @Test func everySourceFileImportsOnlyItsTargetsDependencies() throws {

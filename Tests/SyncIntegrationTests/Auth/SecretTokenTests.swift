@@ -1,5 +1,6 @@
 import Testing
 @testable import SyncServer
+import TestSupport
 
 @Suite("Secret tokens and constant-time comparison")
 struct SecretTokenTests {
@@ -31,8 +32,8 @@ struct SecretTokenTests {
 
     @Test("a seeded generator gives a repeatable token and a stable hash")
     func stableHash() {
-        var first = SplitMix64(seed: 42)
-        var second = SplitMix64(seed: 42)
+        var first = RepeatableRandom(seed: 42)
+        var second = RepeatableRandom(seed: 42)
         let a = SecretToken.generate(using: &first)
         let b = SecretToken.generate(using: &second)
         #expect(a.text == b.text)
@@ -88,7 +89,7 @@ struct SecretTokenTests {
 
     @Test("base64url and hex round-trip")
     func codecs() {
-        var generator = SplitMix64(seed: 7)
+        var generator = RepeatableRandom(seed: 7)
         for length in 0..<70 {
             let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
             #expect(Base64URL.decode(Base64URL.encode(bytes)) == bytes)
@@ -99,22 +100,5 @@ struct SecretTokenTests {
         #expect(Base64URL.encode([0xFB, 0xFF]) == "-_8")
         #expect(Hex.decode("0g") == nil)
         #expect(Hex.decode("abc") == nil)
-    }
-}
-
-/// A small seeded generator for repeatable tests (SplitMix64, Steele et al. 2014).
-private struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -2,17 +2,16 @@ import Foundation
 import DealCardKit
 import SyncCore
 import Testing
+import TestSupport
 
 /// `debug edit-loop` killed with SIGKILL at random moments: every edit it acknowledged
 /// (printed) is in the store, and the store opens cleanly after every kill.
 @Suite("sync-client crash")
 struct CLIClientCrashTests {
-    /// Seeds of the pinned runs; `SYNC_CLI_CRASH_SEED` adds one.
-    static let seeds: [UInt64] = [0x5EED_C11, 20_261_123] + (ProcessInfo.processInfo.environment["SYNC_CLI_CRASH_SEED"].flatMap(UInt64.init).map { [$0] } ?? [])
-
-    @Test(arguments: seeds)
+    /// Seeds of the pinned runs; `TEST_SEED=n` runs seed n alone.
+    @Test(arguments: RepeatableRandom.seeds(pinned: [0x5EED_C11, 20_261_123]))
     func acknowledgedEditsSurviveSIGKILL(seed: UInt64) async throws {
-        var random = CLIClientSeededGenerator(seed: seed)
+        var random = RepeatableRandom(seed: seed)
         let folder = try CLIClientFolder()
         let store = try await folder.initStore("olga", user: "olga", role: .sales, channel: .pc)
         let deal = try await folder.succeed(["deal", "new", "--store", store]).trimmingCharacters(in: .newlines)

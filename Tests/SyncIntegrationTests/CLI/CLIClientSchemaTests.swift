@@ -3,6 +3,7 @@
 @testable import SyncServer
 import Foundation
 import Testing
+import TestSupport
 
 /// A dealer group's schema file: the relay serves it, devices load it at `init` and keep it,
 /// and both sides apply its fields and rules.
@@ -37,7 +38,7 @@ struct CLIClientSchemaTests {
     }
 
     @Test func aStoreKeepsTheSchemaItWasCreatedWith() async throws {
-        let folder = try StoreTestFolder()
+        let folder = try TemporaryDirectory()
         let schema = try DealSchema(extending: .standard, file: Self.file)
         do {
             let store = try DeviceStore(creatingAt: folder.path, identity: testIdentity("olga", .sales, replica: 0xE1), schema: schema)

@@ -3,62 +3,23 @@ import DealCardKit
 import SyncCore
 import Foundation
 import Testing
+import TestSupport
 
-/// What one run of the `sync-client` binary did.
-struct CLIClientResult: Sendable, CustomStringConvertible {
-    var status: Int32
-    /// Whether the process ended by a signal (then `status` is the signal number).
-    var killedBySignal: Bool
-    var stdout: String
-    var stderr: String
-
-    var description: String { "exit \(status)\(killedBySignal ? " (signal)" : "")\nstdout: \(stdout)\nstderr: \(stderr)" }
-}
-
-/// Finds the built `sync-client` executable: it sits next to the test bundle in the build
-/// folder (`.build/debug/`). `SYNC_CLIENT_BINARY` overrides the search.
-enum CLIClientBinary {
-    static func path() throws -> String {
-        var candidates: [String] = []
-        if let override = ProcessInfo.processInfo.environment["SYNC_CLIENT_BINARY"] { candidates.append(override) }
-        // Linux: the tests run inside `DealSyncPackageTests.xctest`, an executable in the build folder.
-        let runner = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        candidates.append(runner.deletingLastPathComponent().appendingPathComponent("sync-client").path)
-        // Linux: Bundle.main is the build folder; macOS: the .xctest bundle inside it.
-        candidates.append(Bundle.main.bundleURL.appendingPathComponent("sync-client").path)
-        candidates.append(Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("sync-client").path)
-        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
-            candidates.append(bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("sync-client").path)
-        }
-        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
-            throw CLIClientFailure("the sync-client executable was not found (looked at: \(candidates.joined(separator: ", "))); "
-                                   + "build it first with 'swift build --product sync-client' or set SYNC_CLIENT_BINARY")
-        }
-        return found
-    }
-}
-
-struct CLIClientFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// A test's own temporary folder, holding its device stores; removed when released.
+/// A test's own temporary folder, holding its device stores, in which the built `sync-client`
+/// runs (`PackageExecutable.syncClient`; `SYNC_CLIENT_BINARY` points at another build).
 final class CLIClientFolder: Sendable {
-    let path: String
+    let directory: TemporaryDirectory
     let binary: String
 
     init() throws {
-        binary = try CLIClientBinary.path()
-        var template = Array((NSTemporaryDirectory() + "/sync-cli-XXXXXX").utf8CString)
-        guard let made = mkdtemp(&template) else { throw CocoaError(.fileWriteUnknown) }
-        path = String(cString: made)
+        binary = try PackageExecutable.syncClient.path()
+        directory = try TemporaryDirectory(prefix: "sync-cli")
     }
 
-    deinit { try? FileManager.default.removeItem(atPath: path) }
+    var path: String { directory.path }
 
     /// The path of a store folder `name` inside the test folder.
-    func store(_ name: String) -> String { path + "/" + name }
+    func store(_ name: String) -> String { directory.file(name) }
 
     /// The environment of a run: this process's, without the variables the client reads,
     /// with UTC times, plus `extra`.
@@ -71,28 +32,13 @@ final class CLIClientFolder: Sendable {
         return environment
     }
 
-    /// Starts `sync-client arguments` in this folder with stdout and stderr in files.
-    func start(_ arguments: [String], environment extra: [String: String] = [:]) throws -> CLIClientProcess {
-        let id = UUID().uuidString
-        let out = path + "/.out-" + id, err = path + "/.err-" + id
-        guard FileManager.default.createFile(atPath: out, contents: nil), FileManager.default.createFile(atPath: err, contents: nil) else {
-            throw CLIClientFailure("cannot create output files in \(path)")
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: path)
-        process.environment = environment(extra)
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle(forWritingAtPath: out)
-        process.standardError = FileHandle(forWritingAtPath: err)
-        let running = CLIClientProcess(process: process, stdoutPath: out, stderrPath: err)
-        try process.run()
-        return running
+    /// Starts `sync-client arguments` in this folder.
+    func start(_ arguments: [String], environment extra: [String: String] = [:], standardOutput: Int32? = nil) throws -> ChildProcess {
+        try ChildProcess(binary, arguments, environment: environment(extra), workingDirectory: path, standardOutput: standardOutput)
     }
 
     /// Runs `sync-client arguments` to the end.
-    func run(_ arguments: [String], environment extra: [String: String] = [:]) async throws -> CLIClientResult {
+    func run(_ arguments: [String], environment extra: [String: String] = [:]) async throws -> ChildProcess.Result {
         try await start(arguments, environment: extra).finish()
     }
 
@@ -100,7 +46,7 @@ final class CLIClientFolder: Sendable {
     @discardableResult
     func succeed(_ arguments: [String], environment extra: [String: String] = [:], sourceLocation: SourceLocation = #_sourceLocation) async throws -> String {
         let result = try await run(arguments, environment: extra)
-        #expect(result.status == 0 && !result.killedBySignal, "sync-client \(arguments.joined(separator: " ")): \(result)", sourceLocation: sourceLocation)
+        #expect(result.succeeded, "sync-client \(arguments.joined(separator: " ")): \(result)", sourceLocation: sourceLocation)
         return result.stdout
     }
 
@@ -112,57 +58,6 @@ final class CLIClientFolder: Sendable {
                            "--channel", channel.rawValue, "--user", user, "--role", role.rawValue,
                            "--dealership", "north", "--device", "\(user)-\(channel.rawValue)"])
         return store
-    }
-}
-
-/// A started `sync-client` process.
-final class CLIClientProcess: @unchecked Sendable {
-    let process: Process
-    let stdoutPath: String
-    let stderrPath: String
-    private let exited = DispatchSemaphore(value: 0)
-
-    init(process: Process, stdoutPath: String, stderrPath: String) {
-        self.process = process
-        self.stdoutPath = stdoutPath
-        self.stderrPath = stderrPath
-        let exited = self.exited
-        process.terminationHandler = { _ in exited.signal() }
-    }
-
-    /// Sends SIGKILL.
-    func kill() { _ = Foundation.kill(process.processIdentifier, SIGKILL) }
-
-    /// What the process has written to stdout so far.
-    func stdoutSoFar() -> String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
-
-    /// Waits for the end without blocking a thread of the concurrency pool, and collects
-    /// the output.
-    func finish() async throws -> CLIClientResult {
-        let exited = self.exited
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async {
-                exited.wait()
-                continuation.resume()
-            }
-        }
-        return CLIClientResult(
-            status: process.terminationStatus, killedBySignal: process.terminationReason == .uncaughtSignal,
-            stdout: try String(contentsOfFile: stdoutPath, encoding: .utf8),
-            stderr: try String(contentsOfFile: stderrPath, encoding: .utf8))
-    }
-}
-
-/// A repeatable random generator (SplitMix64) for the crash test's delays.
-struct CLIClientSeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

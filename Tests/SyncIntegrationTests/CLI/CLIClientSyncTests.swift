@@ -1,4 +1,5 @@
 import Foundation
+import RelayTestSupport
 import Testing
 
 /// The `sync`, `status`, `watch`, `init` (asking the relay) and `demo` commands, run as the

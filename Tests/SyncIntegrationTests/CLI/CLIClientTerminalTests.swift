@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -20,23 +21,17 @@ struct CLIClientTerminalTests {
         var unlock: Int32 = 0
         var number: UInt32 = 0
         guard master >= 0, ioctl(master, CLIClientTerminalTests.unlockRequest, &unlock) == 0, ioctl(master, CLIClientTerminalTests.numberRequest, &number) == 0 else {
-            throw CLIClientFailure("no pseudo-terminal available")
+            throw ChildProcess.Failure("no pseudo-terminal available")
         }
         defer { close(master) }
-        let slave = FileHandle(forWritingAtPath: "/dev/pts/\(number)")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: folder.binary)
-        process.arguments = arguments
-        process.environment = folder.environment(environment)
-        process.standardOutput = slave
-        let errors = folder.path + "/.tty-stderr-\(number)"
-        _ = FileManager.default.createFile(atPath: errors, contents: nil)
-        process.standardError = FileHandle(forWritingAtPath: errors)
-        let running = CLIClientProcess(process: process, stdoutPath: errors, stderrPath: errors)
-        try process.run()
-        let result = try await running.finish()
+        let slave = open("/dev/pts/\(number)", O_WRONLY | O_NOCTTY)
+        guard slave >= 0 else { throw ChildProcess.Failure("cannot open /dev/pts/\(number)") }
+        let result: ChildProcess.Result
+        do {
+            defer { close(slave) }
+            result = try await folder.start(arguments, environment: environment, standardOutput: slave).finish()
+        }
         #expect(result.status == 0, "\(result)")
-        try slave?.close()
         _ = fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK)
         var bytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)

@@ -3,45 +3,6 @@ import DealCardKit
 import Foundation
 import Testing
 
-/// The seeds a randomized card test runs: `pinned`, or 1...N when `CARD_FUZZ_SEEDS=N` is set
-/// (e.g. `CARD_FUZZ_SEEDS=2000 swift test --filter Card`). Add every seed that ever failed
-/// to the pinned list.
-func cardSeeds(pinned: [UInt64]) -> [UInt64] {
-    if let value = ProcessInfo.processInfo.environment["CARD_FUZZ_SEEDS"], let count = UInt64(value), count > 0 {
-        return Array(1...count)
-    }
-    return pinned
-}
-
-/// A seeded random number generator (SplitMix64), so every randomized card test can be
-/// repeated from the seed it names.
-struct CardRandom: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var value = state
-        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
-        return value ^ (value >> 31)
-    }
-
-    /// A uniform integer in `range`.
-    mutating func int(_ range: Range<Int>) -> Int { Int.random(in: range, using: &self) }
-
-    /// True with probability `percent`/100.
-    mutating func chance(_ percent: Int) -> Bool { int(0..<100) < percent }
-
-    /// A uniformly chosen element of a non-empty collection.
-    mutating func pick<C: Collection>(_ elements: C) -> C.Element where C.Index == Int {
-        elements[elements.startIndex + int(0..<elements.count)]
-    }
-}
-
 /// One device editing deal documents as one author: a replica, its author metadata and the
 /// editor for the author's role. The author's clock is set per edit so tests control time.
 final class CardDevice {

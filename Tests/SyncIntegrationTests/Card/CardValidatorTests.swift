@@ -1,6 +1,7 @@
 import CRDT
 import DealCardKit
 import Testing
+import TestSupport
 
 /// The relay's write rules (`ChangeValidator`): what `CardEditor` makes passes them for the
 /// same role, and forged changes are refused with the right code and path.
@@ -13,9 +14,9 @@ struct CardValidatorTests {
     /// Random edits by every role on both documents, with devices that sometimes edit before
     /// syncing (so containers are created concurrently). Each change is validated by the
     /// relay against its own copy before being applied there.
-    @Test("editor changes pass validation", arguments: cardSeeds(pinned: [1, 2, 3, 42, 2025]))
+    @Test("editor changes pass validation", arguments: RepeatableRandom.seeds(pinned: [1, 2, 3, 42, 2025], countVariable: "CARD_FUZZ_SEEDS"))
     func editorChangesPassValidation(seed: UInt64) throws {
-        var random = CardRandom(seed: seed)
+        var random = RepeatableRandom(seed: seed)
         let schema = DealSchema.standard
         for kind in DealDocumentKind.allCases {
             let relay = Document(replica: ReplicaID(0xFFFF))
@@ -55,7 +56,7 @@ struct CardValidatorTests {
     /// One random edit the role may make in a document of `kind`; refusals the editor
     /// reports for an impossible edit (an index out of range) are skipped.
     static func randomEdit(_ editor: CardEditor, kind: DealDocumentKind, _ document: Document, _ tx: Transaction,
-                           _ random: inout CardRandom) throws {
+                           _ random: inout RepeatableRandom) throws {
         let fields = editor.schema.writableFields(for: editor.role, document: kind)
         guard !fields.isEmpty else { return }
         let lists = fields.filter { $0.type.recordFields != nil }
@@ -85,7 +86,7 @@ struct CardValidatorTests {
 
     static let words = ["Niva", "Vesta", "white", "Luxe", "Sber", "VTB", "Ингосстрах", "мат", "🚗", "a b", ""]
 
-    static func randomValue(_ type: FieldType, old: FieldValue?, _ random: inout CardRandom) -> FieldValue {
+    static func randomValue(_ type: FieldType, old: FieldValue?, _ random: inout RepeatableRandom) -> FieldValue {
         switch type {
         case .text(collaborative: true):
             var text = Array((old?.displayText ?? "").unicodeScalars)
@@ -103,7 +104,7 @@ struct CardValidatorTests {
         }
     }
 
-    static func randomRecord(_ fields: [RecordField], _ random: inout CardRandom) -> FieldValue {
+    static func randomRecord(_ fields: [RecordField], _ random: inout RepeatableRandom) -> FieldValue {
         var record: [String: FieldValue] = [:]
         for field in fields where random.chance(70) { record[field.name] = randomValue(field.type, old: nil, &random) }
         return .record(record)

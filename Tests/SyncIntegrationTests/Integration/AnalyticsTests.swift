@@ -1,5 +1,6 @@
 @testable import DealCardKit
 import Foundation
+import RelayTestSupport
 import Testing
 
 @Suite("Deal analytics through a real relay", .serialized)

@@ -1,9 +1,10 @@
 import CRDT
 @testable import DealCardKit
 @testable import RelayClient
-@testable import SyncCore
+@_spi(Testing) @testable import SyncCore
 @testable import SyncProtocol
 import Foundation
+import RelayTestSupport
 import Testing
 
 @Suite("Integration writes through a real relay", .serialized)

@@ -3,6 +3,7 @@ import CanonicalJSON
 import HTTP1
 import SyncServer
 import Testing
+import TestSupport
 
 /// Bearer-token authentication: each way a token can fail has its own code and message.
 @Suite("Relay authentication")

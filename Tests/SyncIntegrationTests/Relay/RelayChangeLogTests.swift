@@ -2,6 +2,7 @@ import Foundation
 import DealCardKit
 import SyncServer
 import Testing
+import TestSupport
 
 /// The relay's change log: sequence numbers, cursor queries, idempotent and atomic appends.
 @Suite("Relay change log")

@@ -3,6 +3,7 @@ import CanonicalJSON
 import HTTP1
 import SyncServer
 import Testing
+import TestSupport
 
 /// Routing: patterns with parameters, 404 and 405 as JSON errors, and the standard endpoints.
 @Suite("Relay router")

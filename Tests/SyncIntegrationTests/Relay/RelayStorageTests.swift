@@ -2,6 +2,7 @@ import Foundation
 import SQLiteKit
 @testable import SyncServer
 import Testing
+import TestSupport
 
 /// The SQLite relay store: schema, tokens, deals, replicas, quarantine, idempotency keys, lock.
 @Suite("Relay storage")

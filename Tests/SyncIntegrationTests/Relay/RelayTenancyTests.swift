@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import SQLiteKit
 @testable import SyncServer
+import TestSupport
 
 /// Dealerships apart: deal ids scoped by dealership, replica bindings as a structure, and a
 /// store written before either opened by today's relay.

@@ -4,6 +4,7 @@ import CRDT
 import CanonicalJSON
 import SyncServer
 import Testing
+import TestSupport
 
 /// The built `sync-server` executable, as an operator runs it.
 @Suite("sync-server executable")
@@ -11,39 +12,39 @@ struct SyncServerBinaryTests {
     @Test func issueListRevoke() throws {
         let directory = try TemporaryDirectory()
         let data = directory.file("data")
-        let issued = try SyncServerExecutable.run([
+        let issued = try PackageExecutable.syncServer.run([
             "token", "issue", "--data", data, "--user", "anna", "--role", "sales", "--dealership", "north",
             "--device", "pc-1", "--expires", "2h",
         ])
-        #expect(issued.code == 0, "\(issued.errors)")
-        let token = issued.output.trimmingCharacters(in: .newlines)
-        #expect(issued.output == token + "\n", "the token alone on standard output")
+        #expect(issued.status == 0, "\(issued.stderr)")
+        let token = issued.stdout.trimmingCharacters(in: .newlines)
+        #expect(issued.stdout == token + "\n", "the token alone on standard output")
         #expect(SecretToken(parsing: token) != nil)
-        #expect(issued.errors.hasPrefix("issued tok_"))
+        #expect(issued.stderr.hasPrefix("issued tok_"))
 
-        let listed = try SyncServerExecutable.run(["token", "list", "--data", data])
-        #expect(listed.code == 0)
-        let lines = listed.output.split(separator: "\n")
+        let listed = try PackageExecutable.syncServer.run(["token", "list", "--data", data])
+        #expect(listed.status == 0)
+        let lines = listed.stdout.split(separator: "\n")
         #expect(lines.count == 2)
         #expect(lines.first?.hasPrefix("ID            USER  ROLE   DEALERSHIP  DEVICE  DEAL  EXPIRES") == true)
         let id = String(lines[1].prefix(12))
         #expect(lines[1].hasSuffix("  no"))
-        #expect(!listed.output.contains(token))
+        #expect(!listed.stdout.contains(token))
 
-        let revoked = try SyncServerExecutable.run(["token", "revoke", "--data", data, id])
-        #expect(revoked.code == 0, "\(revoked.errors)")
-        let json = try SyncServerExecutable.run(["token", "list", "--data", data, "--json"])
-        guard case .array(let tokens) = try SchemaJSON(parsing: json.output), case .object(let first)? = tokens.first else {
-            Issue.record("token list --json did not print an array of objects: \(json.output)")
+        let revoked = try PackageExecutable.syncServer.run(["token", "revoke", "--data", data, id])
+        #expect(revoked.status == 0, "\(revoked.stderr)")
+        let json = try PackageExecutable.syncServer.run(["token", "list", "--data", data, "--json"])
+        guard case .array(let tokens) = try SchemaJSON(parsing: json.stdout), case .object(let first)? = tokens.first else {
+            Issue.record("token list --json did not print an array of objects: \(json.stdout)")
             return
         }
         #expect(first["id"] == .string(id))
         #expect(first["revoked"] == .bool(true))
         #expect(first["device"] == .string("pc-1"))
 
-        let unknown = try SyncServerExecutable.run(["token", "revoke", "--data", data, "tok_ffffffff"])
-        #expect(unknown.code == 1)
-        #expect(unknown.errors == "error: no token has id tok_ffffffff; run 'sync-server token list' to see the ids\n")
+        let unknown = try PackageExecutable.syncServer.run(["token", "revoke", "--data", data, "tok_ffffffff"])
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr == "error: no token has id tok_ffffffff; run 'sync-server token list' to see the ids\n")
     }
 
     @Test(arguments: [
@@ -54,17 +55,17 @@ struct SyncServerBinaryTests {
     func usageErrorsExit64AndWriteNothing(arguments: [String], message: String) throws {
         let directory = try TemporaryDirectory()
         let data = directory.file("data")
-        let result = try SyncServerExecutable.run(["token", "issue", "--data", data] + arguments)
-        #expect(result.code == 64)
-        #expect(result.output.isEmpty)
-        #expect(result.errors.hasPrefix(message), "\(result.errors)")
-        #expect(result.errors.contains("Usage: sync-server token issue"))
+        let result = try PackageExecutable.syncServer.run(["token", "issue", "--data", data] + arguments)
+        #expect(result.status == 64)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.hasPrefix(message), "\(result.stderr)")
+        #expect(result.stderr.contains("Usage: sync-server token issue"))
         #expect(!FileManager.default.fileExists(atPath: data))
     }
 
     @Test func serveAnswersHealthAndMetricsAndStopsOnSIGTERM() throws {
         let directory = try TemporaryDirectory()
-        let server = try SyncServerExecutable.start(["serve", "--data", directory.path, "--port", "0"])
+        let server = try PackageExecutable.syncServer.start(["serve", "--data", directory.path, "--port", "0"])
         let line = try server.readLine()
         let url = try #require(line, "no URL line; stderr: \(server.standardError)")
         #expect(url.hasPrefix("http://127.0.0.1:"))
@@ -98,13 +99,13 @@ struct SyncServerBinaryTests {
         #expect(missing.text.hasPrefix(#"{"error":{"code":"not_found","message":"#))
 
         // A second relay on the same folder is refused with the lock error.
-        let second = try SyncServerExecutable.run(["serve", "--data", directory.path, "--port", "0"])
-        #expect(second.code == 1)
-        #expect(second.output.isEmpty)
-        #expect(second.errors.contains("store is in use by another process (pid \(server.pid)"), "\(second.errors)")
+        let second = try PackageExecutable.syncServer.run(["serve", "--data", directory.path, "--port", "0"])
+        #expect(second.status == 1)
+        #expect(second.stdout.isEmpty)
+        #expect(second.stderr.contains("store is in use by another process (pid \(server.pid)"), "\(second.stderr)")
 
         server.send(SIGTERM)
-        #expect(server.waitForExit() == 0)
+        #expect(server.waitForExit()?.succeeded == true)
         #expect(client.readsEOF())
         let log = server.standardError.split(separator: "\n")
         let events = try log.map { line -> String in
@@ -125,9 +126,9 @@ struct SyncServerBinaryTests {
 @Suite("sync-server help")
 struct SyncServerHelpTests {
     @Test func rootAndTokenHelp() throws {
-        let root = try SyncServerExecutable.run(["--help"])
-        #expect(root.code == 0)
-        #expect(root.output == """
+        let root = try PackageExecutable.syncServer.run(["--help"])
+        #expect(root.status == 0)
+        #expect(root.stdout == """
             OVERVIEW: The deal-card sync relay: a durable change log with auth, over HTTP.
 
             USAGE: sync-server <subcommand>
@@ -147,8 +148,8 @@ struct SyncServerHelpTests {
                 sync-server token issue --user anna --role sales --dealership north && sync-server serve
 
             """)
-        let token = try SyncServerExecutable.run(["help", "token"])
-        #expect(token.output == """
+        let token = try PackageExecutable.syncServer.run(["help", "token"])
+        #expect(token.stdout == """
             OVERVIEW: Issue, list and revoke bearer tokens.
 
             USAGE: sync-server token <subcommand>
@@ -164,16 +165,16 @@ struct SyncServerHelpTests {
               See 'sync-server token help <subcommand>' for detailed help.
 
             """)
-        #expect(try SyncServerExecutable.run(["--version"]).output == "sync-server \(SyncServerInfo.version)\n")
+        #expect(try PackageExecutable.syncServer.run(["--version"]).stdout == "sync-server \(SyncServerInfo.version)\n")
     }
 
     @Test func serveHelpAndABadPort() throws {
-        let serve = try SyncServerExecutable.run(["serve", "-h"])
-        #expect(serve.output.hasPrefix("OVERVIEW: Run the relay.\n"))
-        #expect(serve.output.contains("USAGE: sync-server serve [--data <dir>] [--host <host>] [--port <port>]\n"))
-        #expect(serve.output.contains("  --port <port>           The TCP port; 0 picks a free one. (default: 8080)\n"))
-        let badPort = try SyncServerExecutable.run(["serve", "--port", "99999"])
-        #expect(badPort.code == 64)
-        #expect(badPort.errors.hasPrefix("error: invalid value '99999' for '--port <port>': expected UInt16\n"))
+        let serve = try PackageExecutable.syncServer.run(["serve", "-h"])
+        #expect(serve.stdout.hasPrefix("OVERVIEW: Run the relay.\n"))
+        #expect(serve.stdout.contains("USAGE: sync-server serve [--data <dir>] [--host <host>] [--port <port>]\n"))
+        #expect(serve.stdout.contains("  --port <port>           The TCP port; 0 picks a free one. (default: 8080)\n"))
+        let badPort = try PackageExecutable.syncServer.run(["serve", "--port", "99999"])
+        #expect(badPort.status == 64)
+        #expect(badPort.stderr.hasPrefix("error: invalid value '99999' for '--port <port>': expected UInt16\n"))
     }
 }

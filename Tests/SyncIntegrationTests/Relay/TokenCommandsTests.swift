@@ -2,6 +2,7 @@ import Foundation
 import CanonicalJSON
 import SyncServer
 import Testing
+import TestSupport
 
 /// The functions behind `sync-server token issue | list | revoke`.
 @Suite("Token commands")

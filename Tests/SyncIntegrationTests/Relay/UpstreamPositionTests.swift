@@ -4,6 +4,7 @@
 @testable import SyncServer
 import Foundation
 import Testing
+import TestSupport
 
 /// A showroom relay's positions with its upstream: the rules that move them (two requests
 /// may be in flight) and how the store keeps them.

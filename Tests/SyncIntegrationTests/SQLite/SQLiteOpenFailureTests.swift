@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SQLiteKit
+import TestSupport
 
 @Suite("Opening bad paths and files, and a full disk")
 struct SQLiteOpenFailureTests {
@@ -139,7 +140,7 @@ struct SQLiteOpenFailureTests {
     /// `expected`, that the file keeps its bytes and that no journal files appear beside it.
     private func expectRefused(
         _ bytes: [UInt8], at path: String, as expected: SQLiteResultCode,
-        in directory: borrowing TemporaryDirectory, sourceLocation: SourceLocation = #_sourceLocation
+        in directory: TemporaryDirectory, sourceLocation: SourceLocation = #_sourceLocation
     ) throws {
         try writeFile(path, bytes)
         let listing = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()

@@ -1,11 +1,12 @@
 import Testing
 @testable import SQLiteKit
+import TestSupport
 
 @Suite("SQLite transactions and constraint errors")
 struct SQLiteTransactionTests {
     struct Boom: Error, Equatable {}
 
-    private func makeStore(_ directory: borrowing TemporaryDirectory) throws -> SQLiteDatabase {
+    private func makeStore(_ directory: TemporaryDirectory) throws -> SQLiteDatabase {
         let db = try SQLiteDatabase(path: directory.file("store.sqlite"))
         try db.execute("""
             CREATE TABLE dealer(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);

@@ -1,5 +1,6 @@
 import Testing
 @testable import SQLiteKit
+import TestSupport
 
 @Suite("SQLite statements")
 struct StatementTests {

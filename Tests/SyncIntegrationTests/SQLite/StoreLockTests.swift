@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SQLiteKit
+import TestSupport
 
 @Suite("Store lock")
 struct StoreLockTests {
@@ -47,35 +48,24 @@ struct StoreLockTests {
     func otherProcess() throws {
         try withTemporaryDirectory { directory in
             let lockPath = directory.file("LOCK")
-            let holder = Process()
-            holder.executableURL = URL(fileURLWithPath: "/bin/sh")
             // fd 9 keeps the flock; exec keeps the pid, so $$ is the process we will kill.
-            holder.arguments = ["-c", #"exec 9>>"$1"; flock -xn 9 || exit 3; printf '%d\n' $$ > "$1"; echo ready; exec sleep 30"#, "sh", lockPath]
-            let output = Pipe()
-            holder.standardOutput = output
-            try holder.run()
-            defer {
-                if holder.isRunning {
-                    holder.terminate()
-                }
-                holder.waitUntilExit()
-            }
-            let ready = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
-            try #require(ready == "ready\n", "the helper shell could not take the lock")
+            let holder = try ChildProcess("/bin/sh", ["-c", #"exec 9>>"$1"; flock -xn 9 || exit 3; printf '%d\n' $$ > "$1"; echo ready; exec sleep 30"#, "sh", lockPath])
+            defer { holder.stop() }
+            let ready = try holder.readLine()
+            try #require(ready == "ready", "the helper shell could not take the lock: \(holder.standardError)")
 
             do {
                 _ = try StoreLock(lockPath: lockPath)
                 Issue.record("expected locked")
             } catch let error as SQLiteStoreError {
-                guard case .locked(lockPath, holder.processIdentifier) = error else {
+                guard case .locked(lockPath, holder.pid) = error else {
                     Issue.record("unexpected \(error)")
                     return
                 }
-                #expect(error.description.contains("in use by another process (pid \(holder.processIdentifier)"))
+                #expect(error.description.contains("in use by another process (pid \(holder.pid)"))
             }
 
-            holder.terminate()
-            holder.waitUntilExit()
+            holder.stop()
             // The kernel dropped the dead holder's lock: no stale lock to clean up.
             let taken = try StoreLock(lockPath: lockPath)
             #expect(taken.isHeld)

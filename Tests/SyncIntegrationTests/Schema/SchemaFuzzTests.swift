@@ -1,32 +1,21 @@
 import Testing
 import DealCardKit
+import TestSupport
 
 /// Untrusted bytes never trap: mutated schema files and field inputs either parse
-/// or are refused with an error. Seeds are pinned so a failure repeats; set
-/// `SCHEMA_FUZZ_ROUNDS` to run more rounds per seed.
+/// or are refused with an error. Seeds are pinned so a failure repeats (`TEST_SEED=n` runs
+/// seed n alone); set `SCHEMA_FUZZ_ROUNDS` to run more rounds per seed.
 @Suite("Schema fuzz")
 struct SchemaFuzzTests {
-    /// A small, repeatable generator (SplitMix64).
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static var rounds: Int {
         // Read without Foundation: the environment is only consulted for long runs.
         guard let text = getenvString("SCHEMA_FUZZ_ROUNDS"), let rounds = Int(text) else { return 300 }
         return rounds
     }
 
-    @Test("mutated schema files", arguments: [1, 2, 3, 42] as [UInt64])
+    @Test("mutated schema files", arguments: RepeatableRandom.seeds(pinned: [1, 2, 3, 42]))
     func mutatedSchemaFiles(seed: UInt64) {
-        var random = SeededGenerator(state: seed)
+        var random = RepeatableRandom(seed: seed)
         let original = Array(SchemaFileTests.example.utf8)
         let alphabet = Array("{}[]\",:0123456789-.eE \\u\u{00}truefalsnl".utf8) + [0xFF, 0xC3]
         for round in 0..<Self.rounds {
@@ -49,9 +38,9 @@ struct SchemaFuzzTests {
         }
     }
 
-    @Test("random money input", arguments: [7, 8] as [UInt64])
+    @Test("random money input", arguments: RepeatableRandom.seeds(pinned: [7, 8]))
     func randomMoneyInput(seed: UInt64) {
-        var random = SeededGenerator(state: seed)
+        var random = RepeatableRandom(seed: seed)
         let characters = Array("0123456789 ,.-₽RUB\u{00A0}\u{202F}x")
         for _ in 0..<Self.rounds * 10 {
             let input = String((0..<Int.random(in: 0...24, using: &random)).map { _ in characters.randomElement(using: &random)! })

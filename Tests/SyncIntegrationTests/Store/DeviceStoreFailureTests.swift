@@ -1,14 +1,15 @@
 import CRDT
 @testable import DealCardKit
 @testable import SQLiteKit
-@testable import SyncCore
+@_spi(Testing) @testable import SyncCore
 import Foundation
 import Testing
+import TestSupport
 
 @Suite("Device store: bad files, full disks, second openers, old versions")
 struct DeviceStoreFailureTests {
     @Test func aSecondOpenerGetsAClearErrorAndTheFirstKeepsWorking() async throws {
-        let folder = try StoreTestFolder()
+        let folder = try TemporaryDirectory()
         let store = try DeviceStore(creatingAt: folder.path, identity: testIdentity("olga", .sales, replica: 0xC1))
         let deal = try await store.createDeal()
         let error = #expect(throws: StoreError.self) { try DeviceStore(openingAt: folder.path) }
@@ -24,7 +25,7 @@ struct DeviceStoreFailureTests {
         (0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 7919) },
     ])
     func aFileThatIsNotAStoreIsRefusedAndLeftUntouched(bytes: [UInt8]) throws {
-        let folder = try StoreTestFolder()
+        let folder = try TemporaryDirectory()
         let path = DeviceStore.databasePath(in: folder.path)
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         let error = #expect(throws: StoreError.self) { try DeviceStore(openingAt: folder.path) }
@@ -36,16 +37,16 @@ struct DeviceStoreFailureTests {
     }
 
     @Test func aMissingStoreSaysHowToMakeOne() throws {
-        let folder = try StoreTestFolder()
-        let error = #expect(throws: StoreError.self) { try DeviceStore(openingAt: folder.sub("nothing")) }
+        let folder = try TemporaryDirectory()
+        let error = #expect(throws: StoreError.self) { try DeviceStore(openingAt: folder.file("nothing")) }
         #expect(error.map { "\($0)" }?.contains("create one first") == true)
     }
 
     @Test func aFolderThatCannotBeWrittenGivesAClearError() throws {
         // Tests run as root, for whom permission bits do not stop writes; a path below a
         // regular file cannot be created by anyone.
-        let folder = try StoreTestFolder()
-        let file = folder.sub("plain-file")
+        let folder = try TemporaryDirectory()
+        let file = folder.file("plain-file")
         try Data("x".utf8).write(to: URL(fileURLWithPath: file))
         let error = #expect(throws: StoreError.self) {
             try DeviceStore(creatingAt: file + "/store", identity: testIdentity("x", .sales, replica: 0xC3))
@@ -54,7 +55,7 @@ struct DeviceStoreFailureTests {
     }
 
     @Test func aFullDiskRefusesTheEditAndKeepsEverythingAccepted() async throws {
-        let folder = try StoreTestFolder()
+        let folder = try TemporaryDirectory()
         let deal: DealID
         var accepted = 0
         do {
@@ -90,7 +91,7 @@ struct DeviceStoreFailureTests {
     }
 
     @Test func aStoreWrittenByTheFirstSchemaVersionOpensAndIsMigrated() async throws {
-        let folder = try StoreTestFolder()
+        let folder = try TemporaryDirectory()
         let identity = testIdentity("olga", .sales, replica: 0xC5)
         // Write a deal with a store of schema version 1, the way that build wrote it.
         let document = Document(replica: identity.replica)
@@ -129,7 +130,7 @@ struct DeviceStoreFailureTests {
     }
 
     @Test func aStoreFromANewerBuildIsRefused() throws {
-        let folder = try StoreTestFolder()
+        let folder = try TemporaryDirectory()
         do {
             let db = try SQLiteDatabase(path: DeviceStore.databasePath(in: folder.path))
             try db.execute("PRAGMA user_version = 99")
@@ -143,8 +144,8 @@ struct DeviceStoreFailureTests {
 @Suite("Device store: a full disk during sync")
 struct DeviceStoreSyncFailureTests {
     @Test func aBatchThatDoesNotFitChangesNothingAndCanBeRetried() async throws {
-        let folder = try StoreTestFolder()
-        let source = try DeviceStore(creatingAt: folder.sub("source"), identity: testIdentity("olga", .sales, replica: 0xD1))
+        let folder = try TemporaryDirectory()
+        let source = try DeviceStore(creatingAt: folder.file("source"), identity: testIdentity("olga", .sales, replica: 0xD1))
         var deals: [DealID] = []
         let note = String(repeating: "long note ", count: 300)
         for _ in 0..<20 {
@@ -154,7 +155,7 @@ struct DeviceStoreSyncFailureTests {
         }
         var batch: [(deal: DealID, document: DealDocumentKind, changes: [Change])] = []
         for deal in deals { batch.append((deal, .shared, try await source.changes(deal, .shared, since: VersionVector()))) }
-        let target = try DeviceStore(creatingAt: folder.sub("target"), identity: testIdentity("petr", .sales, replica: 0xD2))
+        let target = try DeviceStore(creatingAt: folder.file("target"), identity: testIdentity("petr", .sales, replica: 0xD2))
         try await target.limitPages(to: try await target.pageCount() + 4)
         await #expect(throws: StoreError.self) { try await target.applyRemote(batch: batch) }
         #expect(try await target.dealIDs().isEmpty, "part of a refused batch was kept")

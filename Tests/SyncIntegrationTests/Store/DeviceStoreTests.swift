@@ -3,11 +3,12 @@ import CRDT
 @testable import SyncCore
 import Foundation
 import Testing
+import TestSupport
 
 @Suite("Device store")
 struct DeviceStoreTests {
     @Test func editsAreDurableAcrossReopen() async throws {
-        let folder = try StoreTestFolder()
+        let folder = try TemporaryDirectory()
         let identity = testIdentity("olga", .sales, replica: 0x51)
         let deal: DealID
         do {
@@ -32,7 +33,7 @@ struct DeviceStoreTests {
     }
 
     @Test func aForbiddenEditIsRefusedBeforeItIsMadeAndChangesNothing() async throws {
-        let folder = try StoreTestFolder()
+        let folder = try TemporaryDirectory()
         let store = try DeviceStore(creatingAt: folder.path, identity: testIdentity("ivan", .buyer, channel: .web, replica: 0x61))
         let deal = try await store.createDeal(values: ["vehicle.model": .text("RAV4")])
         let before = try await store.card(deal)
@@ -48,9 +49,9 @@ struct DeviceStoreTests {
     }
 
     @Test func moneyConflictsAreSurfacedAndResolved() async throws {
-        let folder = try StoreTestFolder()
-        let buyer = try DeviceStore(creatingAt: folder.sub("buyer"), identity: testIdentity("ivan", .buyer, channel: .kiosk, replica: 0x71))
-        let sales = try DeviceStore(creatingAt: folder.sub("sales"), identity: testIdentity("olga", .sales, channel: .pc, replica: 0x72))
+        let folder = try TemporaryDirectory()
+        let buyer = try DeviceStore(creatingAt: folder.file("buyer"), identity: testIdentity("ivan", .buyer, channel: .kiosk, replica: 0x71))
+        let sales = try DeviceStore(creatingAt: folder.file("sales"), identity: testIdentity("olga", .sales, channel: .pc, replica: 0x72))
         let deal = try await sales.createDeal(values: ["vehicle.model": .text("Camry")])
         try await deliverOutbox(from: sales, to: buyer)
         try await buyer.set(deal, "credit.downPayment", parsing: "300 000")
@@ -71,7 +72,7 @@ struct DeviceStoreTests {
     }
 
     @Test func theBuyerNeverReadsTheStaffCard() async throws {
-        let folder = try StoreTestFolder()
+        let folder = try TemporaryDirectory()
         let buyer = try DeviceStore(creatingAt: folder.path, identity: testIdentity("ivan", .buyer, replica: 0x81))
         let deal = try await buyer.createDeal()
         await #expect(throws: StoreError.self) { try await buyer.applyRemote(deal, .staff, []) }
@@ -79,7 +80,7 @@ struct DeviceStoreTests {
     }
 
     @Test func historyNamesWhoWhereAndWhat() async throws {
-        let folder = try StoreTestFolder()
+        let folder = try TemporaryDirectory()
         let times = LockedCounter(start: 1_763_900_000_000)
         let store = try DeviceStore(creatingAt: folder.path, identity: testIdentity("olga", .sales, channel: .pc, replica: 0x91),
                                     clock: { times.next() })
@@ -97,9 +98,9 @@ struct DeviceStoreTests {
     }
 
     @Test func observersHearLocalAndRemoteChanges() async throws {
-        let folder = try StoreTestFolder()
-        let store = try DeviceStore(creatingAt: folder.sub("a"), identity: testIdentity("olga", .sales, replica: 0xA1))
-        let other = try DeviceStore(creatingAt: folder.sub("b"), identity: testIdentity("petr", .sales, replica: 0xA2))
+        let folder = try TemporaryDirectory()
+        let store = try DeviceStore(creatingAt: folder.file("a"), identity: testIdentity("olga", .sales, replica: 0xA1))
+        let other = try DeviceStore(creatingAt: folder.file("b"), identity: testIdentity("petr", .sales, replica: 0xA2))
         let deal = try await store.createDeal()
         let events = await store.events(for: deal)
         try await store.set(deal, "vehicle.model", .text("Camry"))
@@ -115,7 +116,7 @@ struct DeviceStoreTests {
     }
 
     @Test func manyEditsAreFoldedIntoSnapshotsAndSurviveReopen() async throws {
-        let folder = try StoreTestFolder()
+        let folder = try TemporaryDirectory()
         let deal: DealID
         do {
             let store = try DeviceStore(creatingAt: folder.path, identity: testIdentity("olga", .sales, replica: 0xB1))
@@ -133,7 +134,7 @@ struct DeviceStoreTests {
 
     @Test(arguments: [false, true])
     func aChangeThatComesTwiceInOneBatchIsStoredOnce(refusedFirst: Bool) async throws {
-        let folder = try StoreTestFolder()
+        let folder = try TemporaryDirectory()
         let deal = DealID("d-twice")!
         let source = Document(replica: ReplicaID(0xB3))
         let change = try source.change { try $0.put(.root, "vehicle.model", .string("Camry")) }!

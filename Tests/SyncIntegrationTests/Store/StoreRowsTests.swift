@@ -1,10 +1,11 @@
 import CRDT
 @testable import DealCardKit
 @testable import SQLiteKit
-@testable import SyncCore
+@_spi(Testing) @testable import SyncCore
 @testable import SyncProtocol
 import Foundation
 import Testing
+import TestSupport
 
 /// The device store's row layer on its own: each row type's insert and reads on a store
 /// database at the latest schema, and SQLite's refusals as ``StoreError``s that say what was
@@ -13,11 +14,11 @@ import Testing
 struct StoreRowsTests {
     /// A store database at the latest schema in its own folder (kept alive by `folder`).
     private struct Database {
-        let folder: StoreTestFolder
+        let folder: TemporaryDirectory
         let db: SQLiteDatabase
 
         init() throws {
-            folder = try StoreTestFolder()
+            folder = try TemporaryDirectory()
             db = try SQLiteDatabase(path: DeviceStore.databasePath(in: folder.path))
             try StoreSchema.migrator.migrate(db)
         }

@@ -3,29 +3,6 @@ import CRDT
 @testable import SyncCore
 import Foundation
 
-/// A temporary folder removed when the value is released.
-final class StoreTestFolder {
-    let path: String
-
-    init() throws {
-        path = try TemporaryDirectory.makePath()
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    /// A sub-folder path (not created).
-    func sub(_ name: String) -> String { path + "/" + name }
-}
-
-extension TemporaryDirectory {
-    /// A new empty temporary folder's path.
-    static func makePath() throws -> String {
-        var template = Array((NSTemporaryDirectory() + "/sync-store-XXXXXX").utf8CString)
-        guard let made = mkdtemp(&template) else { throw CocoaError(.fileWriteUnknown) }
-        return String(cString: made)
-    }
-}
-
 /// A device identity for tests.
 func testIdentity(_ user: String, _ role: Role, channel: Channel = .tablet, replica: UInt64) -> DeviceIdentity {
     DeviceIdentity(replica: ReplicaID(replica), user: user, role: role, dealership: "north", device: "\(user)-device", channel: channel)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -22,7 +23,7 @@ final class ChaosProxy: @unchecked Sendable {
     private let upstreamPort: Int
     private let listener: Int32
     private let lock = NSLock()
-    private var random: UInt64
+    private var random: RepeatableRandom
     private let faults: Faults
     private var stopped = false
     private(set) var cuts = 0
@@ -31,7 +32,7 @@ final class ChaosProxy: @unchecked Sendable {
 
     init(upstreamPort: Int, seed: UInt64, faults: Faults = Faults()) throws {
         self.upstreamPort = upstreamPort
-        self.random = seed
+        self.random = RepeatableRandom(seed: seed)
         self.faults = faults
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var yes: Int32 = 1
@@ -59,13 +60,7 @@ final class ChaosProxy: @unchecked Sendable {
     }
 
     private func next(_ bound: Int) -> Int {
-        lock.withLock {
-            random &+= 0x9E37_79B9_7F4A_7C15
-            var value = random
-            value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Int((value ^ (value >> 31)) % UInt64(max(bound, 1)))
-        }
+        lock.withLock { Int(random.next() % UInt64(max(bound, 1))) }
     }
 
     private func acceptLoop() {

@@ -1,24 +1,18 @@
 @testable import RelayClient
 @testable import SyncProtocol
 import Foundation
+import RelayTestSupport
 import Testing
+import TestSupport
 
 /// Devices syncing through a proxy that cuts connections at random byte offsets, delays
 /// traffic and replays requests: every device still converges, with nothing lost or doubled.
-/// Pinned seeds by default; `SYNC_CHAOS_SEEDS=N` runs seeds 1...N.
+/// Pinned seeds by default; `SYNC_CHAOS_SEEDS=N` runs seeds 1...N, `TEST_SEED=n` seed n alone.
 @Suite("Sync through cut, delayed and duplicated connections", .serialized)
 struct ChaosSyncTests {
-    static var seeds: [UInt64] {
-        if let text = ProcessInfo.processInfo.environment["SYNC_CHAOS_SEEDS"], let count = UInt64(text), count > 0 {
-            return Array(1...count)
-        }
-        return [7, 21]
-    }
-
-    @Test func devicesConvergeThroughAHostileNetwork() async throws {
-        for seed in Self.seeds {
-            try await run(seed: seed)
-        }
+    @Test(arguments: RepeatableRandom.seeds(pinned: [7, 21], countVariable: "SYNC_CHAOS_SEEDS"))
+    func devicesConvergeThroughAHostileNetwork(seed: UInt64) async throws {
+        try await run(seed: seed)
     }
 
     /// A relay that closes the connection before answering a single byte: the toolchain's

@@ -5,6 +5,7 @@
 @testable import SyncProtocol
 @testable import SyncServer
 import Foundation
+import RelayTestSupport
 import Testing
 
 /// The hostile pushes that once took a dealership down, each against a real relay: the relay
@@ -54,7 +55,7 @@ struct HostileChangeTests {
         let head = try harness.token("nina", .head)
         await harness.stop()
         // As an older relay could have stored it: bytes that do not decode, in the deal's log.
-        let storage = try SQLiteRelayStorage(directory: harness.folder.sub("relay"))
+        let storage = try SQLiteRelayStorage(directory: harness.folder.file("relay"))
         let author = LogAuthor(user: "ivan", role: .buyer, device: "ivan-web", channel: .web)
         // And one that decodes but breaks the Lamport rule (stored before the rule existed).
         let jumped = try Document(replica: ReplicaID(78)).change(metadata: ChangeAuthor(user: "ivan", role: .buyer, device: "ivan-web",

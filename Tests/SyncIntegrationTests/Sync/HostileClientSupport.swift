@@ -4,6 +4,7 @@ import CRDT
 @testable import SyncCore
 @testable import SyncProtocol
 import Foundation
+import RelayTestSupport
 
 /// A client that speaks the protocol by hand, as a hostile one would: it makes its own
 /// change blobs (any counters, any keys) and pushes them with a real token.

@@ -3,7 +3,9 @@ import CRDT
 @testable import SyncProtocol
 @testable import SyncServer
 import Foundation
+import RelayTestSupport
 import Testing
+import TestSupport
 
 /// A push is decided first and committed in one transaction, and the storage, not the
 /// relay's memory, is the authority on what the log may take.

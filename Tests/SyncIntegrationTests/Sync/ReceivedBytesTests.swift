@@ -3,7 +3,9 @@
 @testable import SyncCore
 @testable import SyncProtocol
 import Foundation
+import RelayTestSupport
 import Testing
+import TestSupport
 
 /// What a device receives is stored as received: a change's row holds the relay's bytes, and
 /// a first sync keeps the relay's snapshot blob as the document's snapshot.
@@ -74,7 +76,7 @@ struct ReceivedBytesTests {
     }
 
     @Test func aSnapshotThatDoesNotLoadOnItsOwnIsStoredAsChangeRows() async throws {
-        let folder = try StoreTestFolder()
+        let folder = try TemporaryDirectory()
         let store = try DeviceStore(creatingAt: folder.path, identity: testIdentity("olga", .sales, replica: 0xE1))
         let deal = DealID("d-partial")!
         let source = Document(replica: ReplicaID(0xE2))
@@ -95,7 +97,7 @@ struct ReceivedBytesTests {
     }
 
     @Test func aKeptSnapshotAndTheLogAfterItReportAsOneApply() async throws {
-        let folder = try StoreTestFolder()
+        let folder = try TemporaryDirectory()
         let store = try DeviceStore(creatingAt: folder.path, identity: testIdentity("olga", .sales, replica: 0xE3))
         let deal = DealID("d-both")!
         let source = Document(replica: ReplicaID(0xE4))

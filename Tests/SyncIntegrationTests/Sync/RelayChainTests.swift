@@ -1,9 +1,10 @@
 @testable import DealCardKit
 @testable import RelayClient
-@testable import SyncCore
+@_spi(Testing) @testable import SyncCore
 @testable import SyncProtocol
 @testable import SyncServer
 import Foundation
+import RelayTestSupport
 import Testing
 
 /// A showroom relay on the manager's PC syncs upstream to the dealership group's relay with

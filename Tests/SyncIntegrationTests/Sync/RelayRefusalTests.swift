@@ -1,9 +1,11 @@
 @testable import RelayClient
-@testable import SyncCore
+@_spi(Testing) @testable import SyncCore
 @testable import SyncProtocol
 @testable import SyncServer
 import Foundation
+import RelayTestSupport
 import Testing
+import TestSupport
 
 /// The relay's refusals at the sync endpoint, and its durability when killed.
 @Suite("Relay refusals and crash durability", .serialized)
@@ -41,24 +43,24 @@ struct RelayRefusalTests {
         let again: SyncResponse = try await connection.post("v1/sync", SyncRequest(cursor: 0, push: push + push))
         #expect(first.accepted.count == 2 && first.refused.isEmpty)
         #expect(again.accepted.count == 4 && again.refused.isEmpty, "a replay is acknowledged again (idempotent)")
-        let latest = try await harness.server.relay.latestLogSequence()
+        let latest = try await harness.server.relay.storedLatestSequence()
         #expect(latest == 2, "the replay was stored again")
         await harness.stop()
     }
 
     @Test func revokedAndExpiredTokensAreRefused() async throws {
         let harness = try SyncHarness()
-        let issued = try TokenCommands.issue(.init(dataDirectory: harness.folder.sub("relay"), user: "olga", role: "sales", dealership: "north"))
+        let issued = try TokenCommands.issue(.init(dataDirectory: harness.folder.file("relay"), user: "olga", role: "sales", dealership: "north"))
         let connection = RelayConnection(baseURL: URL(string: harness.url)!, token: issued.secret.text)
         let _: SyncResponse = try await connection.post("v1/sync", SyncRequest(cursor: 0, push: []))
-        try TokenCommands.revoke(dataDirectory: harness.folder.sub("relay"), id: issued.record.id)
+        try TokenCommands.revoke(dataDirectory: harness.folder.file("relay"), id: issued.record.id)
         await #expect(throws: SyncError.self) { let _: SyncResponse = try await connection.post("v1/sync", SyncRequest(cursor: 0, push: [])) }
         do {
             let _: SyncResponse = try await connection.post("v1/sync", SyncRequest(cursor: 0, push: []))
         } catch {
             #expect("\(error)".contains("revoked_token"), "\(error)")
         }
-        let expired = try TokenCommands.issue(.init(dataDirectory: harness.folder.sub("relay"), user: "olga", role: "sales", dealership: "north"),
+        let expired = try TokenCommands.issue(.init(dataDirectory: harness.folder.file("relay"), user: "olga", role: "sales", dealership: "north"),
                                               now: Date().addingTimeInterval(-40 * 86_400))
         do {
             let _: SyncResponse = try await RelayConnection(baseURL: URL(string: harness.url)!, token: expired.secret.text)
@@ -73,17 +75,17 @@ struct RelayRefusalTests {
     /// The relay process is killed with SIGKILL while a device pushes a stream of edits; after a
     /// restart on the same data, every change it had acknowledged is there.
     @Test func aRelayKilledMidStreamKeepsEveryAcknowledgedChange() async throws {
-        let folder = try StoreTestFolder()
-        let data = folder.sub("relay")
+        let folder = try TemporaryDirectory()
+        let data = folder.file("relay")
         var random = SystemRandomNumberGenerator()
         for round in 0..<3 {
-            let relay = try SyncServerExecutable.start(["serve", "--data", data, "--port", "0"])
-            guard let url = try relay.readLine() else { throw ChildProcess.Failure(description: "no URL from sync-server") }
+            let relay = try PackageExecutable.syncServer.start(["serve", "--data", data, "--port", "0"])
+            guard let url = try relay.readLine() else { throw ChildProcess.Failure("no URL from sync-server") }
             let token = try TokenCommands.issue(.init(dataDirectory: data, user: "olga", role: "sales", dealership: "north",
                                                       device: "olga-\(round)")).secret.text
             let identity = DeviceIdentity(user: "olga", role: .sales, dealership: "north", device: "olga-\(round)", channel: .pc,
                                           server: url, token: token)
-            let store = try DeviceStore(creatingAt: folder.sub("device-\(round)"), identity: identity)
+            let store = try DeviceStore(creatingAt: folder.file("device-\(round)"), identity: identity)
             let session = SyncSession(store: store, connection: RelayConnection(baseURL: URL(string: url)!, token: token))
             let deal = try await store.createDeal()
             var acknowledged: Int64 = 0
@@ -107,10 +109,10 @@ struct RelayRefusalTests {
             _ = relay.waitForExit()
             #expect(acknowledged > 0, "round \(round): the device saw no acknowledgement before the kill")
             // Restart on the same data; a fresh device reads the deal.
-            let restarted = try SyncServerExecutable.start(["serve", "--data", data, "--port", "0"])
-            guard let newURL = try restarted.readLine() else { throw ChildProcess.Failure(description: "no URL after restart") }
+            let restarted = try PackageExecutable.syncServer.start(["serve", "--data", data, "--port", "0"])
+            guard let newURL = try restarted.readLine() else { throw ChildProcess.Failure("no URL after restart") }
             let readerToken = try TokenCommands.issue(.init(dataDirectory: data, user: "boss", role: "head", dealership: "north")).secret.text
-            let reader = try DeviceStore(creatingAt: folder.sub("reader-\(round)"), identity: DeviceIdentity(
+            let reader = try DeviceStore(creatingAt: folder.file("reader-\(round)"), identity: DeviceIdentity(
                 user: "boss", role: .head, dealership: "north", device: "boss-\(round)", channel: .pc, server: newURL, token: readerToken))
             try await SyncSession(store: reader, connection: RelayConnection(baseURL: URL(string: newURL)!, token: readerToken)).sync()
             guard case .integer(let stored)? = try await reader.card(deal).values["tradeIn.mileageKm"] else {
@@ -124,13 +126,7 @@ struct RelayRefusalTests {
             #expect(try await store.outboxCount() == 0)
             await store.close()
             await reader.close()
-            restarted.send(SIGTERM)
-            _ = restarted.waitForExit()
+            restarted.stop()
         }
     }
-}
-
-extension Relay {
-    /// The last sequence number in the change log (tests).
-    func latestLogSequence() throws -> Int64 { try storage.latestSequence }
 }

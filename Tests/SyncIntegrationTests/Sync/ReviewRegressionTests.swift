@@ -6,7 +6,9 @@ import CRDT
 @testable import SyncProtocol
 @testable import SyncServer
 import Foundation
+import RelayTestSupport
 import Testing
+import TestSupport
 
 /// Regressions for problems a code review found in the sync paths.
 @Suite("Sync review regressions", .serialized)
@@ -48,21 +50,21 @@ struct ReviewRegressionTests {
     }
 
     @Test func aRelayWhoseDataWasReplacedIsReadAgainFromTheStart() async throws {
-        let folder = try StoreTestFolder()
-        let first = try RelayServer(configuration: .init(dataDirectory: folder.sub("old"), port: 0), log: .discarding)
+        let folder = try TemporaryDirectory()
+        let first = try RelayServer(configuration: .init(dataDirectory: folder.file("old"), port: 0), log: .discarding)
         let url = try first.start()
         let port = URL(string: url)!.port!
-        let oldToken = try TokenCommands.issue(.init(dataDirectory: folder.sub("old"), user: "olga", role: "sales", dealership: "north", device: "pc")).secret.text
+        let oldToken = try TokenCommands.issue(.init(dataDirectory: folder.file("old"), user: "olga", role: "sales", dealership: "north", device: "pc")).secret.text
         let identity = DeviceIdentity(user: "olga", role: .sales, dealership: "north", device: "pc", channel: .pc, server: url, token: oldToken)
-        let store = try DeviceStore(creatingAt: folder.sub("device"), identity: identity)
+        let store = try DeviceStore(creatingAt: folder.file("device"), identity: identity)
         for _ in 0..<3 { try await store.createDeal() }
         try await SyncSession(store: store, connection: RelayConnection(baseURL: URL(string: url)!, token: oldToken)).sync()
         #expect(try await store.cursor(relay: url) >= 3)
         await first.stop()
         // Same address, new empty data: the device's cursor is ahead of the new log.
-        let second = try RelayServer(configuration: .init(dataDirectory: folder.sub("new"), port: port), log: .discarding)
+        let second = try RelayServer(configuration: .init(dataDirectory: folder.file("new"), port: port), log: .discarding)
         _ = try second.start()
-        let newToken = try TokenCommands.issue(.init(dataDirectory: folder.sub("new"), user: "olga", role: "sales", dealership: "north", device: "pc")).secret.text
+        let newToken = try TokenCommands.issue(.init(dataDirectory: folder.file("new"), user: "olga", role: "sales", dealership: "north", device: "pc")).secret.text
         let session = SyncSession(store: store, connection: RelayConnection(baseURL: URL(string: url)!, token: newToken))
         try await store.createDeal()
         let report = try await session.sync()

@@ -1,9 +1,11 @@
 @testable import DealCardKit
-@testable import SyncCore
+@_spi(Testing) @testable import SyncCore
 @testable import SyncProtocol
 @testable import SyncServer
 import Foundation
+import RelayTestSupport
 import Testing
+import TestSupport
 
 /// A showroom relay syncs with its group relay as a device does (`SyncRound`): a first sync
 /// over several pages, a group relay whose data was replaced, answers it cannot read,
@@ -66,7 +68,7 @@ struct ShowroomUpstreamTests {
     @Test func aReplacedGroupRelayMakesTheShowroomSyncAgainFromZero() async throws {
         let (group, relayToken, headOffice, _) = try await groupWithDeals(0)
         // The group relay's backup, taken before any deal.
-        let backup = group.folder.sub("backup")
+        let backup = group.folder.file("backup")
         try await group.restartRelay { try FileManager.default.copyItem(atPath: $0, toPath: backup) }
         let recorder = RelayLogRecorder()
         let showroom = try SyncHarness(upstream: upstream(group, relayToken), log: recorder.log)
@@ -170,7 +172,7 @@ struct ShowroomUpstreamTests {
         try await headOffice.sync()
         #expect(try await waitUntil { try await showroom.server.relay.storedDealIDs() == [fresh.rawValue] })
         #expect(try await !showroom.server.relay.storedDealIDs().contains(deals[0].rawValue))
-        #expect(!FileManager.default.fileExists(atPath: showroom.folder.sub("relay/upstream.json")))
+        #expect(!FileManager.default.fileExists(atPath: showroom.folder.file("relay/upstream.json")))
         #expect(try await position(showroom, group)?.pushedThrough == 50)
         #expect(recorder.lines("upstream_state_moved").count == 1)
         await showroom.stop()

@@ -1,7 +1,8 @@
 @testable import RelayClient
-@testable import SyncCore
+@_spi(Testing) @testable import SyncCore
 @testable import SyncProtocol
 import Foundation
+import RelayTestSupport
 import Testing
 
 @Suite("Device sync through a real relay", .serialized)
