@@ -3,13 +3,11 @@ import Foundation
 import Testing
 @testable import SyncCore
 @testable import SyncServer
-// Where these types live once the targets split (DealCardKit, SyncProtocol, CanonicalJSON
-// beside SyncCore) is merged; before it, SyncCore holds them.
-#if canImport(DealCardKit)
 import CanonicalJSON
 @testable import DealCardKit
 @testable import SyncProtocol
-#endif
+import RelayTestSupport
+import TestSupport
 
 /// The example exchanges in `protocol-spec/vectors/json/`: each file holds the requests a
 /// client sends, in order, and the answers a relay gives them. Every vector is played against
@@ -66,11 +64,11 @@ struct JSONVectorTests {
 
     /// A device store with a fixed replica and clock, so its change blobs are the same bytes
     /// on every run.
-    static func store(_ folder: StoreTestFolder, _ user: String, _ role: Role, device: String, channel: Channel,
+    static func store(_ folder: TemporaryDirectory, _ user: String, _ role: Role, device: String, channel: Channel,
                       replica: UInt64) throws -> DeviceStore {
         let identity = DeviceIdentity(replica: ReplicaID(replica), user: user, role: role, dealership: "north", device: device,
                                       channel: channel)
-        return try DeviceStore(creatingAt: folder.sub("vector-\(user)"), identity: identity, clock: { JSONVectorTests.time })
+        return try DeviceStore(creatingAt: folder.file("vector-\(user)"), identity: identity, clock: { JSONVectorTests.time })
     }
 
     static func item(_ outbox: OutboxItem) -> SchemaJSON {
@@ -94,7 +92,7 @@ struct JSONVectorTests {
     static let boss = TokenSpec(user: "boss", role: .head, device: "boss-pc")
     static let ivan = TokenSpec(user: "ivan", role: .buyer, device: "ivan-web")
 
-    static func scenarios(_ folder: StoreTestFolder) async throws -> [Scenario] {
+    static func scenarios(_ folder: TemporaryDirectory) async throws -> [Scenario] {
         let sales = try store(folder, "olga", .sales, device: "olga-pc", channel: .pc, replica: 0x2222_2222_2222_2222)
         let buyer = try store(folder, "ivan", .buyer, device: "ivan-web", channel: .web, replica: 0x1111_1111_1111_1111)
 
@@ -193,7 +191,7 @@ struct JSONVectorTests {
 
     @Test func everyVectorIsWhatTheRelayAnswers() async throws {
         let update = ProcessInfo.processInfo.environment["UPDATE_VECTORS"] == "1"
-        let generated = try StoreTestFolder()
+        let generated = try TemporaryDirectory()
         let scenarios = try await Self.scenarios(generated)
         let files = try FileManager.default.contentsOfDirectory(atPath: Self.folder.path).filter { $0.hasSuffix(".json") }
         #expect(update || Set(files) == Set(scenarios.map { $0.name + ".json" }), "a vector file without a scenario, or the reverse: \(files)")
@@ -275,7 +273,7 @@ struct JSONVectorTests {
     /// of the document's fields, in schema order, before its own edits (sync.md, "A device's
     /// first edit of a document"); the vectors show it.
     @Test func aDocumentsFirstChangeCreatesItsContainersInSchemaOrder() async throws {
-        let folder = try StoreTestFolder()
+        let folder = try TemporaryDirectory()
         let scenarios = try await Self.scenarios(folder)
         let firstPush = try #require(scenarios.first { $0.name == "first-sync-paged" }?.requests.first?.body.member("push"))
         guard case .array(let items) = firstPush else { Issue.record("no push"); return }

@@ -3,13 +3,11 @@ import Foundation
 import Testing
 @testable import SyncCore
 @testable import SyncServer
-// Where these types live once the targets split (DealCardKit, SyncProtocol, CanonicalJSON
-// beside SyncCore) is merged; before it, SyncCore holds them.
-#if canImport(DealCardKit)
 import CanonicalJSON
 @testable import DealCardKit
 @testable import SyncProtocol
-#endif
+import RelayTestSupport
+import TestSupport
 
 /// A push item whose deal id breaks the syntax, or whose document is neither card, is
 /// refused alone as `malformed` with its index (protocol-spec/sync.md, "Deal ids"), against
