@@ -63,7 +63,7 @@ public struct SyncReport: Sendable, Equatable {
     public var refused: [RefusedChange] = []
     public var received = 0
     public var snapshots = 0
-    public var cursor: Int64 = 0
+    public var cursor: LogPosition = .start
     public var rounds = 0
 
     public init() {}

@@ -10,7 +10,7 @@ public let syncProtocolVersion = 1
 public struct SyncRequest: Codable, Sendable, Equatable {
     public var protocolVersion: Int
     /// The relay log position the device has read up to (0: never synced).
-    public var cursor: Int64
+    public var cursor: LogPosition
     /// Local changes for the relay, in the order they were made.
     public var push: [PushedChange]
     /// Seconds to hold the request open when there is nothing new (long-poll), 0…30.
@@ -21,9 +21,9 @@ public struct SyncRequest: Codable, Sendable, Equatable {
     /// On a first sync (cursor 0) spread over several answers: the last deal already
     /// received, and the log position the first answer named (echoed from the answer).
     public var snapshotsAfter: DealID?
-    public var bootstrapCursor: Int64?
+    public var bootstrapCursor: LogPosition?
 
-    public init(cursor: Int64, push: [PushedChange], wait: Int = 0, limit: Int? = nil) {
+    public init(cursor: LogPosition, push: [PushedChange], wait: Int = 0, limit: Int? = nil) {
         self.protocolVersion = syncProtocolVersion
         self.cursor = cursor
         self.push = push
@@ -62,16 +62,16 @@ public struct SyncResponse: Codable, Sendable, Equatable {
     /// Changes after the request's cursor that the token may read, in log order.
     public var changes: [LoggedChange]
     /// The new cursor: everything up to it has been sent.
-    public var cursor: Int64
+    public var cursor: LogPosition
     /// Whether more changes wait after `cursor` (ask again at once).
     public var more: Bool
     /// On a first sync that continues in another answer: the last deal sent, and the log
     /// position to echo (see ``SyncRequest/snapshotsAfter``).
     public var snapshotsAfter: DealID?
-    public var bootstrapCursor: Int64?
+    public var bootstrapCursor: LogPosition?
 
     public init(accepted: [ChangeRef], refused: [RefusedChange], snapshots: [DocumentSnapshot],
-                changes: [LoggedChange], cursor: Int64, more: Bool) {
+                changes: [LoggedChange], cursor: LogPosition, more: Bool) {
         self.protocolVersion = syncProtocolVersion
         self.accepted = accepted
         self.refused = refused
@@ -122,13 +122,13 @@ public struct DocumentSnapshot: Codable, Sendable, Equatable {
 /// A change from the relay's log.
 public struct LoggedChange: Codable, Sendable, Equatable {
     /// Its position in the relay's log.
-    public var cursor: Int64
+    public var cursor: LogPosition
     public var deal: DealID
     public var document: DealDocumentKind
     /// The change blob, base64.
     public var change: String
 
-    public init(cursor: Int64, deal: DealID, document: DealDocumentKind, change: [UInt8]) {
+    public init(cursor: LogPosition, deal: DealID, document: DealDocumentKind, change: [UInt8]) {
         self.cursor = cursor
         self.deal = deal
         self.document = document

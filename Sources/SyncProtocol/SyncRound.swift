@@ -12,9 +12,9 @@ public struct SyncRound: Sendable {
     /// log position the first answer named (echoed as `snapshotsAfter` and `bootstrapCursor`).
     public struct FirstSyncPage: Sendable, Hashable {
         public var after: DealID
-        public var cursor: Int64
+        public var cursor: LogPosition
 
-        public init(after: DealID, cursor: Int64) {
+        public init(after: DealID, cursor: LogPosition) {
             self.after = after
             self.cursor = cursor
         }
@@ -46,7 +46,7 @@ public struct SyncRound: Sendable {
         /// Apply and commit these documents' snapshots and changes, with the bytes received.
         case apply([ReceivedChanges])
         /// Save the new cursor (last, so a cut before it only repeats work).
-        case setCursor(Int64)
+        case setCursor(LogPosition)
         /// Forget the cursor: the relay's data was replaced; start again from 0.
         case resetCursor
     }
@@ -73,12 +73,12 @@ public struct SyncRound: Sendable {
 
     /// The next request: the outbox, the cursor, a long-poll only when there is nothing to
     /// push, no local edit waiting and no first-sync page to fetch.
-    public func request(outbox: [OutboxItem], cursor: Int64, localEditPending: Bool, limit: Int?) -> SyncRequest {
+    public func request(outbox: [OutboxItem], cursor: LogPosition, localEditPending: Bool, limit: Int?) -> SyncRequest {
         let mayWait = outbox.isEmpty && !localEditPending && firstSyncPage == nil
         var request = SyncRequest(cursor: cursor,
                                   push: outbox.map { PushedChange(deal: $0.ref.deal, document: $0.ref.document, change: $0.blob) },
                                   wait: mayWait ? wait : 0, limit: limit)
-        if cursor == 0, let firstSyncPage {
+        if cursor.isStart, let firstSyncPage {
             request.snapshotsAfter = firstSyncPage.after
             request.bootstrapCursor = firstSyncPage.cursor
         }

@@ -45,7 +45,7 @@ func syncCommand() -> Command {
                     terminal.write(ClientJSON.text(.object([
                         "pushed": .number(String(report.pushed)), "accepted": .number(String(report.accepted)),
                         "received": .number(String(report.received)), "snapshots": .number(String(report.snapshots)),
-                        "cursor": .number(String(report.cursor)),
+                        "cursor": .number(String(report.cursor.rawValue)),
                         "refused": .array(report.refused.map { refusal in
                             .object(["deal": .string(refusal.ref.deal.rawValue), "code": .string(refusal.code.rawValue),
                                      "path": refusal.path.map(SchemaJSON.string) ?? .null, "reason": .string(refusal.reason)])

@@ -182,13 +182,13 @@ extension DeviceStore {
     }
 
     /// The relay log position this device has read up to (0 if never synced).
-    public func cursor(relay: String) throws(StoreError) -> Int64 {
-        do { return try CursorRow.find(relay: relay, in: db)?.cursor ?? 0 } catch { throw StoreError.wrap(error) }
+    public func cursor(relay: String) throws(StoreError) -> LogPosition {
+        do { return try CursorRow.find(relay: relay, in: db)?.cursor ?? .start } catch { throw StoreError.wrap(error) }
     }
 
     /// Records the relay log position read up to, and when. The cursor never moves back
     /// (two overlapping syncs may finish out of order).
-    public func setCursor(_ cursor: Int64, relay: String) throws(StoreError) {
+    public func setCursor(_ cursor: LogPosition, relay: String) throws(StoreError) {
         do {
             try CursorRow(relay: relay, cursor: cursor, syncedAt: clock()).insert(in: db)
         } catch {

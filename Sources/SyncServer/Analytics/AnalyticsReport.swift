@@ -1,3 +1,5 @@
+import SyncProtocol
+
 /// The answer of `GET /v1/analytics` (protocol-spec/integration.md): a summary of a
 /// dealership's deals. Encoded with sorted keys; every map lists all its keys, zeros
 /// included, so dashboards need no special cases.
@@ -5,7 +7,7 @@ public struct AnalyticsReport: Encodable, Sendable, Equatable {
     /// When the report was made, ISO 8601 UTC.
     public var asOf: String
     /// The relay log position the report is current to.
-    public var cursor: Int64
+    public var cursor: LogPosition
     /// Deals with at least one change.
     public var deals: Int
     /// Deals per `status.state` value, `unset` for none.

@@ -1,3 +1,4 @@
+import SyncProtocol
 import CRDT
 import DealCardKit
 import Foundation
@@ -53,7 +54,7 @@ struct DealAnalytics {
     /// - Parameters:
     ///   - now: the time idle days are counted to.
     ///   - cursor: the log position the facts were read at.
-    func report(_ deals: [DealFacts], now: Date, idleDays: Int, cursor: Int64) -> AnalyticsReport {
+    func report(_ deals: [DealFacts], now: Date, idleDays: Int, cursor: LogPosition) -> AnalyticsReport {
         var byState = Dictionary(uniqueKeysWithValues: stateNames.map { ($0, 0) })
         var byStage: [String: [String: Int]] = [:]
         for stage in Stage.allCases where schema.fields.contains(where: { $0.stage == stage }) {

@@ -21,7 +21,7 @@ extension Relay {
         guard !isClosed else { return .failure(Relay.closedError) }
         let analytics = DealAnalytics(schema: sync.schema)
         do {
-            let cursor = try storage.latestSequence
+            let cursor = try storage.latestPosition
             var facts: [DealAnalytics.DealFacts] = []
             for id in try visibleDealIDs(token).sorted() {
                 guard let deal = DealID(id) else { continue }

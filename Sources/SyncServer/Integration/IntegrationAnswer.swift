@@ -1,3 +1,4 @@
+import SyncProtocol
 import CRDT
 import DealCardKit
 
@@ -16,7 +17,7 @@ struct IntegrationAnswer: Encodable {
     /// Nil when the request changed nothing (clearing fields that were not set).
     var change: Change?
     /// The relay log position of the change (the latest position when nothing was written).
-    var cursor: Int64
+    var cursor: LogPosition
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)

@@ -126,7 +126,7 @@ extension Relay {
             throw RelayError(.badRequest, "\(error)")
         }
         guard let change else {
-            return IntegrationAnswer(deal: deal, change: nil, cursor: try storage.latestSequence)
+            return IntegrationAnswer(deal: deal, change: nil, cursor: try storage.latestPosition)
         }
         let records: [LogRecord]
         let blob = change.encoded()
@@ -163,7 +163,7 @@ extension Relay {
         }
         metrics.changesAccepted.increment()
         announce()
-        let cursor = try records.first?.sequence ?? storage.latestSequence
+        let cursor = try records.first?.position ?? storage.latestPosition
         return IntegrationAnswer(deal: deal, change: .init(document: documentKind, replica: change.replica.description, seq: change.seq),
                                  cursor: cursor)
     }

@@ -1,3 +1,4 @@
+import SyncProtocol
 import Foundation
 import DealCardKit
 
@@ -62,25 +63,26 @@ public protocol RelayStorage: AnyObject {
     /// log entries (as ``appendChanges(_:)``). When anything fails, nothing is stored.
     /// - Throws: ``RelayStorageError/conflictingBinding(replica:)`` and what the parts throw.
     func commitPush(_ commit: PushCommit) throws -> [LogRecord]
-    /// Up to `limit` changes with a relay sequence number above `cursor`, ascending, limited
+    /// Up to `limit` changes with a log position above `cursor`, ascending, limited
     /// to `dealIDs` (every deal when nil) and to `documents`, and to about `maxBytes` of
     /// blobs: rows are read until their blobs reach `maxBytes` (the first row always counts,
     /// whatever it weighs, so a reader always makes progress). Unloadable entries are skipped.
     /// With a `dealership`, only its deals (`dealIDs` are then ids of that dealership); nil
     /// reads every dealership's (a relay forwarding its whole log upstream).
-    func changes(after cursor: Int64, dealership: String?, dealIDs: Set<String>?, documents: Set<DealDocumentKind>, limit: Int,
+    func changes(after cursor: LogPosition, dealership: String?, dealIDs: Set<String>?, documents: Set<DealDocumentKind>, limit: Int,
                  maxBytes: Int) throws -> [LogRecord]
     /// Every change of one document of one deal, ascending, unloadable entries left out.
     func changes(dealership: String, deal: String, document: DealDocumentKind) throws -> [LogRecord]
-    /// The highest relay sequence number given so far, 0 for an empty log.
-    var latestSequence: Int64 { get throws }
+    /// The highest log position given so far (``LogPosition/start`` for an empty log); it
+    /// never goes back, even when the newest entries are gone.
+    var latestPosition: LogPosition { get throws }
 
     /// Marks a stored entry unloadable (see ``changes(after:dealership:dealIDs:documents:limit:maxBytes:)``):
     /// it stays in the log, is no longer served or replayed, and is copied to the quarantine
     /// with `reason` so that an operator sees it. Marking twice does nothing.
     func markUnloadable(_ record: LogRecord, reason: String, at date: Date) throws
-    /// The sequence numbers of the entries marked unloadable, ascending.
-    func unloadableSequences() throws -> [Int64]
+    /// The log positions of the entries marked unloadable, ascending.
+    func unloadablePositions() throws -> [LogPosition]
 
     // MARK: Replicas
 
@@ -126,7 +128,7 @@ public protocol RelayStorage: AnyObject {
 
 extension RelayStorage {
     /// Up to `limit` changes after `cursor`, however many bytes they weigh.
-    public func changes(after cursor: Int64, dealership: String?, dealIDs: Set<String>?, documents: Set<DealDocumentKind>,
+    public func changes(after cursor: LogPosition, dealership: String?, dealIDs: Set<String>?, documents: Set<DealDocumentKind>,
                         limit: Int) throws -> [LogRecord] {
         try changes(after: cursor, dealership: dealership, dealIDs: dealIDs, documents: documents, limit: limit, maxBytes: .max)
     }

@@ -1,3 +1,4 @@
+import SyncProtocol
 import Foundation
 import CanonicalJSON
 import DealCardKit
@@ -5,7 +6,7 @@ import SQLiteKit
 
 extension SQLiteRelayStorage {
     static let logColumns = """
-        seq, deal_id, document, replica, change_seq, blob, author_user, author_role, author_device, \
+        position, deal_id, document, replica, change_seq, blob, author_user, author_role, author_device, \
         author_channel, received_at, dealership
         """
 
@@ -89,7 +90,7 @@ extension SQLiteRelayStorage {
                 ])
             var stored = entry
             stored.receivedAt = entry.receivedAt.roundedToStoredPrecision
-            records.append(LogRecord(sequence: db.lastInsertRowID, entry: stored))
+            records.append(LogRecord(position: LogPosition(db.lastInsertRowID), entry: stored))
         }
         return records
     }
@@ -97,11 +98,11 @@ extension SQLiteRelayStorage {
     /// - Complexity: with a deal filter, the ids are passed as one JSON array parameter
     ///   (`json_each`), so any number of deals costs one statement.
     public func changes(
-        after cursor: Int64, dealership: String?, dealIDs: Set<String>?, documents: Set<DealDocumentKind>, limit: Int, maxBytes: Int
+        after cursor: LogPosition, dealership: String?, dealIDs: Set<String>?, documents: Set<DealDocumentKind>, limit: Int, maxBytes: Int
     ) throws -> [LogRecord] {
         guard limit > 0, !documents.isEmpty, dealIDs?.isEmpty != true else { return [] }
-        var sql = "SELECT \(Self.logColumns) FROM change_log WHERE seq > ? AND seq NOT IN (SELECT seq FROM unloadable_change)"
-        var arguments: [SQLiteValue] = [.integer(cursor)]
+        var sql = "SELECT \(Self.logColumns) FROM change_log WHERE position > ? AND position NOT IN (SELECT position FROM unloadable_change)"
+        var arguments: [SQLiteValue] = [.integer(cursor.rawValue)]
         if let dealership {
             sql += " AND dealership = ?"
             arguments.append(.text(dealership))
@@ -114,7 +115,7 @@ extension SQLiteRelayStorage {
             sql += " AND document IN (SELECT value FROM json_each(?))"
             arguments.append(.text(SchemaJSON.array(documents.map { .string($0.rawValue) }).canonicalText))
         }
-        sql += " ORDER BY seq LIMIT ?"
+        sql += " ORDER BY position LIMIT ?"
         arguments.append(.integer(Int64(limit)))
         var records: [LogRecord] = []
         var bytes = 0
@@ -129,8 +130,8 @@ extension SQLiteRelayStorage {
 
     public func markUnloadable(_ record: LogRecord, reason: String, at date: Date) throws {
         try database.transaction { db in
-            try db.execute("INSERT INTO unloadable_change(seq, reason, found_at) VALUES (?, ?, ?) ON CONFLICT(seq) DO NOTHING",
-                           arguments: [.integer(record.sequence), .text(reason), .milliseconds(date)])
+            try db.execute("INSERT INTO unloadable_change(position, reason, found_at) VALUES (?, ?, ?) ON CONFLICT(position) DO NOTHING",
+                           arguments: [.integer(record.position.rawValue), .text(reason), .milliseconds(date)])
             guard db.changes > 0 else { return }
             let entry = record.entry
             try db.execute(
@@ -141,29 +142,30 @@ extension SQLiteRelayStorage {
                 arguments: [
                     .text(entry.deal), .text(entry.document.rawValue), .bits(entry.replica), .bits(entry.changeSequence),
                     .blob(entry.blob), .text(entry.author.user), .text(entry.author.device),
-                    .text("unloadable: log entry \(record.sequence) \(reason)"), .milliseconds(date),
+                    .text("unloadable: log entry \(record.position) \(reason)"), .milliseconds(date),
                 ])
         }
     }
 
-    public func unloadableSequences() throws -> [Int64] {
-        try database.query("SELECT seq FROM unloadable_change ORDER BY seq") { $0.int64(at: 0) }
+    public func unloadablePositions() throws -> [LogPosition] {
+        try database.query("SELECT position FROM unloadable_change ORDER BY position") { LogPosition($0.int64(at: 0)) }
     }
 
     public func changes(dealership: String, deal: String, document: DealDocumentKind) throws -> [LogRecord] {
         try database.query(
             """
             SELECT \(Self.logColumns) FROM change_log
-            WHERE dealership = ? AND deal_id = ? AND document = ? AND seq NOT IN (SELECT seq FROM unloadable_change) ORDER BY seq
+            WHERE dealership = ? AND deal_id = ? AND document = ? AND position NOT IN (SELECT position FROM unloadable_change) ORDER BY position
             """,
             [.text(dealership), .text(deal), .text(document.rawValue)]
         ) { try Self.logRecord($0) }
     }
 
-    public var latestSequence: Int64 {
+    public var latestPosition: LogPosition {
         get throws {
-            // sqlite_sequence remembers the highest seq ever given, even if those rows are gone.
-            try database.scalar("SELECT seq FROM sqlite_sequence WHERE name = 'change_log'")?.int64 ?? 0
+            // sqlite_sequence remembers the highest position ever given, even if those rows are
+            // gone (its column is SQLite's own, called seq).
+            LogPosition(try database.scalar("SELECT seq FROM sqlite_sequence WHERE name = 'change_log'")?.int64 ?? 0)
         }
     }
 
@@ -175,6 +177,6 @@ extension SQLiteRelayStorage {
             dealership: row.string(at: 11), deal: row.string(at: 1), document: try row.decoded(DealDocumentKind.self, at: 2),
             replica: row.bits(at: 3), changeSequence: row.bits(at: 4), blob: row.blob(at: 5), author: author,
             receivedAt: row.date(at: 10))
-        return LogRecord(sequence: row.int64(at: 0), entry: entry)
+        return LogRecord(position: LogPosition(row.int64(at: 0)), entry: entry)
     }
 }

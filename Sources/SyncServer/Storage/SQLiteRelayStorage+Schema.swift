@@ -187,6 +187,13 @@ extension SQLiteRelayStorage {
                 ) STRICT
                 """)
         }
+        migrator.registerStep("a log position is called position, not seq") { db in
+            // `seq` is a change's number among its replica's changes (`change_seq` here); the
+            // log's own numbering was called seq too. SQLite renames the column in the
+            // index and the keys as well; sqlite_sequence keeps its own column name.
+            try db.execute("ALTER TABLE change_log RENAME COLUMN seq TO position")
+            try db.execute("ALTER TABLE unloadable_change RENAME COLUMN seq TO position")
+        }
         return migrator
     }()
 }

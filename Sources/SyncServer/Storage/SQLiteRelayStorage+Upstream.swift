@@ -7,12 +7,12 @@ extension SQLiteRelayStorage {
             "SELECT pushed_through, cursor, snapshots_after, bootstrap_cursor FROM upstream_position WHERE upstream = ?",
             [.text(upstream)]
         ) { row in
-            var position = UpstreamPosition(pushedThrough: row.int64(at: 0), cursor: row.int64(at: 1))
+            var position = UpstreamPosition(pushedThrough: row.position(at: 0), cursor: row.position(at: 1))
             if let after = row.optionalString(at: 2) {
                 guard let deal = DealID(after) else {
                     throw RelayStorageError.unreadableValue(column: row.columnName(at: 2), value: after)
                 }
-                position.firstSyncPage = SyncRound.FirstSyncPage(after: deal, cursor: row.int64(at: 3))
+                position.firstSyncPage = SyncRound.FirstSyncPage(after: deal, cursor: row.position(at: 3))
             }
             return position
         }.first
@@ -27,9 +27,9 @@ extension SQLiteRelayStorage {
                 snapshots_after = excluded.snapshots_after, bootstrap_cursor = excluded.bootstrap_cursor
             """,
             arguments: [
-                .text(upstream), .integer(position.pushedThrough), .integer(position.cursor),
+                .text(upstream), .position(position.pushedThrough), .position(position.cursor),
                 .optionalText(position.firstSyncPage?.after.rawValue),
-                position.firstSyncPage.map { .integer($0.cursor) } ?? .null,
+                position.firstSyncPage.map { .position($0.cursor) } ?? .null,
             ])
     }
 }

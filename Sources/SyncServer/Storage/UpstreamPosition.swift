@@ -11,13 +11,13 @@ import SyncProtocol
 public struct UpstreamPosition: Sendable, Hashable {
     /// The last entry of this relay's log that the upstream has answered for (accepted or
     /// refused) or that needs no push (it came from upstream); 0 before any.
-    public var pushedThrough: Int64
+    public var pushedThrough: LogPosition
     /// The upstream's log position pulled to; 0 while the first sync is not complete.
-    public var cursor: Int64
+    public var cursor: LogPosition
     /// A first sync spread over several answers: where its next page starts.
     public var firstSyncPage: SyncRound.FirstSyncPage?
 
-    public init(pushedThrough: Int64 = 0, cursor: Int64 = 0, firstSyncPage: SyncRound.FirstSyncPage? = nil) {
+    public init(pushedThrough: LogPosition = .start, cursor: LogPosition = .start, firstSyncPage: SyncRound.FirstSyncPage? = nil) {
         self.pushedThrough = pushedThrough
         self.cursor = cursor
         self.firstSyncPage = firstSyncPage
@@ -33,7 +33,7 @@ public struct UpstreamPosition: Sendable, Hashable {
 
     /// Takes the pull position an answer reached, unless another answer moved it since the
     /// request was sent from `sentFrom`.
-    mutating func pulled(to cursor: Int64, firstSyncPage: SyncRound.FirstSyncPage?, sentFrom: UpstreamPosition) {
+    mutating func pulled(to cursor: LogPosition, firstSyncPage: SyncRound.FirstSyncPage?, sentFrom: UpstreamPosition) {
         guard pullsFromSamePlace(as: sentFrom) else { return }
         self.cursor = cursor
         self.firstSyncPage = firstSyncPage
@@ -41,9 +41,9 @@ public struct UpstreamPosition: Sendable, Hashable {
 
     /// Takes the last log entry the upstream answered for, unless the pushed position was
     /// reset since the request was sent from `sentFrom`.
-    mutating func pushed(through sequence: Int64, sentFrom: UpstreamPosition) {
+    mutating func pushed(through position: LogPosition, sentFrom: UpstreamPosition) {
         guard pushedThrough == sentFrom.pushedThrough else { return }
-        pushedThrough = max(pushedThrough, sequence)
+        pushedThrough = max(pushedThrough, position)
     }
 
     /// The upstream's data was replaced (`409 cursor_ahead`): pull everything again from 0

@@ -1,3 +1,4 @@
+import SyncProtocol
 import CRDT
 import DealCardKit
 import Foundation
@@ -66,28 +67,28 @@ extension Relay {
     /// - Complexity: one document load per document of an old entry not loaded yet.
     func servable(_ records: [LogRecord]) throws -> [LogRecord] {
         let checkedAfter = try checkedAfter()
-        for record in records where record.sequence <= checkedAfter {
+        for record in records where record.position <= checkedAfter {
             let key = RelaySyncState.DocumentKey(dealership: record.entry.dealership, deal: record.entry.deal, kind: record.entry.document)
             if !sync.loadedOnce.contains(key) { _ = try documentEntry(key.dealership, key.deal, key.kind) }
         }
-        let unloadable = try unloadableSequences()
+        let unloadable = try unloadablePositions()
         guard !unloadable.isEmpty else { return records }
-        return records.filter { !unloadable.contains($0.sequence) }
+        return records.filter { !unloadable.contains($0.position) }
     }
 
     /// The log's last position when this relay started (``RelaySyncState/checkedAfter``),
     /// read once, before this relay's first document load or append.
-    private func checkedAfter() throws -> Int64 {
+    private func checkedAfter() throws -> LogPosition {
         if let known = sync.checkedAfter { return known }
-        let latest = try storage.latestSequence
+        let latest = try storage.latestPosition
         sync.checkedAfter = latest
         return latest
     }
 
     /// The log entries set aside so far.
-    private func unloadableSequences() throws -> Set<Int64> {
+    private func unloadablePositions() throws -> Set<LogPosition> {
         if let known = sync.unloadable { return known }
-        let stored = Set(try storage.unloadableSequences())
+        let stored = Set(try storage.unloadablePositions())
         sync.unloadable = stored
         return stored
     }
@@ -95,14 +96,14 @@ extension Relay {
     /// Marks log entries unloadable and tells the operator.
     private func setAside(_ entries: [(LogRecord, String)]) throws {
         let now = Date()
-        var known = try unloadableSequences()
+        var known = try unloadablePositions()
         defer { sync.unloadable = known }
         for (record, reason) in entries {
             try storage.markUnloadable(record, reason: reason, at: now)
-            known.insert(record.sequence)
+            known.insert(record.position)
             metrics.logEntriesUnloadable.increment()
             log.log("unloadable_change", [
-                "sequence": .integer(record.sequence), "deal": .string(record.entry.deal),
+                "position": .integer(record.position.rawValue), "deal": .string(record.entry.deal),
                 "document": .string(record.entry.document.rawValue), "reason": .string(reason),
             ])
         }

@@ -58,21 +58,21 @@ extension Relay {
         guard request.protocolVersion == syncProtocolVersion else {
             return .failure(RelayError(.badRequest, "protocol \(request.protocolVersion) is not spoken here; this relay speaks protocol \(syncProtocolVersion)"))
         }
-        guard request.cursor >= 0, (0...30).contains(request.wait) else {
+        guard request.cursor >= .start, (0...30).contains(request.wait) else {
             return .failure(RelayError(.badRequest, "cursor must be ≥ 0 and wait within 0…30 seconds"))
         }
         if let limit = request.limit, !(1...10_000).contains(limit) {
             return .failure(RelayError(.badRequest, "limit must be within 1…10000 (got \(limit))"))
         }
-        if request.cursor != 0 && (request.snapshotsAfter != nil || request.bootstrapCursor != nil) {
+        if !request.cursor.isStart && (request.snapshotsAfter != nil || request.bootstrapCursor != nil) {
             return .failure(RelayError(.badRequest, "snapshotsAfter and bootstrapCursor belong to a first sync (cursor 0) only; send them back as the answer gave them"))
         }
-        if let base = request.bootstrapCursor, base < 0 {
+        if let base = request.bootstrapCursor, base < .start {
             return .failure(RelayError(.badRequest, "bootstrapCursor must be ≥ 0 (got \(base)); send back the value of the previous answer"))
         }
-        let latest: Int64
+        let latest: LogPosition
         do {
-            latest = try storage.latestSequence
+            latest = try storage.latestPosition
         } catch {
             return .failure(RelayError(.unavailable, "the change log cannot be read right now (\(error)); retry"))
         }
@@ -113,12 +113,12 @@ extension Relay {
 
     /// What a token may read after `cursor`: snapshots of every visible document for a first
     /// sync, otherwise the log's changes in order, at most `limit`.
-    func pull(after cursor: Int64, token: TokenRecord, limit: Int, snapshotsAfter: DealID? = nil,
-              bootstrapCursor: Int64? = nil) throws -> SyncResponse {
-        let latest = try storage.latestSequence
+    func pull(after cursor: LogPosition, token: TokenRecord, limit: Int, snapshotsAfter: DealID? = nil,
+              bootstrapCursor: LogPosition? = nil) throws -> SyncResponse {
+        let latest = try storage.latestPosition
         let dealIDs = try visibleDealIDs(token)
         let kinds = readableKinds(token)
-        if cursor == 0 {
+        if cursor.isStart {
             // A first sync: snapshots, a page of deals at a time (at most `limit` deals, each
             // with every document the token reads, or fewer: about `answerBytes`, or what
             // `timeBudget` allows). Every page but the last answers cursor 0 and where to go on;
@@ -146,7 +146,7 @@ extension Relay {
                 }
             }
             var response = SyncResponse(accepted: [], refused: [], snapshots: snapshots, changes: [],
-                                        cursor: resumeAfter == nil ? base : 0, more: resumeAfter != nil || base < latest)
+                                        cursor: resumeAfter == nil ? base : .start, more: resumeAfter != nil || base < latest)
             response.snapshotsAfter = resumeAfter
             response.bootstrapCursor = resumeAfter == nil ? nil : base
             return response
@@ -162,9 +162,9 @@ extension Relay {
         // The cursor moves past entries set aside just now, like past any other read.
         let sent = try servable(Array(read))
         let changes = sent.compactMap { record in
-            DealID(record.entry.deal).map { LoggedChange(cursor: record.sequence, deal: $0, document: record.entry.document, change: record.entry.blob) }
+            DealID(record.entry.deal).map { LoggedChange(cursor: record.position, deal: $0, document: record.entry.document, change: record.entry.blob) }
         }
-        let newCursor = more ? (read.last?.sequence ?? cursor) : max(cursor, latest)
+        let newCursor = more ? (read.last?.position ?? cursor) : max(cursor, latest)
         return SyncResponse(accepted: [], refused: [], snapshots: [], changes: changes, cursor: newCursor, more: more)
     }
 

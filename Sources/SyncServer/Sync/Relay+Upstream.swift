@@ -48,7 +48,7 @@ extension Relay {
             outbox = UpstreamOutbox(records: records) { fromUpstream.contains($0) }
             if outbox.items.isEmpty {
                 // Everything new here came from upstream: nothing to send back.
-                if let last = outbox.lastSequence {
+                if let last = outbox.lastPosition {
                     var position = sentFrom
                     position.pushed(through: last, sentFrom: sentFrom)
                     try storage.saveUpstreamPosition(position, upstream: upstream)
@@ -65,7 +65,7 @@ extension Relay {
         guard !isClosed else { throw Relay.closedError }
         guard let response = answer else {
             log.log("upstream_cursor_reset", [
-                "upstream": .string(upstream), "cursor": .integer(sentFrom.cursor),
+                "upstream": .string(upstream), "cursor": .integer(sentFrom.cursor.rawValue),
                 "reason": .string("the upstream relay's log is shorter than this relay's cursor (its data was replaced); "
                     + "syncing again from cursor 0 and pushing this relay's log again"),
             ])

@@ -1,4 +1,5 @@
 import Foundation
+import SyncProtocol
 
 extension Relay {
     /// The file in which builds before the `upstream_position` table kept the positions.
@@ -19,7 +20,7 @@ extension Relay {
         do {
             if try storage.upstreamPosition(upstream: upstream) == nil {
                 if let legacy = try? JSONDecoder().decode(LegacyUpstreamState.self, from: data), legacy.pushedThrough >= 0, legacy.pullCursor >= 0 {
-                    try storage.saveUpstreamPosition(UpstreamPosition(pushedThrough: legacy.pushedThrough, cursor: legacy.pullCursor),
+                    try storage.saveUpstreamPosition(UpstreamPosition(pushedThrough: LogPosition(legacy.pushedThrough), cursor: LogPosition(legacy.pullCursor)),
                                                      upstream: upstream)
                     log.log("upstream_state_moved", [
                         "path": .string(path), "upstream": .string(upstream),

@@ -61,13 +61,13 @@ struct ReceivedSyncRequest: Decodable {
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let protocolVersion = try container.decode(Int.self, forKey: .protocolVersion)
-        let cursor = try container.decode(Int64.self, forKey: .cursor)
+        let cursor = try container.decode(LogPosition.self, forKey: .cursor)
         push = try container.decode([DecodedPush.Received].self, forKey: .push)
         message = SyncRequest(cursor: cursor, push: [], wait: try container.decode(Int.self, forKey: .wait),
                               limit: try container.decodeIfPresent(Int.self, forKey: .limit))
         message.protocolVersion = protocolVersion
         message.snapshotsAfter = try container.decodeIfPresent(DealID.self, forKey: .snapshotsAfter)
-        message.bootstrapCursor = try container.decodeIfPresent(Int64.self, forKey: .bootstrapCursor)
+        message.bootstrapCursor = try container.decodeIfPresent(LogPosition.self, forKey: .bootstrapCursor)
     }
 }
 

@@ -1,3 +1,4 @@
+import SyncProtocol
 import CRDT
 import DealCardKit
 import Foundation
@@ -16,10 +17,10 @@ final class RelaySyncState {
     /// The documents in memory, bounded in number and bytes.
     let cache = RelayDocumentCache()
     /// The log entries set aside as unloadable (read from the store on first use).
-    var unloadable: Set<Int64>?
+    var unloadable: Set<LogPosition>?
     /// The log's last position when this relay started (read on first use): entries after it
     /// were checked on their way in; those up to it are checked by loading their document once.
-    var checkedAfter: Int64?
+    var checkedAfter: LogPosition?
     /// Documents loaded at least once since this relay started, so their stored entries are
     /// known to load (or were set aside). Kept when a document leaves the cache.
     var loadedOnce: Set<DocumentKey> = []

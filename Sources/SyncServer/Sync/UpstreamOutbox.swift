@@ -11,12 +11,12 @@ import SyncProtocol
 struct UpstreamOutbox: Sendable {
     /// The items to push, in log order.
     let items: [OutboxItem]
-    /// The log sequence of each item.
-    private let sequences: [Int64]
+    /// The log position of each item.
+    private let positions: [LogPosition]
     /// The last log entry read, pushed or passed over; nil when the log had nothing new.
-    let lastSequence: Int64?
-    /// The entries passed over because they came from upstream: sequence and key.
-    private let fromUpstream: [(sequence: Int64, key: String)]
+    let lastPosition: LogPosition?
+    /// The entries passed over because they came from upstream: position and key.
+    private let fromUpstream: [(position: LogPosition, key: String)]
 
     /// Nothing to push.
     static let empty = UpstreamOutbox(records: [], isFromUpstream: { _ in false })
@@ -27,23 +27,23 @@ struct UpstreamOutbox: Sendable {
     ///     sent back).
     init(records: [LogRecord], isFromUpstream: (String) -> Bool) {
         var items: [OutboxItem] = []
-        var sequences: [Int64] = []
-        var fromUpstream: [(sequence: Int64, key: String)] = []
+        var positions: [LogPosition] = []
+        var fromUpstream: [(position: LogPosition, key: String)] = []
         for record in records {
             if isFromUpstream(Self.key(record.entry)) {
-                fromUpstream.append((record.sequence, Self.key(record.entry)))
+                fromUpstream.append((record.position, Self.key(record.entry)))
                 continue
             }
             guard let deal = DealID(record.entry.deal) else { continue }
             let change = ChangeID(replica: ReplicaID(record.entry.replica), seq: record.entry.changeSequence)
             items.append(OutboxItem(ref: ChangeRef(deal: deal, document: record.entry.document, change: change), blob: record.entry.blob,
                                     createdAt: record.entry.receivedAt.storedMilliseconds))
-            sequences.append(record.sequence)
+            positions.append(record.position)
         }
         self.items = items
-        self.sequences = sequences
+        self.positions = positions
         self.fromUpstream = fromUpstream
-        lastSequence = records.last?.sequence
+        lastPosition = records.last?.position
     }
 
     /// The last log entry the upstream has answered for, once the items in `answered` were
@@ -52,17 +52,17 @@ struct UpstreamOutbox: Sendable {
     /// items after it are pushed again from there.
     ///
     /// - Complexity: O(items).
-    func pushedThrough(answered: Set<ChangeRef>) -> Int64? {
-        for (item, sequence) in zip(items, sequences) where !answered.contains(item.ref) {
-            return sequence - 1
+    func pushedThrough(answered: Set<ChangeRef>) -> LogPosition? {
+        for (item, position) in zip(items, positions) where !answered.contains(item.ref) {
+            return position.previous
         }
-        return lastSequence
+        return lastPosition
     }
 
-    /// The keys of the entries that came from upstream up to `sequence`: once the pushed
+    /// The keys of the entries that came from upstream up to `position`: once the pushed
     /// position has passed them they need not be remembered.
-    func upstreamKeys(through sequence: Int64) -> [String] {
-        fromUpstream.prefix { $0.sequence <= sequence }.map(\.key)
+    func upstreamKeys(through position: LogPosition) -> [String] {
+        fromUpstream.prefix { $0.position <= position }.map(\.key)
     }
 
     /// The key under which an entry received from upstream is remembered (so it is not

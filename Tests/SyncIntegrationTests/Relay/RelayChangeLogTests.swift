@@ -1,3 +1,4 @@
+import SyncProtocol
 import Foundation
 import DealCardKit
 import SyncServer
@@ -10,12 +11,12 @@ struct RelayChangeLogTests {
     @Test func appendGivesStrictlyIncreasingSequenceNumbers() throws {
         try withTemporaryDirectory { directory in
             let storage = try RelayFixtures.storageWithDeals(in: directory.path)
-            #expect(try storage.latestSequence == 0)
+            #expect(try storage.latestPosition == 0)
             let first = try storage.appendChanges([RelayFixtures.change("d1", seq: 1), RelayFixtures.change("d2", seq: 1)])
             let second = try storage.appendChanges([RelayFixtures.change("d1", .staff, seq: 1)])
-            #expect((first + second).map(\.sequence) == [1, 2, 3])
+            #expect((first + second).map(\.position) == [1, 2, 3])
             #expect(first[0].entry == RelayFixtures.change("d1", seq: 1))
-            #expect(try storage.latestSequence == 3)
+            #expect(try storage.latestPosition == 3)
             #expect(try storage.appendChanges([]).isEmpty)
         }
     }
@@ -45,10 +46,10 @@ struct RelayChangeLogTests {
                 RelayFixtures.change("d1", seq: 2), RelayFixtures.change("d1", seq: 3), RelayFixtures.change("d1", seq: 3),
                 RelayFixtures.change("d1", seq: 1),
             ])
-            #expect(retried.map(\.sequence) == [2, 3, 3, 1])
+            #expect(retried.map(\.position) == [2, 3, 3, 1])
             #expect(retried[3] == original[0])
-            #expect(try storage.changes(dealership: "north", deal: "d1", document: .shared).map(\.sequence) == [1, 2, 3])
-            #expect(try storage.latestSequence == 3)
+            #expect(try storage.changes(dealership: "north", deal: "d1", document: .shared).map(\.position) == [1, 2, 3])
+            #expect(try storage.latestPosition == 3)
         }
     }
 
@@ -59,7 +60,7 @@ struct RelayChangeLogTests {
                 RelayFixtures.change("d1", .shared, seq: 1), RelayFixtures.change("d1", .staff, seq: 1),
                 RelayFixtures.change("d2", .shared, seq: 1), RelayFixtures.change("d1", .shared, replica: 8, seq: 1),
             ])
-            #expect(records.map(\.sequence) == [1, 2, 3, 4])
+            #expect(records.map(\.position) == [1, 2, 3, 4])
         }
     }
 
@@ -73,11 +74,11 @@ struct RelayChangeLogTests {
                     RelayFixtures.change("never-registered", seq: 1), RelayFixtures.change("d1", seq: 3),
                 ])
             }
-            #expect(try storage.changes(after: 0, dealership: nil, dealIDs: nil, documents: [.shared, .staff], limit: 100).map(\.sequence) == [1])
+            #expect(try storage.changes(after: 0, dealership: nil, dealIDs: nil, documents: [.shared, .staff], limit: 100).map(\.position) == [1])
             // The storage is still usable, and the failed batch can be retried without the bad entry.
             let retried = try storage.appendChanges([RelayFixtures.change("d1", seq: 2), RelayFixtures.change("d2", seq: 1)])
             #expect(retried.map(\.entry.changeSequence) == [2, 1])
-            #expect(retried[0].sequence > 1)
+            #expect(retried[0].position > 1)
         }
     }
 
@@ -92,8 +93,8 @@ struct RelayChangeLogTests {
                 RelayFixtures.change("d1", .shared, seq: 2),  // 5
                 RelayFixtures.change("d2", .staff, seq: 1),  // 6
             ])
-            func sequences(after cursor: Int64, _ deals: Set<String>?, _ documents: Set<DealDocumentKind>, limit: Int = 100) throws -> [Int64] {
-                try storage.changes(after: cursor, dealership: nil, dealIDs: deals, documents: documents, limit: limit).map(\.sequence)
+            func sequences(after cursor: LogPosition, _ deals: Set<String>?, _ documents: Set<DealDocumentKind>, limit: Int = 100) throws -> [LogPosition] {
+                try storage.changes(after: cursor, dealership: nil, dealIDs: deals, documents: documents, limit: limit).map(\.position)
             }
             #expect(try sequences(after: 0, nil, [.shared, .staff]) == [1, 2, 3, 4, 5, 6])
             #expect(try sequences(after: 2, nil, [.shared, .staff]) == [3, 4, 5, 6])
@@ -107,8 +108,8 @@ struct RelayChangeLogTests {
             #expect(try sequences(after: 0, [], [.shared, .staff]).isEmpty)
             #expect(try sequences(after: 0, nil, []).isEmpty)
             #expect(try sequences(after: 0, ["no \"such\" deal"], [.shared]).isEmpty)
-            #expect(try storage.changes(dealership: "north", deal: "d1", document: .shared).map(\.sequence) == [1, 5])
-            #expect(try storage.changes(dealership: "north", deal: "d1", document: .staff).map(\.sequence) == [3])
+            #expect(try storage.changes(dealership: "north", deal: "d1", document: .shared).map(\.position) == [1, 5])
+            #expect(try storage.changes(dealership: "north", deal: "d1", document: .staff).map(\.position) == [3])
         }
     }
 
@@ -119,7 +120,7 @@ struct RelayChangeLogTests {
             storage.close()
             let reopened = try SQLiteRelayStorage(directory: directory.path)
             #expect(try reopened.changes(after: 0, dealership: nil, dealIDs: nil, documents: [.shared], limit: 10) == records)
-            #expect(try reopened.latestSequence == 2)
+            #expect(try reopened.latestPosition == 2)
         }
     }
 }

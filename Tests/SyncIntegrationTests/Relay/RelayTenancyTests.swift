@@ -52,11 +52,11 @@ struct RelayTenancyTests {
 
             let storage = try SQLiteRelayStorage(directory: directory.path)
             #expect(try storage.deal(dealership: "north", id: "d1")?.buyerUser == "boris")
-            #expect(try storage.changes(dealership: "north", deal: "d1", document: .shared).map(\.sequence) == [1, 2])
-            #expect(try storage.latestSequence == 3)
+            #expect(try storage.changes(dealership: "north", deal: "d1", document: .shared).map(\.position) == [1, 2])
+            #expect(try storage.latestPosition == 3)
             let next = try storage.appendChanges([NewLogEntry(dealership: "north", deal: "d1", document: .shared, replica: 7, changeSequence: 3,
                                                               blob: [2], author: RelayFixtures.author, receivedAt: RelayFixtures.now)])
-            #expect(next.map(\.sequence) == [4])
+            #expect(next.map(\.position) == [4])
             let binding = try storage.bindReplica(7, device: "x", user: "y")
             #expect(binding.allows(user: "boris", device: "kiosk-1"))
             #expect(try storage.bindReplica(8, device: "x", user: "y").device == "relay:00ff")

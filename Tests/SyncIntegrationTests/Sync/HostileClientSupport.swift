@@ -43,14 +43,14 @@ struct HandMadeClient {
     }
 
     /// Pushes raw change blobs and returns the answer.
-    func push(_ blobs: [[UInt8]], deal: DealID, _ kind: DealDocumentKind = .shared, cursor: Int64 = 1) async throws -> SyncResponse {
+    func push(_ blobs: [[UInt8]], deal: DealID, _ kind: DealDocumentKind = .shared, cursor: LogPosition = 1) async throws -> SyncResponse {
         try await connection.post("v1/sync", SyncRequest(cursor: cursor, push: blobs.map { PushedChange(deal: deal, document: kind, change: $0) }))
     }
 
     /// Pushes raw change blobs as a device does: again with whatever an answer left out (a
     /// relay's per-request budgets), until every item is answered. Returns every
     /// acknowledgement and refusal, in order.
-    func pushAll(_ blobs: [[UInt8]], deal: DealID, _ kind: DealDocumentKind = .shared, cursor: Int64 = 1) async throws
+    func pushAll(_ blobs: [[UInt8]], deal: DealID, _ kind: DealDocumentKind = .shared, cursor: LogPosition = 1) async throws
         -> (accepted: [ChangeRef], refused: [RefusedChange]) {
         var remaining = blobs
         var accepted: [ChangeRef] = []

@@ -51,7 +51,7 @@ struct PushCommitTests {
             }
             // Neither call stored anything, not even the valid seq 2 of the first.
             #expect(try storage.changes(dealership: "north", deal: "d1", document: .shared).map(\.entry.blob) == [[1]])
-            #expect(try storage.latestSequence == 1)
+            #expect(try storage.latestPosition == 1)
         }
     }
 

@@ -43,7 +43,7 @@ struct RelayRefusalTests {
         let again: SyncResponse = try await connection.post("v1/sync", SyncRequest(cursor: 0, push: push + push))
         #expect(first.accepted.count == 2 && first.refused.isEmpty)
         #expect(again.accepted.count == 4 && again.refused.isEmpty, "a replay is acknowledged again (idempotent)")
-        let latest = try await harness.server.relay.storedLatestSequence()
+        let latest = try await harness.server.relay.storedLatestPosition()
         #expect(latest == 2, "the replay was stored again")
         await harness.stop()
     }

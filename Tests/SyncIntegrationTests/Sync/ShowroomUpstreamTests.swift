@@ -46,7 +46,7 @@ struct ShowroomUpstreamTests {
         }
         let got = try await showroom.server.relay.storedDealIDs()
         #expect(allThere, "the showroom never got past the first page: it has \(got)")
-        let latest = try await group.server.relay.storedLatestSequence()
+        let latest = try await group.server.relay.storedLatestPosition()
         #expect(try await waitUntil { try await position(showroom, group)?.cursor == latest })
         #expect(try await position(showroom, group)?.firstSyncPage == nil)
         try await olga.sync()
@@ -78,7 +78,7 @@ struct ShowroomUpstreamTests {
             before.append(try await headOffice.store.createDeal(id: DealID("d-\(number)"), values: ["vehicle.model": .text("Before")]))
         }
         try await headOffice.sync()
-        let latest = try await group.server.relay.storedLatestSequence()
+        let latest = try await group.server.relay.storedLatestPosition()
         #expect(try await waitUntil { try await position(showroom, group)?.cursor == latest })
 
         // The group relay is restored from the backup: its log is empty again, shorter than
@@ -125,7 +125,7 @@ struct ShowroomUpstreamTests {
                 "no error logged: \(recorder.lines("upstream_pull_failed"))")
         // Nothing of the answer was taken: no deal, no log entry, and the cursor stays where it was.
         #expect(try await showroom.server.relay.storedDealIDs().isEmpty)
-        #expect(try await showroom.server.relay.storedLatestSequence() == 0)
+        #expect(try await showroom.server.relay.storedLatestPosition() == 0)
         let position = try await showroom.server.relay.storedUpstreamPosition(URL(string: fake.url)!.absoluteString)
         #expect((position?.cursor ?? 0) == 0)
         await showroom.stop()
@@ -140,8 +140,8 @@ struct ShowroomUpstreamTests {
         try await olga.sync()
         // Wait until both positions have caught up: everything pulled, everything pushed.
         #expect(try await waitUntil {
-            let latest = try await group.server.relay.storedLatestSequence()
-            let ownLatest = try await showroom.server.relay.storedLatestSequence()
+            let latest = try await group.server.relay.storedLatestPosition()
+            let ownLatest = try await showroom.server.relay.storedLatestPosition()
             let position = try await position(showroom, group)
             return position?.cursor == latest && position?.pushedThrough == ownLatest
         })
@@ -157,7 +157,7 @@ struct ShowroomUpstreamTests {
 
     @Test func anOldUpstreamFileIsMovedIntoTheStore() async throws {
         let (group, relayToken, headOffice, deals) = try await groupWithDeals(3)
-        let latest = try await group.server.relay.storedLatestSequence()
+        let latest = try await group.server.relay.storedLatestPosition()
         let recorder = RelayLogRecorder()
         // A showroom upgraded from a build that kept its positions in `upstream.json`: it had
         // pulled the group's whole log and pushed its own up to entry 50.
@@ -203,7 +203,7 @@ struct ShowroomUpstreamTests {
         let other = try await kiosk.store.createDeal(id: DealID("d-kiosk"))
         try await kiosk.sync()
         #expect(try await waitUntil { try await group.server.relay.storedDealIDs().contains(other.rawValue) })
-        let ownLatest = try await showroom.server.relay.storedLatestSequence()
+        let ownLatest = try await showroom.server.relay.storedLatestPosition()
         #expect(try await waitUntil { try await position(showroom, group)?.pushedThrough == ownLatest })
         #expect(recorder.lines("upstream_refused").count == 1)
         await showroom.stop()

@@ -15,7 +15,7 @@ struct SyncRoundTests {
     }
 
     private func response(accepted: [ChangeRef] = [], refused: [RefusedChange] = [], changes: [LoggedChange] = [],
-                          snapshots: [DocumentSnapshot] = [], cursor: Int64 = 5, more: Bool = false) -> SyncResponse {
+                          snapshots: [DocumentSnapshot] = [], cursor: LogPosition = 5, more: Bool = false) -> SyncResponse {
         SyncResponse(accepted: accepted, refused: refused, snapshots: snapshots, changes: changes, cursor: cursor, more: more)
     }
 

@@ -1,3 +1,4 @@
+import SyncProtocol
 @testable import SyncServer
 import Foundation
 import Testing
@@ -5,8 +6,8 @@ import Testing
 /// What a showroom relay pushes upstream in one request, and how far an answer moves it.
 @Suite("Upstream outbox")
 struct UpstreamOutboxTests {
-    private func record(_ sequence: Int64, deal: String = "d-1", seq: UInt64) -> LogRecord {
-        LogRecord(sequence: sequence, entry: NewLogEntry(
+    private func record(_ sequence: LogPosition, deal: String = "d-1", seq: UInt64) -> LogRecord {
+        LogRecord(position: sequence, entry: NewLogEntry(
             dealership: "north", deal: deal, document: .shared, replica: 7, changeSequence: seq, blob: [UInt8(seq)],
             author: RelayFixtures.author, receivedAt: RelayFixtures.now))
     }

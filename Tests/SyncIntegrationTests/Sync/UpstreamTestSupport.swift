@@ -1,3 +1,4 @@
+import SyncProtocol
 @testable import SyncServer
 import Foundation
 
@@ -13,8 +14,8 @@ extension Relay {
     }
 
     /// The last sequence number of the change log.
-    func storedLatestSequence() throws -> Int64 {
-        try storage.latestSequence
+    func storedLatestPosition() throws -> LogPosition {
+        try storage.latestPosition
     }
 
     /// The quarantine, newest first.

@@ -1,11 +1,13 @@
 import SQLiteKit
+import SyncProtocol
+
 /// One row of the `cursors` table: how far into a relay's change log this device has read,
 /// and when it last synced with that relay.
 struct CursorRow: Equatable {
     /// The relay, as the sync session names it (its URL).
     var relay: String
-    /// The log position read up to (a relay `seq`; 0 before the first sync).
-    var cursor: Int64
+    /// The log position read up to (``LogPosition/start`` before the first sync).
+    var cursor: LogPosition
     /// Milliseconds since 1970 of the sync that saved the cursor.
     var syncedAt: Int64?
 
@@ -18,7 +20,7 @@ struct CursorRow: Equatable {
             try db.execute("""
                 INSERT INTO cursors(relay, cursor, synced_at) VALUES (?, ?, ?)
                 ON CONFLICT(relay) DO UPDATE SET cursor = max(cursor, excluded.cursor), synced_at = excluded.synced_at
-                """, arguments: [.text(relay), .integer(cursor), syncedAt.map { .integer($0) } ?? .null])
+                """, arguments: [.text(relay), .integer(cursor.rawValue), syncedAt.map { .integer($0) } ?? .null])
         }
     }
 
@@ -26,7 +28,7 @@ struct CursorRow: Equatable {
     static func find(relay: String, in db: SQLiteDatabase) throws(StoreError) -> CursorRow? {
         try StoreRows.read {
             try db.query("SELECT cursor, synced_at FROM cursors WHERE relay = ?", [.text(relay)]) { row in
-                CursorRow(relay: relay, cursor: row.int64(at: 0), syncedAt: row.isNull(at: 1) ? nil : row.int64(at: 1))
+                CursorRow(relay: relay, cursor: LogPosition(row.int64(at: 0)), syncedAt: row.isNull(at: 1) ? nil : row.int64(at: 1))
             }.first
         }
     }
