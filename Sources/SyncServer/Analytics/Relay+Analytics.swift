@@ -24,7 +24,7 @@ extension Relay {
             let cursor = try storage.latestPosition
             var facts: [DealAnalytics.DealFacts] = []
             for id in try visibleDealIDs(token).sorted() {
-                guard let deal = DealID(id) else { continue }
+                let deal = id
                 var documents: [DealDocumentKind: Document] = [:]
                 for kind in DealDocumentKind.allCases { documents[kind] = try document(token.dealership, id, kind) }
                 guard documents.values.contains(where: { !$0.history.isEmpty }) else { continue }

@@ -91,7 +91,7 @@ extension Relay {
         let (kind, edits) = try write.edits(schema: sync.schema, role: .integration)
         let deal: DealID
         if let path {
-            guard let id = DealID(path), let record = try storage.deal(dealership: token.dealership, id: id.rawValue), canSee(record, token) else {
+            guard let id = DealID(path), let record = try storage.deal(dealership: token.dealership, id: id), canSee(record, token) else {
                 throw RelayError(.notFound, "no deal \(path) is visible to this token; create it with POST /v1/integration/deals")
             }
             deal = id
@@ -100,13 +100,13 @@ extension Relay {
             try registerNewDeal(deal, kind: kind ?? .shared, token: token, now: now)
         }
         let documentKind = kind ?? .shared
-        let entry = try documentEntry(token.dealership, deal.rawValue, documentKind)
+        let entry = try documentEntry(token.dealership, deal, documentKind)
         let document = entry.document
         let author = ChangeAuthor(user: token.user, role: .integration, device: token.device ?? "integration", channel: .integration,
                                   time: Int64((now.timeIntervalSince1970 * 1000).rounded(.down)))
         let editor = CardEditor(schema: sync.schema, role: .integration)
         let isNew = document.history.isEmpty
-        let key = RelaySyncState.DocumentKey(dealership: token.dealership, deal: deal.rawValue, kind: documentKind)
+        let key = RelaySyncState.DocumentKey(dealership: token.dealership, deal: deal, kind: documentKind)
         let change: Change?
         do {
             change = try document.change(metadata: author.encoded()) { tx in
@@ -152,7 +152,7 @@ extension Relay {
             }
             try bindIntegrationReplica(user: token.user, now: now)
             records = try storage.appendChanges([NewLogEntry(
-                dealership: token.dealership, deal: deal.rawValue, document: documentKind, replica: change.replica.rawValue, changeSequence: change.seq,
+                dealership: token.dealership, deal: deal, document: documentKind, replica: change.replica, changeSequence: change.seq,
                 blob: blob, author: LogAuthor(user: author.user, role: author.role, device: author.device, channel: author.channel),
                 receivedAt: now)])
             entry.storedBytes += blob.count
@@ -179,24 +179,24 @@ extension Relay {
         if let scope = token.deal, scope != deal.rawValue {
             throw RelayError(.forbidden, "this token is limited to deal \(scope) and may not create another")
         }
-        if let existing = try storage.deal(dealership: token.dealership, id: deal.rawValue) {
+        if let existing = try storage.deal(dealership: token.dealership, id: deal) {
             // Only this connector's own unfinished create is taken over: never a row someone
             // else registered (whose buyer would then read what the connector writes).
             let isEmpty = canSee(existing, token) && existing.createdBy == token.user && existing.buyerUser == nil
-                && DealDocumentKind.allCases.allSatisfy { (try? document(token.dealership, deal.rawValue, $0).history.isEmpty) ?? false }
+                && DealDocumentKind.allCases.allSatisfy { (try? document(token.dealership, deal, $0).history.isEmpty) ?? false }
             guard isEmpty else {
                 throw RelayError(.conflict, "deal \(deal) already exists; update it with POST /v1/integration/deals/\(deal), or omit \"deal\" to get a new id")
             }
             return
         }
-        try storage.insertDeal(DealRecord(id: deal.rawValue, dealership: token.dealership, buyerUser: nil, createdAt: now, createdBy: token.user))
+        try storage.insertDeal(DealRecord(id: deal, dealership: token.dealership, buyerUser: nil, createdAt: now, createdBy: token.user))
     }
 
     /// Binds the relay's replica to itself before its first change, so that no device can
     /// claim it later.
     private func bindIntegrationReplica(user: String, now: Date) throws {
         guard !sync.isReplicaBound else { return }
-        let binding = try storage.bindReplica(sync.replica.rawValue, device: integrationReplicaDevice, user: user, at: now)
+        let binding = try storage.bindReplica(sync.replica, device: integrationReplicaDevice, user: user, at: now)
         guard binding.device == integrationReplicaDevice else {
             throw RelayError(.internalError, "the relay's replica \(sync.replica) is bound to device \(binding.device); restart the relay to pick a new one")
         }

@@ -1,3 +1,4 @@
+import DealCardKit
 import Foundation
 
 /// A deal the relay knows: which dealership it belongs to and which buyer it is for.
@@ -6,7 +7,7 @@ import Foundation
 /// reaches exactly the deals whose ``buyerUser`` is his.
 public struct DealRecord: Sendable, Hashable {
     /// The deal's id, as devices name it.
-    public var id: String
+    public var id: DealID
     /// The dealership the deal belongs to.
     public var dealership: String
     /// The buyer's user name, once a buyer is attached to the deal.
@@ -16,7 +17,7 @@ public struct DealRecord: Sendable, Hashable {
     /// The user who registered the deal.
     public var createdBy: String
 
-    public init(id: String, dealership: String, buyerUser: String? = nil, createdAt: Date, createdBy: String) {
+    public init(id: DealID, dealership: String, buyerUser: String? = nil, createdAt: Date, createdBy: String) {
         self.id = id
         self.dealership = dealership
         self.buyerUser = buyerUser

@@ -1,4 +1,5 @@
 import Foundation
+import CRDT
 import DealCardKit
 
 /// A change the relay has accepted and is about to append to its change log.
@@ -12,11 +13,11 @@ public struct NewLogEntry: Sendable, Hashable {
     public var dealership: String
     /// The deal the change belongs to; it must have been registered with
     /// ``RelayStorage/insertDeal(_:)``.
-    public var deal: String
+    public var deal: DealID
     /// Which of the deal's two documents the change edits.
     public var document: DealDocumentKind
     /// The replica that made the change (stored as the bit pattern of an `Int64`).
-    public var replica: UInt64
+    public var replica: ReplicaID
     /// The change's sequence number within its replica (stored as the bit pattern of an `Int64`).
     public var changeSequence: UInt64
     /// The encoded change, exactly as received.
@@ -27,7 +28,7 @@ public struct NewLogEntry: Sendable, Hashable {
     public var receivedAt: Date
 
     public init(
-        dealership: String, deal: String, document: DealDocumentKind, replica: UInt64, changeSequence: UInt64, blob: [UInt8],
+        dealership: String, deal: DealID, document: DealDocumentKind, replica: ReplicaID, changeSequence: UInt64, blob: [UInt8],
         author: LogAuthor, receivedAt: Date
     ) {
         self.dealership = dealership

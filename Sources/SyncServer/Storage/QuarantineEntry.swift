@@ -1,4 +1,5 @@
 import Foundation
+import CRDT
 import DealCardKit
 
 /// A change the relay refused, kept so an operator can see what was refused and why.
@@ -7,11 +8,11 @@ import DealCardKit
 /// it names a deal its sender cannot reach.
 public struct QuarantineEntry: Sendable, Hashable {
     /// The deal the change claimed to edit.
-    public var deal: String
+    public var deal: DealID
     /// The document it claimed to edit.
     public var document: DealDocumentKind
     /// The replica that made it.
-    public var replica: UInt64
+    public var replica: ReplicaID
     /// Its sequence number within the replica.
     public var changeSequence: UInt64
     /// The encoded change, exactly as received.
@@ -26,7 +27,7 @@ public struct QuarantineEntry: Sendable, Hashable {
     public var quarantinedAt: Date
 
     public init(
-        deal: String, document: DealDocumentKind, replica: UInt64, changeSequence: UInt64, blob: [UInt8],
+        deal: DealID, document: DealDocumentKind, replica: ReplicaID, changeSequence: UInt64, blob: [UInt8],
         senderUser: String, senderDevice: String, reason: String, quarantinedAt: Date
     ) {
         self.deal = deal

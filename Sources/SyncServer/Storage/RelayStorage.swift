@@ -1,3 +1,4 @@
+import CRDT
 import SyncProtocol
 import Foundation
 import DealCardKit
@@ -36,12 +37,12 @@ public protocol RelayStorage: AnyObject {
     ///   deal's dealership with other values.
     func insertDeal(_ deal: DealRecord) throws
     /// The deal of `dealership` with `id`, if registered.
-    func deal(dealership: String, id: String) throws -> DealRecord?
+    func deal(dealership: String, id: DealID) throws -> DealRecord?
     /// The ids of every deal of `dealership`, in id order.
-    func dealIDs(dealership: String) throws -> [String]
+    func dealIDs(dealership: String) throws -> [DealID]
     /// The ids of a dealership's deals whose buyer is `buyerUser`, ascending (one indexed
     /// query: what a buyer token may see).
-    func dealIDs(dealership: String, buyerUser: String) throws -> [String]
+    func dealIDs(dealership: String, buyerUser: String) throws -> [DealID]
 
     // MARK: Change log
 
@@ -69,10 +70,10 @@ public protocol RelayStorage: AnyObject {
     /// whatever it weighs, so a reader always makes progress). Unloadable entries are skipped.
     /// With a `dealership`, only its deals (`dealIDs` are then ids of that dealership); nil
     /// reads every dealership's (a relay forwarding its whole log upstream).
-    func changes(after cursor: LogPosition, dealership: String?, dealIDs: Set<String>?, documents: Set<DealDocumentKind>, limit: Int,
+    func changes(after cursor: LogPosition, dealership: String?, dealIDs: Set<DealID>?, documents: Set<DealDocumentKind>, limit: Int,
                  maxBytes: Int) throws -> [LogRecord]
     /// Every change of one document of one deal, ascending, unloadable entries left out.
-    func changes(dealership: String, deal: String, document: DealDocumentKind) throws -> [LogRecord]
+    func changes(dealership: String, deal: DealID, document: DealDocumentKind) throws -> [LogRecord]
     /// The highest log position given so far (``LogPosition/start`` for an empty log); it
     /// never goes back, even when the newest entries are gone.
     var latestPosition: LogPosition { get throws }
@@ -89,9 +90,9 @@ public protocol RelayStorage: AnyObject {
     /// Binds `replica` to `user` on `device` on first use; afterwards returns the existing
     /// binding, whoever asks. The caller refuses changes whose binding names another user or
     /// device (``ReplicaBinding/allows(user:device:)``).
-    func bindReplica(_ replica: UInt64, device: String, user: String, at date: Date) throws -> ReplicaBinding
+    func bindReplica(_ replica: ReplicaID, device: String, user: String, at date: Date) throws -> ReplicaBinding
     /// The stored binding of `replica`, if any.
-    func replicaBinding(_ replica: UInt64) throws -> ReplicaBinding?
+    func replicaBinding(_ replica: ReplicaID) throws -> ReplicaBinding?
 
     // MARK: Quarantine
 
@@ -128,13 +129,13 @@ public protocol RelayStorage: AnyObject {
 
 extension RelayStorage {
     /// Up to `limit` changes after `cursor`, however many bytes they weigh.
-    public func changes(after cursor: LogPosition, dealership: String?, dealIDs: Set<String>?, documents: Set<DealDocumentKind>,
+    public func changes(after cursor: LogPosition, dealership: String?, dealIDs: Set<DealID>?, documents: Set<DealDocumentKind>,
                         limit: Int) throws -> [LogRecord] {
         try changes(after: cursor, dealership: dealership, dealIDs: dealIDs, documents: documents, limit: limit, maxBytes: .max)
     }
 
     /// Binds `replica` as of now; see ``bindReplica(_:device:user:at:)``.
-    public func bindReplica(_ replica: UInt64, device: String, user: String) throws -> ReplicaBinding {
+    public func bindReplica(_ replica: ReplicaID, device: String, user: String) throws -> ReplicaBinding {
         try bindReplica(replica, device: device, user: user, at: Date())
     }
 

@@ -1,3 +1,5 @@
+import CRDT
+import DealCardKit
 /// Errors of the relay's storage that are about the data, not about SQLite.
 ///
 /// Failures of the database itself (`busy`, `full`, I/O) stay ``SQLiteKit/SQLiteError``;
@@ -11,16 +13,16 @@ public enum RelayStorageError: Error, Sendable, Hashable, CustomStringConvertibl
     /// A token with this public id or hash already exists (ids are random: retry with a new one).
     case duplicateToken(id: String)
     /// A deal with this id is already registered with different values.
-    case conflictingDeal(id: String)
+    case conflictingDeal(id: DealID)
     /// A change names a deal that was never registered with ``RelayStorage/insertDeal(_:)``.
-    case unknownDeal(id: String)
+    case unknownDeal(id: DealID)
     /// Another change is stored under this change's id (a second writer, or memory out of
     /// step with the log): nothing of the request was stored.
-    case conflictingChange(deal: String, replica: UInt64, changeSequence: UInt64)
+    case conflictingChange(deal: DealID, replica: ReplicaID, changeSequence: UInt64)
     /// A change is not its replica's next one in the log: nothing of the request was stored.
-    case notNextChange(deal: String, replica: UInt64, changeSequence: UInt64, expected: UInt64)
+    case notNextChange(deal: DealID, replica: ReplicaID, changeSequence: UInt64, expected: UInt64)
     /// The replica was bound to another user or device meanwhile: nothing was stored.
-    case conflictingBinding(replica: UInt64)
+    case conflictingBinding(replica: ReplicaID)
     /// A value read from the store is not one this build writes (a role, channel or document
     /// name it does not know): the store was written by a newer or foreign program.
     case unreadableValue(column: String, value: String)
@@ -39,11 +41,11 @@ public enum RelayStorageError: Error, Sendable, Hashable, CustomStringConvertibl
         case .unknownDeal(let id):
             "deal \(id) is not registered on this relay; register the deal before sending its changes"
         case .conflictingChange(let deal, let replica, let seq):
-            "another change is already stored as change \(seq) of replica \(String(replica, radix: 16)) in deal \(deal); nothing was stored: retry the request"
+            "another change is already stored as change \(seq) of replica \(replica) in deal \(deal); nothing was stored: retry the request"
         case .notNextChange(let deal, let replica, let seq, let expected):
-            "change \(seq) of replica \(String(replica, radix: 16)) in deal \(deal) is not the next one (expected \(expected)); nothing was stored: retry the request"
+            "change \(seq) of replica \(replica) in deal \(deal) is not the next one (expected \(expected)); nothing was stored: retry the request"
         case .conflictingBinding(let replica):
-            "replica \(String(replica, radix: 16)) was bound to another device meanwhile; nothing was stored: retry the request"
+            "replica \(replica) was bound to another device meanwhile; nothing was stored: retry the request"
         case .unreadableValue(let column, let value):
             "the store holds \(column) \"\(value)\" that this build does not know; "
                 + "it was written by a newer version of sync-server"

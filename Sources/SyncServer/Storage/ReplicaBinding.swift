@@ -1,3 +1,4 @@
+import CRDT
 import Foundation
 
 /// Which device a replica belongs to, fixed the first time the relay sees the replica.
@@ -6,7 +7,7 @@ import Foundation
 /// client) from writing changes in its name.
 public struct ReplicaBinding: Sendable, Hashable {
     /// The replica id.
-    public var replica: UInt64
+    public var replica: ReplicaID
     /// The device that first used the replica (its name as the change metadata gives it).
     public var device: String
     /// The user of that device at the time.
@@ -14,7 +15,7 @@ public struct ReplicaBinding: Sendable, Hashable {
     /// When the binding was made (stored to the millisecond).
     public var boundAt: Date
 
-    public init(replica: UInt64, device: String, user: String, boundAt: Date) {
+    public init(replica: ReplicaID, device: String, user: String, boundAt: Date) {
         self.replica = replica
         self.device = device
         self.user = user

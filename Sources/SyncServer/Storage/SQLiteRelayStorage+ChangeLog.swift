@@ -21,7 +21,7 @@ extension SQLiteRelayStorage {
             for binding in commit.bindings {
                 try db.execute(
                     "INSERT INTO replica(replica, device, user_name, bound_at) VALUES (?, ?, ?, ?) ON CONFLICT(replica) DO NOTHING",
-                    arguments: [.bits(binding.replica), .text(binding.device), .text(binding.user), .milliseconds(binding.boundAt)])
+                    arguments: [.replica(binding.replica), .text(binding.device), .text(binding.user), .milliseconds(binding.boundAt)])
                 // Bound meanwhile (another relay node): fine when to the same user and device.
                 guard let stored = try Self.binding(binding.replica, in: db), stored.allows(user: binding.user, device: binding.device) else {
                     throw RelayStorageError.conflictingBinding(replica: binding.replica)
@@ -41,11 +41,11 @@ extension SQLiteRelayStorage {
         var records: [LogRecord] = []
         records.reserveCapacity(entries.count)
         for entry in entries {
-            if !registeredDeals.contains([entry.dealership, entry.deal]) {
-                guard try db.scalar("SELECT 1 FROM deal WHERE dealership = ? AND id = ?", [.text(entry.dealership), .text(entry.deal)]) != nil else {
+            if !registeredDeals.contains([entry.dealership, entry.deal.rawValue]) {
+                guard try db.scalar("SELECT 1 FROM deal WHERE dealership = ? AND id = ?", [.text(entry.dealership), .deal(entry.deal)]) != nil else {
                     throw RelayStorageError.unknownDeal(id: entry.deal)
                 }
-                registeredDeals.insert([entry.dealership, entry.deal])
+                registeredDeals.insert([entry.dealership, entry.deal.rawValue])
             }
             // Look before inserting: an ignored INSERT would still use up a sequence number.
             let existing = try db.query(
@@ -53,7 +53,7 @@ extension SQLiteRelayStorage {
                 SELECT \(Self.logColumns) FROM change_log
                 WHERE dealership = ? AND deal_id = ? AND document = ? AND replica = ? AND change_seq = ?
                 """,
-                [.text(entry.dealership), .text(entry.deal), .text(entry.document.rawValue), .bits(entry.replica), .bits(entry.changeSequence)]
+                [.text(entry.dealership), .deal(entry.deal), .text(entry.document.rawValue), .replica(entry.replica), .bits(entry.changeSequence)]
             ) { try Self.logRecord($0) }
             if let record = existing.first {
                 // Already logged (a retried push, or a duplicate inside this batch): the first
@@ -65,14 +65,14 @@ extension SQLiteRelayStorage {
                 continue
             }
             // The author's next change in this document, whatever the caller's memory says.
-            let key = [entry.dealership, entry.deal, entry.document.rawValue, String(entry.replica)]
+            let key = [entry.dealership, entry.deal.rawValue, entry.document.rawValue, entry.replica.description]
             let last: UInt64
             if let known = lastSequence[key] {
                 last = known
             } else {
                 let stored = try db.scalar(
                     "SELECT max(change_seq) FROM change_log WHERE dealership = ? AND deal_id = ? AND document = ? AND replica = ?",
-                    [.text(entry.dealership), .text(entry.deal), .text(entry.document.rawValue), .bits(entry.replica)])
+                    [.text(entry.dealership), .deal(entry.deal), .text(entry.document.rawValue), .replica(entry.replica)])
                 last = stored?.int64.map { UInt64(bitPattern: $0) } ?? 0
             }
             guard entry.changeSequence == last &+ 1 else {
@@ -83,7 +83,7 @@ extension SQLiteRelayStorage {
             try db.execute(
                 "INSERT INTO change_log(\(Self.logColumns)) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 arguments: [
-                    .text(entry.deal), .text(entry.document.rawValue), .bits(entry.replica),
+                    .deal(entry.deal), .text(entry.document.rawValue), .replica(entry.replica),
                     .bits(entry.changeSequence), .blob(entry.blob), .text(entry.author.user),
                     .text(entry.author.role.rawValue), .text(entry.author.device),
                     .text(entry.author.channel.rawValue), .milliseconds(entry.receivedAt), .text(entry.dealership),
@@ -98,7 +98,7 @@ extension SQLiteRelayStorage {
     /// - Complexity: with a deal filter, the ids are passed as one JSON array parameter
     ///   (`json_each`), so any number of deals costs one statement.
     public func changes(
-        after cursor: LogPosition, dealership: String?, dealIDs: Set<String>?, documents: Set<DealDocumentKind>, limit: Int, maxBytes: Int
+        after cursor: LogPosition, dealership: String?, dealIDs: Set<DealID>?, documents: Set<DealDocumentKind>, limit: Int, maxBytes: Int
     ) throws -> [LogRecord] {
         guard limit > 0, !documents.isEmpty, dealIDs?.isEmpty != true else { return [] }
         var sql = "SELECT \(Self.logColumns) FROM change_log WHERE position > ? AND position NOT IN (SELECT position FROM unloadable_change)"
@@ -109,7 +109,7 @@ extension SQLiteRelayStorage {
         }
         if let dealIDs {
             sql += " AND deal_id IN (SELECT value FROM json_each(?))"
-            arguments.append(.text(SchemaJSON.array(dealIDs.sorted().map { .string($0) }).canonicalText))
+            arguments.append(.text(SchemaJSON.array(dealIDs.sorted().map { .string($0.rawValue) }).canonicalText))
         }
         if documents.count < DealDocumentKind.allCases.count {
             sql += " AND document IN (SELECT value FROM json_each(?))"
@@ -140,7 +140,7 @@ extension SQLiteRelayStorage {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 arguments: [
-                    .text(entry.deal), .text(entry.document.rawValue), .bits(entry.replica), .bits(entry.changeSequence),
+                    .deal(entry.deal), .text(entry.document.rawValue), .replica(entry.replica), .bits(entry.changeSequence),
                     .blob(entry.blob), .text(entry.author.user), .text(entry.author.device),
                     .text("unloadable: log entry \(record.position) \(reason)"), .milliseconds(date),
                 ])
@@ -151,13 +151,13 @@ extension SQLiteRelayStorage {
         try database.query("SELECT position FROM unloadable_change ORDER BY position") { LogPosition($0.int64(at: 0)) }
     }
 
-    public func changes(dealership: String, deal: String, document: DealDocumentKind) throws -> [LogRecord] {
+    public func changes(dealership: String, deal: DealID, document: DealDocumentKind) throws -> [LogRecord] {
         try database.query(
             """
             SELECT \(Self.logColumns) FROM change_log
             WHERE dealership = ? AND deal_id = ? AND document = ? AND position NOT IN (SELECT position FROM unloadable_change) ORDER BY position
             """,
-            [.text(dealership), .text(deal), .text(document.rawValue)]
+            [.text(dealership), .deal(deal), .text(document.rawValue)]
         ) { try Self.logRecord($0) }
     }
 
@@ -174,8 +174,8 @@ extension SQLiteRelayStorage {
             user: row.string(at: 6), role: try row.decoded(Role.self, at: 7), device: row.string(at: 8),
             channel: try row.decoded(Channel.self, at: 9))
         let entry = NewLogEntry(
-            dealership: row.string(at: 11), deal: row.string(at: 1), document: try row.decoded(DealDocumentKind.self, at: 2),
-            replica: row.bits(at: 3), changeSequence: row.bits(at: 4), blob: row.blob(at: 5), author: author,
+            dealership: row.string(at: 11), deal: try row.dealID(at: 1), document: try row.decoded(DealDocumentKind.self, at: 2),
+            replica: row.replicaID(at: 3), changeSequence: row.bits(at: 4), blob: row.blob(at: 5), author: author,
             receivedAt: row.date(at: 10))
         return LogRecord(position: LogPosition(row.int64(at: 0)), entry: entry)
     }

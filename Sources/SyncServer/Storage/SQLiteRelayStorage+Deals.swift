@@ -1,3 +1,4 @@
+import DealCardKit
 import Foundation
 import SQLiteKit
 
@@ -14,7 +15,7 @@ extension SQLiteRelayStorage {
             ON CONFLICT(dealership, id) DO NOTHING
             """,
             arguments: [
-                .text(deal.id), .text(deal.dealership), .optionalText(deal.buyerUser),
+                .deal(deal.id), .text(deal.dealership), .optionalText(deal.buyerUser),
                 .milliseconds(deal.createdAt), .text(deal.createdBy),
             ])
         guard db.changes == 0 else { return }
@@ -27,29 +28,29 @@ extension SQLiteRelayStorage {
         }
     }
 
-    public func deal(dealership: String, id: String) throws -> DealRecord? {
+    public func deal(dealership: String, id: DealID) throws -> DealRecord? {
         try Self.deal(dealership: dealership, id: id, in: database)
     }
 
-    static func deal(dealership: String, id: String, in db: SQLiteDatabase) throws -> DealRecord? {
+    static func deal(dealership: String, id: DealID, in db: SQLiteDatabase) throws -> DealRecord? {
         try db.query(
             "SELECT id, dealership, buyer_user, created_at, created_by FROM deal WHERE dealership = ? AND id = ?",
-            [.text(dealership), .text(id)]
+            [.text(dealership), .deal(id)]
         ) { row in
             DealRecord(
-                id: row.string(at: 0), dealership: row.string(at: 1), buyerUser: row.optionalString(at: 2),
+                id: try row.dealID(at: 0), dealership: row.string(at: 1), buyerUser: row.optionalString(at: 2),
                 createdAt: row.date(at: 3), createdBy: row.string(at: 4))
         }.first
     }
 
-    public func dealIDs(dealership: String) throws -> [String] {
+    public func dealIDs(dealership: String) throws -> [DealID] {
         try database.query("SELECT id FROM deal WHERE dealership = ? ORDER BY id", [.text(dealership)]) {
-            $0.string(at: 0)
+            try $0.dealID(at: 0)
         }
     }
 
-    public func dealIDs(dealership: String, buyerUser: String) throws -> [String] {
+    public func dealIDs(dealership: String, buyerUser: String) throws -> [DealID] {
         try database.query("SELECT id FROM deal WHERE buyer_user = ? AND dealership = ? ORDER BY id",
-                           [.text(buyerUser), .text(dealership)]) { $0.string(at: 0) }
+                           [.text(buyerUser), .text(dealership)]) { try $0.dealID(at: 0) }
     }
 }

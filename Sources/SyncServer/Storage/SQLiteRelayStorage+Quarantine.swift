@@ -16,7 +16,7 @@ extension SQLiteRelayStorage {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
             """,
             [
-                .text(entry.deal), .text(entry.document.rawValue), .bits(entry.replica), .bits(entry.changeSequence),
+                .deal(entry.deal), .text(entry.document.rawValue), .replica(entry.replica), .bits(entry.changeSequence),
                 .blob(entry.blob), .text(entry.senderUser), .text(entry.senderDevice), .text(entry.reason),
                 .milliseconds(entry.quarantinedAt),
             ]
@@ -34,8 +34,8 @@ extension SQLiteRelayStorage {
             [.integer(Int64(limit))]
         ) { row in
             let entry = QuarantineEntry(
-                deal: row.string(at: 1), document: try row.decoded(DealDocumentKind.self, at: 2),
-                replica: row.bits(at: 3), changeSequence: row.bits(at: 4), blob: row.blob(at: 5),
+                deal: try row.dealID(at: 1), document: try row.decoded(DealDocumentKind.self, at: 2),
+                replica: row.replicaID(at: 3), changeSequence: row.bits(at: 4), blob: row.blob(at: 5),
                 senderUser: row.string(at: 6), senderDevice: row.string(at: 7), reason: row.string(at: 8),
                 quarantinedAt: row.date(at: 9))
             return QuarantineRecord(id: row.int64(at: 0), entry: entry)

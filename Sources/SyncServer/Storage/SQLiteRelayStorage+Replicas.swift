@@ -1,29 +1,30 @@
+import CRDT
 import Foundation
 import SQLiteKit
 
 extension SQLiteRelayStorage {
-    public func bindReplica(_ replica: UInt64, device: String, user: String, at date: Date) throws -> ReplicaBinding {
+    public func bindReplica(_ replica: ReplicaID, device: String, user: String, at date: Date) throws -> ReplicaBinding {
         try database.transaction { db in
             try db.execute(
                 "INSERT INTO replica(replica, device, user_name, bound_at) VALUES (?, ?, ?, ?) ON CONFLICT(replica) DO NOTHING",
-                arguments: [.bits(replica), .text(device), .text(user), .milliseconds(date)])
+                arguments: [.replica(replica), .text(device), .text(user), .milliseconds(date)])
             let bindings = try db.query(
-                "SELECT replica, device, user_name, bound_at FROM replica WHERE replica = ?", [.bits(replica)]
+                "SELECT replica, device, user_name, bound_at FROM replica WHERE replica = ?", [.replica(replica)]
             ) { row in
-                ReplicaBinding(replica: row.bits(at: 0), device: row.string(at: 1), user: row.string(at: 2), boundAt: row.date(at: 3))
+                ReplicaBinding(replica: row.replicaID(at: 0), device: row.string(at: 1), user: row.string(at: 2), boundAt: row.date(at: 3))
             }
             guard let binding = bindings.first else { preconditionFailure("replica binding vanished inside its transaction") }
             return binding
         }
     }
 
-    public func replicaBinding(_ replica: UInt64) throws -> ReplicaBinding? {
+    public func replicaBinding(_ replica: ReplicaID) throws -> ReplicaBinding? {
         try Self.binding(replica, in: database)
     }
 
-    static func binding(_ replica: UInt64, in db: SQLiteDatabase) throws -> ReplicaBinding? {
-        try db.query("SELECT replica, device, user_name, bound_at FROM replica WHERE replica = ?", [.bits(replica)]) { row in
-            ReplicaBinding(replica: row.bits(at: 0), device: row.string(at: 1), user: row.string(at: 2), boundAt: row.date(at: 3))
+    static func binding(_ replica: ReplicaID, in db: SQLiteDatabase) throws -> ReplicaBinding? {
+        try db.query("SELECT replica, device, user_name, bound_at FROM replica WHERE replica = ?", [.replica(replica)]) { row in
+            ReplicaBinding(replica: row.replicaID(at: 0), device: row.string(at: 1), user: row.string(at: 2), boundAt: row.date(at: 3))
         }.first
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import CRDT
+import DealCardKit
 import SQLiteKit
 
 /// The embedded ``RelayStorage``: one SQLite file, `relay.sqlite`, in the relay's data folder.
@@ -94,6 +95,12 @@ extension SQLiteValue {
     static func bits(_ value: UInt64) -> SQLiteValue {
         .integer(Int64(bitPattern: value))
     }
+
+    /// A deal id, as its text.
+    static func deal(_ id: DealID) -> SQLiteValue { .text(id.rawValue) }
+
+    /// A replica id, as the `Int64` with the same bits.
+    static func replica(_ id: ReplicaID) -> SQLiteValue { bits(id.rawValue) }
 }
 
 extension Statement {
@@ -111,6 +118,17 @@ extension Statement {
     func bits(at index: Int) -> UInt64 {
         UInt64(bitPattern: int64(at: index))
     }
+
+    /// Column `index` as a deal id, or ``RelayStorageError/unreadableValue(column:value:)``
+    /// for text that is not one.
+    func dealID(at index: Int) throws -> DealID {
+        let text = string(at: index)
+        guard let id = DealID(text) else { throw RelayStorageError.unreadableValue(column: columnName(at: index), value: text) }
+        return id
+    }
+
+    /// Column `index` as the replica id whose bits were stored as an `Int64`.
+    func replicaID(at index: Int) -> ReplicaID { ReplicaID(bits(at: index)) }
 
     /// Column `index` as a raw-value enum, or ``RelayStorageError/unreadableValue(column:value:)``.
     func decoded<Value: RawRepresentable>(_ type: Value.Type, at index: Int) throws -> Value

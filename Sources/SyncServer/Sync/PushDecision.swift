@@ -68,7 +68,7 @@ struct PushDecision {
                 plan.refused.append(RefusedChange(ref: ref, code: code, path: path, reason: reason))
                 guard quarantine else { return }
                 plan.commit.quarantine.append(QuarantineEntry(
-                    deal: deal.rawValue, document: kind, replica: change.replica.rawValue, changeSequence: change.seq,
+                    deal: deal, document: kind, replica: change.replica, changeSequence: change.seq,
                     blob: bytes, senderUser: token.user, senderDevice: token.device ?? "user:" + token.user,
                     reason: "\(code): \(path.map { "\($0): " } ?? "")\(reason)", quarantinedAt: now))
             }
@@ -102,14 +102,14 @@ struct PushDecision {
                 }
                 // Registered only with an accepted change (below), so a refused push cannot
                 // claim a deal id.
-                newDeals[deal] = DealRecord(id: deal.rawValue, dealership: token.dealership,
+                newDeals[deal] = DealRecord(id: deal, dealership: token.dealership,
                                             buyerUser: actingRole == .buyer ? actingUser : nil, createdAt: now, createdBy: actingUser)
             }
             // The replica belongs to one user on one device, as the change names them (checked
             // against the token by validateAuthor below, or downstream for a relay).
             let device = claimed?.device ?? token.device ?? ""
             let binding = try newBindings[change.replica] ?? facts.binding(change.replica)
-                ?? ReplicaBinding(replica: change.replica.rawValue, device: device, user: actingUser, boundAt: now)
+                ?? ReplicaBinding(replica: change.replica, device: device, user: actingUser, boundAt: now)
             guard binding.allows(user: actingUser, device: device) else {
                 refuse(.impersonation, nil, "replica \(change.replica) belongs to another device")
                 continue
@@ -126,7 +126,7 @@ struct PushDecision {
                 refuse(.forgedAuthor, nil, "change metadata is not an author record")
                 continue
             }
-            let key = RelaySyncState.DocumentKey(dealership: token.dealership, deal: deal.rawValue, kind: kind)
+            let key = RelaySyncState.DocumentKey(dealership: token.dealership, deal: deal, kind: kind)
             plan.named.insert(key)
             let entry = try facts.document(deal, kind)
             let document = entry.document
@@ -171,7 +171,7 @@ struct PushDecision {
                 plan.commit.bindings.append(binding)
             }
             plan.commit.entries.append(NewLogEntry(
-                dealership: token.dealership, deal: deal.rawValue, document: kind, replica: change.replica.rawValue,
+                dealership: token.dealership, deal: deal, document: kind, replica: change.replica,
                 changeSequence: change.seq, blob: bytes,
                 author: LogAuthor(user: author.user, role: author.role, device: author.device, channel: author.channel), receivedAt: now))
         }

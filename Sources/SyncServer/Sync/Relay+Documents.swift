@@ -5,7 +5,7 @@ import Foundation
 
 extension Relay {
     /// A deal document of `dealership`, rebuilt from the log on first use.
-    func document(_ dealership: String, _ deal: String, _ kind: DealDocumentKind) throws -> Document {
+    func document(_ dealership: String, _ deal: DealID, _ kind: DealDocumentKind) throws -> Document {
         try documentEntry(dealership, deal, kind).document
     }
 
@@ -16,7 +16,7 @@ extension Relay {
     /// it is marked unloadable, copied to the quarantine, counted in
     /// `relay_log_entries_unloadable_total` and logged, and the rest of the document is
     /// served. Entries that depend on it are set aside the same way.
-    func documentEntry(_ dealership: String, _ deal: String, _ kind: DealDocumentKind) throws -> RelayDocumentCache.Entry {
+    func documentEntry(_ dealership: String, _ deal: DealID, _ kind: DealDocumentKind) throws -> RelayDocumentCache.Entry {
         let key = RelaySyncState.DocumentKey(dealership: dealership, deal: deal, kind: kind)
         if let cached = sync.cache.entry(key) { return cached }
         _ = try checkedAfter()
@@ -103,7 +103,7 @@ extension Relay {
             known.insert(record.position)
             metrics.logEntriesUnloadable.increment()
             log.log("unloadable_change", [
-                "position": .integer(record.position.rawValue), "deal": .string(record.entry.deal),
+                "position": .integer(record.position.rawValue), "deal": .string(record.entry.deal.rawValue),
                 "document": .string(record.entry.document.rawValue), "reason": .string(reason),
             ])
         }

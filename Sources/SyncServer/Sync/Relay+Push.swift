@@ -16,9 +16,9 @@ extension Relay {
     func push(_ pushed: DecodedPush, token: TokenRecord) throws -> ([ChangeRef], [RefusedChange]) {
         let decision = PushDecision(schema: sync.schema, budget: sync.budget, token: token, now: Date())
         let facts = PushDecision.Facts(
-            deal: { [storage] id in try storage.deal(dealership: token.dealership, id: id.rawValue) },
-            binding: { [storage] replica in try storage.replicaBinding(replica.rawValue) },
-            document: { id, kind in try self.documentEntry(token.dealership, id.rawValue, kind) })
+            deal: { [storage] id in try storage.deal(dealership: token.dealership, id: id) },
+            binding: { [storage] replica in try storage.replicaBinding(replica) },
+            document: { id, kind in try self.documentEntry(token.dealership, id, kind) })
         let started = ContinuousClock.now
         let plan: PushPlan
         do {
@@ -44,7 +44,7 @@ extension Relay {
     /// Forgets the cached documents a push names.
     private func forgetDocuments(of pushed: DecodedPush, token: TokenRecord) {
         for item in pushed.items {
-            sync.cache.remove(RelaySyncState.DocumentKey(dealership: token.dealership, deal: item.pushed.deal.rawValue, kind: item.pushed.document))
+            sync.cache.remove(RelaySyncState.DocumentKey(dealership: token.dealership, deal: item.pushed.deal, kind: item.pushed.document))
         }
     }
 }

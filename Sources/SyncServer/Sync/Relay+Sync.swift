@@ -21,15 +21,17 @@ extension Relay {
     /// See ``canSee(_:_:)``.
     static func canSee(_ deal: DealRecord, _ token: TokenRecord) -> Bool {
         guard deal.dealership == token.dealership else { return false }
-        if let scope = token.deal { return scope == deal.id }
+        if let scope = token.deal { return scope == deal.id.rawValue }
         if token.role == .buyer && !token.isRelay { return deal.buyerUser == token.user }
         return true
     }
 
     /// The ids of every deal a token may see.
-    func visibleDealIDs(_ token: TokenRecord) throws -> Set<String> {
-        if let scope = token.deal {
-            guard let deal = try storage.deal(dealership: token.dealership, id: scope), canSee(deal, token) else { return [] }
+    func visibleDealIDs(_ token: TokenRecord) throws -> Set<DealID> {
+        if let scopeText = token.deal {
+            // A scope that is not a deal id (never issued so) reaches no deal.
+            guard let scope = DealID(scopeText), let deal = try storage.deal(dealership: token.dealership, id: scope),
+                  canSee(deal, token) else { return [] }
             return [scope]
         }
         if token.role == .buyer && !token.isRelay {
@@ -128,10 +130,10 @@ extension Relay {
             var snapshots: [DocumentSnapshot] = []
             var bytes = 0
             var resumeAfter: DealID?
-            let remaining = dealIDs.sorted().filter { id in snapshotsAfter.map { id > $0.rawValue } ?? true }
+            let remaining = dealIDs.sorted().filter { id in snapshotsAfter.map { id > $0 } ?? true }
             let started = ContinuousClock.now
-            for (position, deal) in remaining.enumerated() {
-                guard let id = DealID(deal) else { continue }
+            for (position, id) in remaining.enumerated() {
+                let deal = id
                 for kind in kinds.sorted(by: { $0.rawValue < $1.rawValue }) {
                     let document = try document(token.dealership, deal, kind)
                     guard !document.history.isEmpty else { continue }
@@ -161,8 +163,8 @@ extension Relay {
         let read = records.prefix(limit)
         // The cursor moves past entries set aside just now, like past any other read.
         let sent = try servable(Array(read))
-        let changes = sent.compactMap { record in
-            DealID(record.entry.deal).map { LoggedChange(cursor: record.position, deal: $0, document: record.entry.document, change: record.entry.blob) }
+        let changes = sent.map { record in
+            LoggedChange(cursor: record.position, deal: record.entry.deal, document: record.entry.document, change: record.entry.blob)
         }
         let newCursor = more ? (read.last?.position ?? cursor) : max(cursor, latest)
         return SyncResponse(accepted: [], refused: [], snapshots: [], changes: changes, cursor: newCursor, more: more)

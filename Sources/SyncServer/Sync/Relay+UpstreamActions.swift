@@ -1,3 +1,4 @@
+import CRDT
 import DealCardKit
 import SyncProtocol
 import Foundation
@@ -59,7 +60,7 @@ extension Relay {
     private func quarantineRefusedUpstream(_ refusal: RefusedChange, blob: [UInt8], _ exchange: UpstreamExchange, at now: Date) throws {
         let reason = "refused upstream: \(refusal.code): \(refusal.reason)"
         try storage.insertQuarantine(QuarantineEntry(
-            deal: refusal.ref.deal.rawValue, document: refusal.ref.document, replica: refusal.ref.changeID?.replica.rawValue ?? 0,
+            deal: refusal.ref.deal, document: refusal.ref.document, replica: refusal.ref.changeID?.replica ?? ReplicaID(0),
             changeSequence: refusal.ref.seq, blob: blob, senderUser: "upstream", senderDevice: exchange.upstream,
             reason: reason, quarantinedAt: now))
         exchange.log.log("upstream_refused", [
@@ -84,7 +85,7 @@ extension Relay {
         var touched: Set<RelaySyncState.DocumentKey> = []
         do {
             for group in groups {
-                let deal = group.deal.rawValue
+                let deal = group.deal
                 // A snapshot's changes come without bytes of their own (canonical encoding);
                 // the log's are kept as the upstream sent them.
                 let received = (group.snapshot?.changes ?? []).map(EncodedChange.init) + group.changes
@@ -101,7 +102,7 @@ extension Relay {
                     let blob = item.blob
                     if let failure = document.apply([change]).refused.first {
                         try storage.insertQuarantine(QuarantineEntry(
-                            deal: deal, document: group.document, replica: change.replica.rawValue, changeSequence: change.seq, blob: blob,
+                            deal: deal, document: group.document, replica: change.replica, changeSequence: change.seq, blob: blob,
                             senderUser: "upstream", senderDevice: "upstream", reason: "refused from upstream: \(failure)", quarantinedAt: now))
                         log.log("upstream_change_refused", [
                             "change": .string(ChangeRef(deal: group.deal, document: group.document, change: change.id).description),
@@ -111,7 +112,7 @@ extension Relay {
                     }
                     touched.insert(RelaySyncState.DocumentKey(dealership: dealership, deal: deal, kind: group.document))
                     let entry = NewLogEntry(
-                        dealership: dealership, deal: deal, document: group.document, replica: change.replica.rawValue,
+                        dealership: dealership, deal: deal, document: group.document, replica: change.replica,
                         changeSequence: change.seq, blob: blob,
                         author: LogAuthor(user: author?.user ?? "upstream", role: author?.role ?? .integration,
                                           device: author?.device ?? "upstream", channel: author?.channel ?? .integration),

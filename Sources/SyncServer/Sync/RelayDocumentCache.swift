@@ -11,7 +11,7 @@ import DealCardKit
 final class RelayDocumentCache {
     struct Key: Hashable {
         var dealership: String
-        var deal: String
+        var deal: DealID
         var kind: DealDocumentKind
     }
 

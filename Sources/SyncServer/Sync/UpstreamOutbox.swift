@@ -34,8 +34,8 @@ struct UpstreamOutbox: Sendable {
                 fromUpstream.append((record.position, Self.key(record.entry)))
                 continue
             }
-            guard let deal = DealID(record.entry.deal) else { continue }
-            let change = ChangeID(replica: ReplicaID(record.entry.replica), seq: record.entry.changeSequence)
+            let deal = record.entry.deal
+            let change = ChangeID(replica: record.entry.replica, seq: record.entry.changeSequence)
             items.append(OutboxItem(ref: ChangeRef(deal: deal, document: record.entry.document, change: change), blob: record.entry.blob,
                                     createdAt: record.entry.receivedAt.storedMilliseconds))
             positions.append(record.position)

@@ -12,6 +12,6 @@ extension SyncHarness {
 
 extension Relay {
     func loggedChangeCount(deal: String, dealership: String = "north") throws -> Int {
-        try DealDocumentKind.allCases.reduce(0) { $0 + (try storage.changes(dealership: dealership, deal: deal, document: $1).count) }
+        try DealDocumentKind.allCases.reduce(0) { $0 + (try storage.changes(dealership: dealership, deal: DealID(deal)!, document: $1).count) }
     }
 }

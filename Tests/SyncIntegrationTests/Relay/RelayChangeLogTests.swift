@@ -1,3 +1,4 @@
+import CRDT
 import SyncProtocol
 import Foundation
 import DealCardKit
@@ -26,11 +27,11 @@ struct RelayChangeLogTests {
             let storage = try RelayFixtures.storageWithDeals(in: directory.path)
             // The log takes a replica's changes from 1 on; the largest seqs round-trip through
             // the quarantine, which keeps any change as received.
-            let entry = RelayFixtures.change("d1", replica: UInt64.max, seq: 1, blob: [])
+            let entry = RelayFixtures.change("d1", replica: ReplicaID(UInt64.max), seq: 1, blob: [])
             let records = try storage.appendChanges([entry])
-            #expect(try storage.changes(dealership: "north", deal: "d1", document: .shared) == records)
+            #expect(try storage.changes(dealership: "north", deal: DealID("d1")!, document: .shared) == records)
             #expect(records[0].entry == entry)
-            let refused = QuarantineEntry(deal: "d1", document: .shared, replica: UInt64.max, changeSequence: UInt64(Int64.max) + 1, blob: [],
+            let refused = QuarantineEntry(deal: DealID("d1")!, document: .shared, replica: ReplicaID(UInt64.max), changeSequence: UInt64(Int64.max) + 1, blob: [],
                                           senderUser: "anna", senderDevice: "pc-1", reason: "test", quarantinedAt: RelayFixtures.now)
             try storage.insertQuarantine(refused)
             #expect(try storage.quarantine(limit: 1).first?.entry == refused)
@@ -48,7 +49,7 @@ struct RelayChangeLogTests {
             ])
             #expect(retried.map(\.position) == [2, 3, 3, 1])
             #expect(retried[3] == original[0])
-            #expect(try storage.changes(dealership: "north", deal: "d1", document: .shared).map(\.position) == [1, 2, 3])
+            #expect(try storage.changes(dealership: "north", deal: DealID("d1")!, document: .shared).map(\.position) == [1, 2, 3])
             #expect(try storage.latestPosition == 3)
         }
     }
@@ -68,7 +69,7 @@ struct RelayChangeLogTests {
         try withTemporaryDirectory { directory in
             let storage = try RelayFixtures.storageWithDeals(in: directory.path)
             _ = try storage.appendChanges([RelayFixtures.change("d1", seq: 1)])
-            #expect(throws: RelayStorageError.unknownDeal(id: "never-registered")) {
+            #expect(throws: RelayStorageError.unknownDeal(id: DealID("never-registered")!)) {
                 try storage.appendChanges([
                     RelayFixtures.change("d1", seq: 2), RelayFixtures.change("d2", seq: 1),
                     RelayFixtures.change("never-registered", seq: 1), RelayFixtures.change("d1", seq: 3),
@@ -94,7 +95,7 @@ struct RelayChangeLogTests {
                 RelayFixtures.change("d2", .staff, seq: 1),  // 6
             ])
             func sequences(after cursor: LogPosition, _ deals: Set<String>?, _ documents: Set<DealDocumentKind>, limit: Int = 100) throws -> [LogPosition] {
-                try storage.changes(after: cursor, dealership: nil, dealIDs: deals, documents: documents, limit: limit).map(\.position)
+                try storage.changes(after: cursor, dealership: nil, dealIDs: deals.map { texts in Set(texts.compactMap(DealID.init)) }, documents: documents, limit: limit).map(\.position)
             }
             #expect(try sequences(after: 0, nil, [.shared, .staff]) == [1, 2, 3, 4, 5, 6])
             #expect(try sequences(after: 2, nil, [.shared, .staff]) == [3, 4, 5, 6])
@@ -108,8 +109,8 @@ struct RelayChangeLogTests {
             #expect(try sequences(after: 0, [], [.shared, .staff]).isEmpty)
             #expect(try sequences(after: 0, nil, []).isEmpty)
             #expect(try sequences(after: 0, ["no \"such\" deal"], [.shared]).isEmpty)
-            #expect(try storage.changes(dealership: "north", deal: "d1", document: .shared).map(\.position) == [1, 5])
-            #expect(try storage.changes(dealership: "north", deal: "d1", document: .staff).map(\.position) == [3])
+            #expect(try storage.changes(dealership: "north", deal: DealID("d1")!, document: .shared).map(\.position) == [1, 5])
+            #expect(try storage.changes(dealership: "north", deal: DealID("d1")!, document: .staff).map(\.position) == [3])
         }
     }
 

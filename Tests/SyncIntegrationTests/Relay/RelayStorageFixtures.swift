@@ -1,3 +1,4 @@
+import CRDT
 import Foundation
 import DealCardKit
 import SyncServer
@@ -19,17 +20,17 @@ enum RelayFixtures {
     }
 
     static func deal(_ id: String, dealership: String = "north", buyer: String? = nil) -> DealRecord {
-        DealRecord(id: id, dealership: dealership, buyerUser: buyer, createdAt: now, createdBy: "anna")
+        DealRecord(id: DealID(id)!, dealership: dealership, buyerUser: buyer, createdAt: now, createdBy: "anna")
     }
 
     static let author = LogAuthor(user: "anna", role: .sales, device: "pc-1", channel: .pc)
 
     static func change(
-        _ deal: String, _ document: DealDocumentKind = .shared, replica: UInt64 = 7, seq: UInt64, blob: [UInt8]? = nil
+        _ deal: String, _ document: DealDocumentKind = .shared, replica: ReplicaID = 7, seq: UInt64, blob: [UInt8]? = nil
     ) -> NewLogEntry {
         // d3 is the south dealership's deal (see storageWithDeals).
         NewLogEntry(
-            dealership: deal == "d3" ? "south" : "north", deal: deal, document: document, replica: replica, changeSequence: seq,
+            dealership: deal == "d3" ? "south" : "north", deal: DealID(deal)!, document: document, replica: replica, changeSequence: seq,
             blob: blob ?? [0x43, UInt8(truncatingIfNeeded: seq)], author: author, receivedAt: now)
     }
 

@@ -1,3 +1,5 @@
+import DealCardKit
+import CRDT
 import Foundation
 import SQLiteKit
 @testable import SyncServer
@@ -27,7 +29,7 @@ struct RelayStorageTests {
             database.close()
 
             let reopened = try SQLiteRelayStorage(directory: folder)
-            #expect(try reopened.deal(dealership: "north", id: "d1") == RelayFixtures.deal("d1"))
+            #expect(try reopened.deal(dealership: "north", id: DealID("d1")!) == RelayFixtures.deal("d1"))
             #expect(try reopened.storeSizeBytes > 0)
         }
     }
@@ -106,20 +108,20 @@ struct RelayStorageTests {
             var almost = RelayFixtures.deal("d1", buyer: "boris")
             almost.createdAt += 0.0001
             try storage.insertDeal(almost)
-            #expect(throws: RelayStorageError.conflictingDeal(id: "d1")) {
+            #expect(throws: RelayStorageError.conflictingDeal(id: DealID("d1")!)) {
                 try storage.insertDeal(RelayFixtures.deal("d1", buyer: "someone else"))
             }
-            #expect(try storage.deal(dealership: "north", id: "d1")?.buyerUser == "boris")
-            #expect(try storage.deal(dealership: "north", id: "nope") == nil)
-            #expect(try storage.dealIDs(dealership: "north") == ["d1", "d2"])
-            #expect(try storage.dealIDs(dealership: "south") == ["d3"])
+            #expect(try storage.deal(dealership: "north", id: DealID("d1")!)?.buyerUser == "boris")
+            #expect(try storage.deal(dealership: "north", id: DealID("nope")!) == nil)
+            #expect(try storage.dealIDs(dealership: "north").map(\.rawValue) == ["d1", "d2"])
+            #expect(try storage.dealIDs(dealership: "south").map(\.rawValue) == ["d3"])
         }
     }
 
     @Test func replicaIsBoundToTheFirstDevice() throws {
         try withTemporaryDirectory { directory in
             let storage = try SQLiteRelayStorage(directory: directory.path)
-            let replica = UInt64.max - 5  // beyond Int64.max: stored by bit pattern
+            let replica = ReplicaID(UInt64.max - 5)  // beyond Int64.max: stored by bit pattern
             let first = try storage.bindReplica(replica, device: "kiosk-1", user: "boris", at: RelayFixtures.now)
             #expect(first == ReplicaBinding(replica: replica, device: "kiosk-1", user: "boris", boundAt: RelayFixtures.now))
             let again = try storage.bindReplica(replica, device: "tablet-9", user: "mallory", at: RelayFixtures.now + 60)
@@ -135,7 +137,7 @@ struct RelayStorageTests {
             let storage = try SQLiteRelayStorage(directory: directory.path)
             func entry(_ seq: UInt64) -> QuarantineEntry {
                 QuarantineEntry(
-                    deal: "unknown-deal", document: .staff, replica: 3, changeSequence: seq, blob: [1, 2, seq == 1 ? 3 : 4],
+                    deal: DealID("unknown-deal")!, document: .staff, replica: 3, changeSequence: seq, blob: [1, 2, seq == 1 ? 3 : 4],
                     senderUser: "boris", senderDevice: "kiosk-1", reason: "buyer may not write the staff card",
                     quarantinedAt: RelayFixtures.now)
             }
@@ -182,7 +184,7 @@ struct RelayStorageTests {
                 try SQLiteRelayStorage.migrator.migrate(old, upTo: scoping)
                 for deal in [RelayFixtures.deal("d-north"), RelayFixtures.deal("d-south", dealership: "south")] {
                     try old.execute("INSERT INTO deal(id, dealership, created_at, created_by) VALUES (?, ?, 0, 'crm')",
-                                    arguments: [.text(deal.id), .text(deal.dealership)])
+                                    arguments: [.text(deal.id.rawValue), .text(deal.dealership)])
                 }
                 let rows: [(String, String)] = [
                     ("integration:3:crm:create-1", #"{"change":null,"cursor":4,"deal":"d-north"}"#),

@@ -1,3 +1,5 @@
+import DealCardKit
+import CRDT
 import Foundation
 import Testing
 @testable import SQLiteKit
@@ -13,19 +15,19 @@ struct RelayTenancyTests {
             let storage = try SQLiteRelayStorage(directory: directory.path)
             try storage.insertDeal(RelayFixtures.deal("dms-order-1002", dealership: "south", buyer: "mallory"))
             try storage.insertDeal(RelayFixtures.deal("dms-order-1002", dealership: "north"))
-            #expect(try storage.deal(dealership: "south", id: "dms-order-1002")?.buyerUser == "mallory")
-            #expect(try storage.deal(dealership: "north", id: "dms-order-1002")?.buyerUser == nil)
+            #expect(try storage.deal(dealership: "south", id: DealID("dms-order-1002")!)?.buyerUser == "mallory")
+            #expect(try storage.deal(dealership: "north", id: DealID("dms-order-1002")!)?.buyerUser == nil)
             let author = RelayFixtures.author
             for dealership in ["south", "north"] {
-                _ = try storage.appendChanges([NewLogEntry(dealership: dealership, deal: "dms-order-1002", document: .shared, replica: 7,
+                _ = try storage.appendChanges([NewLogEntry(dealership: dealership, deal: DealID("dms-order-1002")!, document: .shared, replica: 7,
                                                            changeSequence: 1, blob: Array(dealership.utf8), author: author,
                                                            receivedAt: RelayFixtures.now)])
             }
-            #expect(try storage.changes(dealership: "north", deal: "dms-order-1002", document: .shared).map(\.entry.blob) == [Array("north".utf8)])
-            #expect(try storage.changes(after: 0, dealership: "south", dealIDs: ["dms-order-1002"], documents: [.shared], limit: 10)
+            #expect(try storage.changes(dealership: "north", deal: DealID("dms-order-1002")!, document: .shared).map(\.entry.blob) == [Array("north".utf8)])
+            #expect(try storage.changes(after: 0, dealership: "south", dealIDs: [DealID("dms-order-1002")!], documents: [.shared], limit: 10)
                 .map(\.entry.blob) == [Array("south".utf8)])
             #expect(throws: RelayStorageError.self) {
-                try storage.appendChanges([NewLogEntry(dealership: "east", deal: "dms-order-1002", document: .shared, replica: 7,
+                try storage.appendChanges([NewLogEntry(dealership: "east", deal: DealID("dms-order-1002")!, document: .shared, replica: 7,
                                                        changeSequence: 1, blob: [1], author: author, receivedAt: RelayFixtures.now)])
             }
         }
@@ -51,10 +53,10 @@ struct RelayTenancyTests {
             old.close()
 
             let storage = try SQLiteRelayStorage(directory: directory.path)
-            #expect(try storage.deal(dealership: "north", id: "d1")?.buyerUser == "boris")
-            #expect(try storage.changes(dealership: "north", deal: "d1", document: .shared).map(\.position) == [1, 2])
+            #expect(try storage.deal(dealership: "north", id: DealID("d1")!)?.buyerUser == "boris")
+            #expect(try storage.changes(dealership: "north", deal: DealID("d1")!, document: .shared).map(\.position) == [1, 2])
             #expect(try storage.latestPosition == 3)
-            let next = try storage.appendChanges([NewLogEntry(dealership: "north", deal: "d1", document: .shared, replica: 7, changeSequence: 3,
+            let next = try storage.appendChanges([NewLogEntry(dealership: "north", deal: DealID("d1")!, document: .shared, replica: 7, changeSequence: 3,
                                                               blob: [2], author: RelayFixtures.author, receivedAt: RelayFixtures.now)])
             #expect(next.map(\.position) == [4])
             let binding = try storage.bindReplica(7, device: "x", user: "y")
@@ -62,7 +64,7 @@ struct RelayTenancyTests {
             #expect(try storage.bindReplica(8, device: "x", user: "y").device == "relay:00ff")
             // Another dealership may now use the id.
             try storage.insertDeal(RelayFixtures.deal("d1", dealership: "south"))
-            #expect(try storage.deal(dealership: "south", id: "d1") != nil)
+            #expect(try storage.deal(dealership: "south", id: DealID("d1")!) != nil)
         }
     }
 }

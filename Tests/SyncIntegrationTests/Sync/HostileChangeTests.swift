@@ -63,9 +63,9 @@ struct HostileChangeTests {
             try tx.put(.root, "credit.downPayment", .int(1))
         }!.withStartOp((1 << 62) - 2)
         _ = try storage.appendChanges([
-            NewLogEntry(dealership: "north", deal: deal.rawValue, document: .shared, replica: 77, changeSequence: 1,
+            NewLogEntry(dealership: "north", deal: deal, document: .shared, replica: 77, changeSequence: 1,
                         blob: [0x44, 0x53, 0x59, 0x4E, 1, 1, 9, 9, 9, 9, 9], author: author, receivedAt: Date()),
-            NewLogEntry(dealership: "north", deal: deal.rawValue, document: .shared, replica: 78, changeSequence: 1,
+            NewLogEntry(dealership: "north", deal: deal, document: .shared, replica: 78, changeSequence: 1,
                         blob: jumped.encoded(), author: author, receivedAt: Date()),
         ])
         storage.close()

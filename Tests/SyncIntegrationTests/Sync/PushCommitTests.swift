@@ -43,14 +43,14 @@ struct PushCommitTests {
         try withTemporaryDirectory { directory in
             let storage = try RelayFixtures.storageWithDeals(in: directory.path)
             _ = try storage.appendChanges([RelayFixtures.change("d1", seq: 1, blob: [1])])
-            #expect(throws: RelayStorageError.conflictingChange(deal: "d1", replica: 7, changeSequence: 1)) {
+            #expect(throws: RelayStorageError.conflictingChange(deal: DealID("d1")!, replica: 7, changeSequence: 1)) {
                 try storage.appendChanges([RelayFixtures.change("d1", seq: 2, blob: [2]), RelayFixtures.change("d1", seq: 1, blob: [9])])
             }
-            #expect(throws: RelayStorageError.notNextChange(deal: "d1", replica: 7, changeSequence: 3, expected: 2)) {
+            #expect(throws: RelayStorageError.notNextChange(deal: DealID("d1")!, replica: 7, changeSequence: 3, expected: 2)) {
                 try storage.appendChanges([RelayFixtures.change("d1", seq: 3, blob: [3])])
             }
             // Neither call stored anything, not even the valid seq 2 of the first.
-            #expect(try storage.changes(dealership: "north", deal: "d1", document: .shared).map(\.entry.blob) == [[1]])
+            #expect(try storage.changes(dealership: "north", deal: DealID("d1")!, document: .shared).map(\.entry.blob) == [[1]])
             #expect(try storage.latestPosition == 1)
         }
     }
@@ -97,9 +97,9 @@ extension Relay {
     }
 
     func storedFacts(deal: DealID, replica: ReplicaID, dealership: String = "north") throws -> StoredFacts {
-        StoredFacts(deal: try storage.deal(dealership: dealership, id: deal.rawValue) != nil,
-                    binding: try storage.replicaBinding(replica.rawValue) != nil,
-                    logged: try storage.changes(dealership: dealership, deal: deal.rawValue, document: .shared).count)
+        StoredFacts(deal: try storage.deal(dealership: dealership, id: deal) != nil,
+                    binding: try storage.replicaBinding(replica) != nil,
+                    logged: try storage.changes(dealership: dealership, deal: deal, document: .shared).count)
     }
 
     /// Runs SQL on the relay's own database connection (tests: triggers that make a write fail).
@@ -112,7 +112,7 @@ extension Relay {
     func appendBehindTheCache(_ change: Change, deal: DealID, dealership: String = "north") throws {
         let author = ChangeAuthor(metadata: change.metadata)!
         _ = try storage.appendChanges([NewLogEntry(
-            dealership: dealership, deal: deal.rawValue, document: .shared, replica: change.replica.rawValue, changeSequence: change.seq,
+            dealership: dealership, deal: deal, document: .shared, replica: change.replica, changeSequence: change.seq,
             blob: change.encoded(), author: LogAuthor(user: author.user, role: author.role, device: author.device, channel: author.channel),
             receivedAt: Date())])
     }

@@ -197,7 +197,7 @@ struct ShowroomUpstreamTests {
 
         #expect(try await waitUntil { !recorder.lines("upstream_refused").isEmpty }, "no alert for the refusal")
         let quarantined = try await showroom.server.relay.storedQuarantine()
-        #expect(quarantined.contains { $0.entry.deal == deal.rawValue && $0.entry.reason.hasPrefix("refused upstream: ") && !$0.entry.blob.isEmpty })
+        #expect(quarantined.contains { $0.entry.deal == deal && $0.entry.reason.hasPrefix("refused upstream: ") && !$0.entry.blob.isEmpty })
         // The push goes past it: another device's new deal gets upstream, the refusal is not sent again.
         let kiosk = try showroom.device("ivan", .buyer, channel: .kiosk)
         let other = try await kiosk.store.createDeal(id: DealID("d-kiosk"))

@@ -1,3 +1,5 @@
+import DealCardKit
+import CRDT
 import SyncProtocol
 @testable import SyncServer
 import Foundation
@@ -8,7 +10,7 @@ import Testing
 struct UpstreamOutboxTests {
     private func record(_ sequence: LogPosition, deal: String = "d-1", seq: UInt64) -> LogRecord {
         LogRecord(position: sequence, entry: NewLogEntry(
-            dealership: "north", deal: deal, document: .shared, replica: 7, changeSequence: seq, blob: [UInt8(seq)],
+            dealership: "north", deal: DealID(deal)!, document: .shared, replica: 7, changeSequence: seq, blob: [UInt8(seq)],
             author: RelayFixtures.author, receivedAt: RelayFixtures.now))
     }
 

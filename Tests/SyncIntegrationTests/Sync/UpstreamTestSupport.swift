@@ -10,7 +10,7 @@ extension Relay {
 
     /// The ids of a dealership's deals.
     func storedDealIDs(dealership: String = "north") throws -> [String] {
-        try storage.dealIDs(dealership: dealership)
+        try storage.dealIDs(dealership: dealership).map(\.rawValue)
     }
 
     /// The last sequence number of the change log.
