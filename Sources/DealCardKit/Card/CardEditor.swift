@@ -22,7 +22,9 @@ public struct CardEditor {
     }
 
     /// Sets a field. Scalars overwrite (and so resolve any conflict); a list value replaces
-    /// every record; a collaborative text is spliced to the new text (only the changed middle).
+    /// every record; a collaborative text is spliced to the new text (only the changed middle),
+    /// so that the field shows exactly the new text, even when it held several texts (see
+    /// `setText`).
     public func set(_ path: String, _ value: FieldValue, in document: Document, _ tx: Transaction) throws(CardError) {
         let spec = try writable(path)
         guard value.conforms(to: spec.type) else {
@@ -40,8 +42,7 @@ public struct CardEditor {
                 let list = try container(spec, in: document, tx)
                 for record in records { try insert(record, into: list, spec: spec, in: document, tx) }
             case (.text(collaborative: true), .text(let text)):
-                let object = try container(spec, in: document, tx)
-                try splice(object, to: text, path: path, in: document, tx)
+                try setText(spec, to: text, in: document, tx)
             default:
                 guard CardCodec.isScalar(spec.type), let scalar = CardCodec.scalar(value) else {
                     throw CardError.invalidValue(FieldValueError(path: path, expected: spec.type.expectation, found: value.displayText))
@@ -146,20 +147,113 @@ public struct CardEditor {
         }
     }
 
-    /// Splices text object `object` to `text`, replacing only what differs in the middle.
-    private func splice(_ object: ObjectID, to text: String, path: String, in document: Document, _ tx: Transaction) throws {
-        let old = Array(try document.text(object).unicodeScalars)
+    /// Makes a collaborative text field show `text`, here at once and on every replica once
+    /// the change arrives.
+    ///
+    /// A field whose text was created concurrently on several devices holds several text
+    /// objects, shown joined with line feeds that belong to none of them (``CardReader``). The
+    /// new text is diffed against that shown value (common prefix and suffix), then applied:
+    /// - *in place* when that shows it: each text loses its own scalars inside the changed
+    ///   range, and the text where the change starts (at its end if it starts at the line feed
+    ///   after it) gets the new middle. Typing inside one text and deleting whole texts are
+    ///   such edits, and with one text every edit is. Nothing moves, so concurrent edits of
+    ///   any of the texts merge scalar by scalar.
+    /// - *collapsed* otherwise (the edit removes or replaces a line feed between two texts, or
+    ///   keeps one that emptying a text would take away): the whole value goes into the newest
+    ///   text (greatest object id, the same on every replica that knows the same texts) and
+    ///   every other is emptied, which ends the conflict. The newest text keeps the scalars of
+    ///   its own that the diff keeps; the older texts' kept content is moved in before them.
+    ///
+    /// - Throws: ``CardError/tooLarge(path:bytes:limit:)`` when the new middle is larger than
+    ///   one insert may be; moved content is inserted in pieces within that limit.
+    /// - Complexity: O(length of the field), plus one op per deleted run and per insert.
+    private func setText(_ spec: FieldSpec, to text: String, in document: Document, _ tx: Transaction) throws {
+        let texts = CardReader(schema: schema).locatedTexts(of: spec, in: document)
         let new = Array(text.unicodeScalars)
+        // The non-empty texts as the reader shows them, each with where it starts.
+        var parts: [(object: ObjectID, scalars: [Unicode.Scalar], start: Int)] = []
+        var shown: [Unicode.Scalar] = []
+        for located in texts where !located.text.isEmpty {
+            if !shown.isEmpty { shown.append("\n") }
+            parts.append((located.object, Array(located.text.unicodeScalars), shown.count))
+            shown.append(contentsOf: parts[parts.count - 1].scalars)
+        }
         var prefix = 0
-        while prefix < old.count && prefix < new.count && old[prefix] == new[prefix] { prefix += 1 }
+        while prefix < shown.count && prefix < new.count && shown[prefix] == new[prefix] { prefix += 1 }
         var suffix = 0
-        while suffix < old.count - prefix && suffix < new.count - prefix
-            && old[old.count - 1 - suffix] == new[new.count - 1 - suffix] { suffix += 1 }
-        var inserted = String.UnicodeScalarView()
-        inserted.append(contentsOf: new[prefix..<(new.count - suffix)])
-        let bytes = inserted.reduce(0) { $0 + UTF8.width($1) }
+        while suffix < shown.count - prefix && suffix < new.count - prefix
+            && shown[shown.count - 1 - suffix] == new[new.count - 1 - suffix] { suffix += 1 }
+        let end = shown.count - suffix
+        let middle = new[prefix..<(new.count - suffix)]
+        try checkInsert(middle, path: spec.path)
+        guard let newest = texts.last else {
+            let object = try tx.putObject(.root, spec.path, .text)
+            try tx.splice(object, at: 0, insert: Self.string(middle))
+            return
+        }
+
+        let target = parts.firstIndex { prefix <= $0.start + $0.scalars.count }
+        var splices: [(object: ObjectID, at: Int, delete: Int, insert: ArraySlice<Unicode.Scalar>)] = []
+        var after = parts.map(\.scalars)
+        for (index, part) in parts.enumerated() {
+            let from = max(prefix, part.start) - part.start
+            let delete = max(0, min(end, part.start + part.scalars.count) - part.start - from)
+            let insert = index == target ? middle : []
+            guard delete > 0 || !insert.isEmpty else { continue }
+            splices.append((part.object, from, delete, insert))
+            after[index].replaceSubrange(from..<(from + delete), with: insert)
+        }
+        if Array(after.filter { !$0.isEmpty }.joined(separator: ["\n"])) == new {
+            for splice in splices {
+                try tx.splice(splice.object, at: splice.at, delete: splice.delete, insert: Self.string(splice.insert))
+            }
+            return
+        }
+
+        let own = Array(newest.text.unicodeScalars)
+        // Where the newest text starts in the shown value (it is its last part, if not empty).
+        let start = shown.count - own.count
+        // It keeps its first `head` and last `tail` scalars; between them goes the new middle
+        // (with any older content the change reaches), before them the older content it keeps.
+        let head = max(0, prefix - start)
+        let tail = min(own.count, suffix)
+        let moved = prefix >= start ? start : 0
+        for older in texts.dropLast() where !older.text.isEmpty {
+            try tx.splice(older.object, at: 0, delete: older.text.unicodeScalars.count)
+        }
+        try tx.splice(newest.object, at: head, delete: own.count - tail - head)
+        try insert(new[(moved + head)..<(new.count - tail)], into: newest.object, at: head, tx)
+        try insert(new[0..<moved], into: newest.object, at: 0, tx)
+    }
+
+    /// Inserts `scalars` at `index` of text `object`, in inserts of at most
+    /// ``CardBudget/valueBytes`` UTF-8 bytes each (what the relay accepts of one insert).
+    private func insert(_ scalars: ArraySlice<Unicode.Scalar>, into object: ObjectID, at index: Int, _ tx: Transaction) throws {
         let limit = CardBudget.standard.valueBytes
-        if bytes > limit { throw CardError.tooLarge(path: path, bytes: bytes, limit: limit) }
-        try tx.splice(object, at: prefix, delete: old.count - prefix - suffix, insert: String(inserted))
+        var index = index
+        var start = scalars.startIndex
+        var bytes = 0
+        for position in scalars.indices {
+            let width = UTF8.width(scalars[position])
+            if bytes + width > limit {
+                try tx.splice(object, at: index, insert: Self.string(scalars[start..<position]))
+                index += position - start
+                start = position
+                bytes = 0
+            }
+            bytes += width
+        }
+        if start < scalars.endIndex { try tx.splice(object, at: index, insert: Self.string(scalars[start...])) }
+    }
+
+    private static func string(_ scalars: ArraySlice<Unicode.Scalar>) -> String {
+        String(String.UnicodeScalarView(scalars))
+    }
+
+    /// Refuses an insert the relay would refuse for its size (``CardBudget/valueBytes``).
+    private func checkInsert(_ scalars: ArraySlice<Unicode.Scalar>, path: String) throws(CardError) {
+        let bytes = scalars.reduce(0) { $0 + UTF8.width($1) }
+        let limit = CardBudget.standard.valueBytes
+        if bytes > limit { throw .tooLarge(path: path, bytes: bytes, limit: limit) }
     }
 }

@@ -32,16 +32,17 @@ public struct CardReader {
                 }
             } else {
                 // Texts created concurrently on several devices are all kept: shown one after
-                // the other (by object id) and reported as a conflict.
-                let texts = ((try? document.conflicts(.root, spec.path)) ?? [])
-                    .compactMap { entry in entry.value.objectID.flatMap { try? (entry, document.text($0)) } }
-                    .sorted { $0.0.id < $1.0.id }
+                // the other (by object id) and reported as a conflict. An empty text shows
+                // nothing, not even a line feed, so that an edit that empties texts
+                // (`CardEditor.set`) shows exactly what was typed.
+                let texts = locatedTexts(of: spec, in: document)
                 guard !texts.isEmpty else { continue }
-                values[spec.path] = .text(texts.map(\.1).joined(separator: "\n"))
-                if texts.count > 1 {
-                    conflicts[spec.path] = texts.map { entry, text in
-                        FieldConflict(value: .text(text), author: document.change(containing: entry.id).flatMap { ChangeAuthor(metadata: $0.metadata) },
-                                      opID: entry.id)
+                let shown = texts.filter { !$0.text.isEmpty }
+                values[spec.path] = .text(shown.map(\.text).joined(separator: "\n"))
+                if shown.count > 1 {
+                    conflicts[spec.path] = shown.map { object, text in
+                        FieldConflict(value: .text(text), author: document.change(containing: object.op).flatMap { ChangeAuthor(metadata: $0.metadata) },
+                                      opID: object.op)
                     }
                 }
             }
@@ -77,6 +78,15 @@ public struct CardReader {
             }
         }
         return result
+    }
+
+    /// The text objects of a collaborative text field with their contents, oldest (smallest
+    /// object id) first: one, or several when devices created the field concurrently.
+    /// Entries that are not texts are skipped.
+    func locatedTexts(of spec: FieldSpec, in document: Document) -> [(object: ObjectID, text: String)] {
+        ((try? document.conflicts(.root, spec.path)) ?? [])
+            .compactMap { entry in entry.value.objectID.flatMap { object in (try? document.text(object)).map { (object, $0) } } }
+            .sorted { $0.object < $1.object }
     }
 
     /// The records of a list field.

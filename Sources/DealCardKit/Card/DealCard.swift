@@ -10,7 +10,10 @@ public struct DealCard: Sendable, Equatable {
     /// collaborative texts as `.text`).
     public var values: [String: FieldValue]
     /// Fields holding concurrent values, by path (scalar fields; record sub-fields as
-    /// `path[index].field`). The first value is the one shown.
+    /// `path[index].field`; collaborative texts). For a scalar field or sub-field the first
+    /// value is the one shown. For a collaborative text each value is one of the texts created
+    /// concurrently (empty ones left out), oldest first, and the value shown is all of them
+    /// joined with line feeds.
     public var conflicts: [String: [FieldConflict]]
     /// Stages marked skipped.
     public var skippedStages: Set<Stage>
