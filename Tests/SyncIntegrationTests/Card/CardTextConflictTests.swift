@@ -1,3 +1,4 @@
+import TestSupport
 import CRDT
 import DealCardKit
 import Testing
@@ -189,9 +190,9 @@ struct CardTextConflictTests {
     /// order. Once all have synced they show the same notes; then one edits the shown value
     /// at random, shows exactly that, and after a sync so does every device.
     @Test("concurrent texts converge, and an edit of the shown value is shown everywhere",
-          arguments: cardSeeds(pinned: [1, 2, 3, 4, 5, 6, 7, 8, 42, 2025]))
+          arguments: RepeatableRandom.seeds(pinned: [1, 2, 3, 4, 5, 6, 7, 8, 42, 2025], countVariable: "CARD_FUZZ_SEEDS"))
     func randomConcurrentTextsConverge(seed: UInt64) throws {
-        var random = CardRandom(seed: seed)
+        var random = RepeatableRandom(seed: seed)
         let head = CardDevice(0x10, user: "smirnov", role: .head)
         try head.set("staff.margin", CardValues.rub(4_500_000))
         let roles: [Role] = [.sales, .finance, .head, .appraiser]
@@ -239,7 +240,7 @@ struct CardTextConflictTests {
     }
 
     /// Pairwise exchanges in random order until every device has every change.
-    static func syncAll(_ devices: [CardDevice], _ random: inout CardRandom) {
+    static func syncAll(_ devices: [CardDevice], _ random: inout RepeatableRandom) {
         var pairs = devices.indices.flatMap { a in devices.indices.filter { $0 > a }.map { (a, $0) } }
         while Set(devices.map(\.document.version)).count > 1 {
             pairs.shuffle(using: &random)
@@ -250,12 +251,12 @@ struct CardTextConflictTests {
     /// Short texts over an alphabet with line feeds and scalars of every UTF-8 width.
     static let alphabet: [Character] = ["a", "b", "c", " ", "\n", "é", "ж", "🚗"]
 
-    static func randomText(_ random: inout CardRandom) -> String {
+    static func randomText(_ random: inout RepeatableRandom) -> String {
         String((0..<random.int(0..<6)).map { _ in random.pick(alphabet) })
     }
 
     /// `text` with a random range (possibly empty, possibly across line feeds) replaced.
-    static func randomEdit(of text: String, _ random: inout CardRandom) -> String {
+    static func randomEdit(of text: String, _ random: inout RepeatableRandom) -> String {
         var characters = Array(text)
         let start = random.int(0..<(characters.count + 1))
         let count = random.int(0..<(min(4, characters.count - start) + 1))
