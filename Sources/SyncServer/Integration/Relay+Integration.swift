@@ -106,7 +106,7 @@ extension Relay {
                                   time: Int64((now.timeIntervalSince1970 * 1000).rounded(.down)))
         let editor = CardEditor(schema: sync.schema, role: .integration)
         let isNew = document.history.isEmpty
-        let key = RelaySyncState.DocumentKey(dealership: token.dealership, deal: deal, kind: documentKind)
+        let key = RelaySyncState.DocumentKey(dealership: token.dealership, deal: deal, document: documentKind)
         let change: Change?
         do {
             change = try document.change(metadata: author.encoded()) { tx in

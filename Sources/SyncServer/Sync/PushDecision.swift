@@ -126,7 +126,7 @@ struct PushDecision {
                 refuse(.forgedAuthor, nil, "change metadata is not an author record")
                 continue
             }
-            let key = RelaySyncState.DocumentKey(dealership: token.dealership, deal: deal, kind: kind)
+            let key = RelaySyncState.DocumentKey(dealership: token.dealership, deal: deal, document: kind)
             plan.named.insert(key)
             let entry = try facts.document(deal, kind)
             let document = entry.document

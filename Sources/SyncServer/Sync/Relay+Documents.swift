@@ -17,7 +17,7 @@ extension Relay {
     /// `relay_log_entries_unloadable_total` and logged, and the rest of the document is
     /// served. Entries that depend on it are set aside the same way.
     func documentEntry(_ dealership: String, _ deal: DealID, _ kind: DealDocumentKind) throws -> RelayDocumentCache.Entry {
-        let key = RelaySyncState.DocumentKey(dealership: dealership, deal: deal, kind: kind)
+        let key = RelaySyncState.DocumentKey(dealership: dealership, deal: deal, document: kind)
         if let cached = sync.cache.entry(key) { return cached }
         _ = try checkedAfter()
         sync.loadedOnce.insert(key)
@@ -68,8 +68,8 @@ extension Relay {
     func servable(_ records: [LogRecord]) throws -> [LogRecord] {
         let checkedAfter = try checkedAfter()
         for record in records where record.position <= checkedAfter {
-            let key = RelaySyncState.DocumentKey(dealership: record.entry.dealership, deal: record.entry.deal, kind: record.entry.document)
-            if !sync.loadedOnce.contains(key) { _ = try documentEntry(key.dealership, key.deal, key.kind) }
+            let key = RelaySyncState.DocumentKey(dealership: record.entry.dealership, deal: record.entry.deal, document: record.entry.document)
+            if !sync.loadedOnce.contains(key) { _ = try documentEntry(key.dealership, key.deal, key.document) }
         }
         let unloadable = try unloadablePositions()
         guard !unloadable.isEmpty else { return records }

@@ -44,7 +44,7 @@ extension Relay {
     /// Forgets the cached documents a push names.
     private func forgetDocuments(of pushed: DecodedPush, token: TokenRecord) {
         for item in pushed.items {
-            sync.cache.remove(RelaySyncState.DocumentKey(dealership: token.dealership, deal: item.pushed.deal, kind: item.pushed.document))
+            sync.cache.remove(RelaySyncState.DocumentKey(dealership: token.dealership, deal: item.pushed.deal, document: item.pushed.document))
         }
     }
 }

@@ -110,7 +110,7 @@ extension Relay {
                         ], at: now)
                         continue
                     }
-                    touched.insert(RelaySyncState.DocumentKey(dealership: dealership, deal: deal, kind: group.document))
+                    touched.insert(RelaySyncState.DocumentKey(dealership: dealership, deal: deal, document: group.document))
                     let entry = NewLogEntry(
                         dealership: dealership, deal: deal, document: group.document, replica: change.replica,
                         changeSequence: change.seq, blob: blob,

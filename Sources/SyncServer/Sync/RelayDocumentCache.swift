@@ -12,7 +12,7 @@ final class RelayDocumentCache {
     struct Key: Hashable {
         var dealership: String
         var deal: DealID
-        var kind: DealDocumentKind
+        var document: DealDocumentKind
     }
 
     final class Entry {
