@@ -42,6 +42,36 @@ extension SQLiteDatabase {
         return result
     }
 
+    /// Runs `body` inside `SAVEPOINT name`: released when it returns, rolled back to (and
+    /// released) when it throws, so one part of a transaction can fail alone.
+    ///
+    /// A savepoint outside a transaction would start one; this one must run inside a
+    /// ``transaction(_:_:)``. When SQLite itself rolled the whole transaction back (a full disk
+    /// or an I/O error may do that), the error is rethrown as it came and the caller's
+    /// transaction fails with it: nothing of it is left to release.
+    ///
+    /// - Throws: the error thrown by `body`, or ``SQLiteError`` from the savepoint statements.
+    /// - Precondition: a transaction is open; `name` is an SQL identifier.
+    public func savepoint<Result>(_ name: String, _ body: (SQLiteDatabase) throws -> Result) throws -> Result {
+        precondition(isInTransaction, "a savepoint belongs inside a transaction")
+        precondition(!name.isEmpty && name.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && $0.properties.isAlphabetic) || ("0"..."9").contains($0) },
+                     "savepoint names are ASCII letters, digits and _")
+        try execute("SAVEPOINT \(name)")
+        let result: Result
+        do {
+            result = try body(self)
+        } catch {
+            if isInTransaction {
+                for statement in cachedStatementsForReset() { statement.reset() }
+                try execute("ROLLBACK TO SAVEPOINT \(name)")
+                try execute("RELEASE SAVEPOINT \(name)")
+            }
+            throw error
+        }
+        try execute("RELEASE SAVEPOINT \(name)")
+        return result
+    }
+
     /// Rolls back the open transaction, if SQLite has not already done so.
     ///
     /// Statements still stepping would make `ROLLBACK` fail with `busy` in old SQLite versions,

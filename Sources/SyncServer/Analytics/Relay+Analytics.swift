@@ -15,6 +15,9 @@ extension Relay {
     ///   per-deal facts kept incrementally (on each commit) or materialized in the store.
     /// - Returns: the report, or `forbidden` for a role other than `head`.
     func analytics(token: TokenRecord, idleDays: Int, now: Date = Date()) -> Result<AnalyticsReport, RelayError> {
+        // Pushes still waiting for their group commit are in the documents in memory: commit
+        // them first, so nothing here reads or builds on a change that is not stored yet.
+        flushGroupCommit()
         guard token.role == .head else {
             return .failure(RelayError(.forbidden, "analytics are for the head of sales (this token has role \(token.role.rawValue))"))
         }

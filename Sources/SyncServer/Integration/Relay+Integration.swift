@@ -24,6 +24,9 @@ extension Relay {
     func integrationWrite(body: [UInt8], deal path: String?, idempotencyKey: String?, token: TokenRecord,
                           now: Date = Date()) -> Result<StoredResponse, RelayError> {
         guard !isClosed else { return .failure(Relay.closedError) }
+        // Pushes still waiting for their group commit are in the documents in memory: commit
+        // them first, so nothing here reads or builds on a change that is not stored yet.
+        flushGroupCommit()
         guard token.role == .integration else {
             return .failure(RelayError(.forbidden, "integration writes need a token with role integration (this one has role \(token.role.rawValue))"))
         }

@@ -19,6 +19,10 @@ public final class RelayMetrics: Sendable {
     public let documentsLoaded: Counter
     /// Seconds from a change's commit until it was handed to every waiting device.
     public let fanoutLatency: Histogram
+    /// Group commits of pushes (one transaction each), and the pushes they carried: the
+    /// second over the first is the average group.
+    public let groupCommits: Counter
+    public let groupCommittedPushes: Counter
     private let openConnections: Gauge
     private let peakQueuedOutput: Gauge
     private let outputPauses: Gauge
@@ -32,6 +36,9 @@ public final class RelayMetrics: Sendable {
             "relay_documents_loaded_total", help: "Deal documents rebuilt from the change log into the document cache.")
         logEntriesUnloadable = registry.counter(
             "relay_log_entries_unloadable_total", help: "Stored log entries that cannot be loaded, set aside and quarantined.")
+        groupCommits = registry.counter("relay_push_group_commits_total", help: "Transactions that committed one or more pushes together.")
+        groupCommittedPushes = registry.counter(
+            "relay_push_group_committed_pushes_total", help: "Pushes committed by group commits (over relay_push_group_commits_total: the average group).")
         fanoutLatency = registry.histogram(
             "relay_fanout_latency_seconds", help: "Time from a change's commit to its delivery to waiting devices.")
         openConnections = registry.gauge("relay_http_open_connections", help: "HTTP connections open now.")

@@ -64,6 +64,10 @@ public protocol RelayStorage: AnyObject {
     /// log entries (as ``appendChanges(_:)``). When anything fails, nothing is stored.
     /// - Throws: ``RelayStorageError/conflictingBinding(replica:)`` and what the parts throw.
     func commitPush(_ commit: PushCommit) throws -> [LogRecord]
+    /// Commits several pushes together (one transaction, one fsync where the storage can),
+    /// each refused or stored on its own, with one result per push in order; throws, storing
+    /// nothing, when the group's transaction fails.
+    func commitPushes(_ commits: [PushCommit]) throws -> [Result<[LogRecord], RelayCommitError>]
     /// Up to `limit` changes with a log position above `cursor`, ascending, limited
     /// to `dealIDs` (every deal when nil) and to `documents`, and to about `maxBytes` of
     /// blobs: rows are read until their blobs reach `maxBytes` (the first row always counts,
@@ -128,6 +132,11 @@ public protocol RelayStorage: AnyObject {
 }
 
 extension RelayStorage {
+    /// One transaction per push: a storage that cannot group them.
+    public func commitPushes(_ commits: [PushCommit]) throws -> [Result<[LogRecord], RelayCommitError>] {
+        commits.map { commit in Result { try commitPush(commit) }.mapError { RelayCommitError($0) } }
+    }
+
     /// Up to `limit` changes after `cursor`, however many bytes they weigh.
     public func changes(after cursor: LogPosition, dealership: String?, dealIDs: Set<DealID>?, documents: Set<DealDocumentKind>,
                         limit: Int) throws -> [LogRecord] {

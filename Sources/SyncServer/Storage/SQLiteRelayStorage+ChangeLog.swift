@@ -17,20 +17,53 @@ extension SQLiteRelayStorage {
 
     public func commitPush(_ commit: PushCommit) throws -> [LogRecord] {
         guard !commit.isEmpty else { return [] }
+        return try database.transaction { db in try Self.commit(commit, in: db) }
+    }
+
+    /// Commits several pushes in one transaction (one fsync), each inside a savepoint of its
+    /// own: a push the storage refuses (``RelayStorageError/conflictingChange(deal:replica:changeSequence:)``,
+    /// a binding taken meanwhile, …) is rolled back alone and its neighbours are stored. When
+    /// the transaction itself fails (its `COMMIT`, a full disk), it throws and nothing is stored.
+    ///
+    /// - Returns: one result per push, in order.
+    public func commitPushes(_ commits: [PushCommit]) throws -> [Result<[LogRecord], RelayCommitError>] {
+        guard commits.contains(where: { !$0.isEmpty }) else { return commits.map { _ in .success([]) } }
         return try database.transaction { db in
-            for binding in commit.bindings {
-                try db.execute(
-                    "INSERT INTO replica(replica, device, user_name, bound_at) VALUES (?, ?, ?, ?) ON CONFLICT(replica) DO NOTHING",
-                    arguments: [.replica(binding.replica), .text(binding.device), .text(binding.user), .milliseconds(binding.boundAt)])
-                // Bound meanwhile (another relay node): fine when to the same user and device.
-                guard let stored = try Self.binding(binding.replica, in: db), stored.allows(user: binding.user, device: binding.device) else {
-                    throw RelayStorageError.conflictingBinding(replica: binding.replica)
+            var results: [Result<[LogRecord], RelayCommitError>] = []
+            results.reserveCapacity(commits.count)
+            for (index, commit) in commits.enumerated() {
+                guard !commit.isEmpty else {
+                    results.append(.success([]))
+                    continue
+                }
+                do {
+                    results.append(.success(try db.savepoint("push_\(index)") { db in try Self.commit(commit, in: db) }))
+                } catch {
+                    // SQLite rolled the whole transaction back (it may on a full disk): every
+                    // push of the group fails with this error, nothing is stored.
+                    guard db.isInTransaction else { throw error }
+                    results.append(.failure(RelayCommitError(error)))
                 }
             }
-            for deal in commit.deals { try Self.insertDeal(deal, in: db) }
-            for entry in commit.quarantine { try Self.insertQuarantine(entry, in: db) }
-            return try Self.append(commit.entries, in: db)
+            return results
         }
+    }
+
+    /// Stores one push's bindings, deals, quarantine entries and log entries inside the
+    /// caller's transaction.
+    static func commit(_ commit: PushCommit, in db: SQLiteDatabase) throws -> [LogRecord] {
+        for binding in commit.bindings {
+            try db.execute(
+                "INSERT INTO replica(replica, device, user_name, bound_at) VALUES (?, ?, ?, ?) ON CONFLICT(replica) DO NOTHING",
+                arguments: [.replica(binding.replica), .text(binding.device), .text(binding.user), .milliseconds(binding.boundAt)])
+            // Bound meanwhile (another relay node): fine when to the same user and device.
+            guard let stored = try Self.binding(binding.replica, in: db), stored.allows(user: binding.user, device: binding.device) else {
+                throw RelayStorageError.conflictingBinding(replica: binding.replica)
+            }
+        }
+        for deal in commit.deals { try Self.insertDeal(deal, in: db) }
+        for entry in commit.quarantine { try Self.insertQuarantine(entry, in: db) }
+        return try Self.append(commit.entries, in: db)
     }
 
     /// Appends `entries` inside the caller's transaction; see ``appendChanges(_:)``.

@@ -8,12 +8,12 @@ extension Relay {
     static let timeBudget = Duration.milliseconds(250)
 
     /// Decides the push (``PushDecision``), then commits everything it decided in one
-    /// transaction (``RelayStorage/commitPush(_:)``). Items past ``timeBudget`` are left out
-    /// of the answer, to be sent again.
+    /// transaction, shared with the pushes that arrived together (``RelayGroupCommit``).
+    /// Items past ``timeBudget`` are left out of the answer, to be sent again.
     ///
     /// When deciding or committing fails, every document the push named is forgotten (memory
     /// must match the log: the next use rebuilds it) and nothing was stored.
-    func push(_ pushed: DecodedPush, token: TokenRecord) throws -> ([ChangeRef], [RefusedChange]) {
+    func push(_ pushed: DecodedPush, token: TokenRecord) async throws -> ([ChangeRef], [RefusedChange]) {
         let decision = PushDecision(schema: sync.schema, budget: sync.budget, token: token, now: Date())
         let facts = PushDecision.Facts(
             deal: { [storage] id in try storage.deal(dealership: token.dealership, id: id) },
@@ -27,9 +27,8 @@ extension Relay {
             forgetDocuments(of: pushed, token: token)
             throw error
         }
-        do {
-            _ = try storage.commitPush(plan.commit)
-        } catch {
+        // Committed with the pushes decided meanwhile (RelayGroupCommit); answered after.
+        if case .failure(let error) = await commitGrouped(plan.commit) {
             for key in plan.named { sync.cache.remove(key) }
             throw error
         }

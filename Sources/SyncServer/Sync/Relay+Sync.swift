@@ -90,7 +90,7 @@ extension Relay {
         let accepted: [ChangeRef]
         let refused: [RefusedChange]
         do {
-            (accepted, refused) = try push(decoded, token: token)
+            (accepted, refused) = try await push(decoded, token: token)
         } catch let error as RelayError {
             return .failure(error)
         } catch {
@@ -117,6 +117,9 @@ extension Relay {
     /// sync, otherwise the log's changes in order, at most `limit`.
     func pull(after cursor: LogPosition, token: TokenRecord, limit: Int, snapshotsAfter: DealID? = nil,
               bootstrapCursor: LogPosition? = nil) throws -> SyncResponse {
+        // Pushes still waiting for their group commit are in the documents in memory: commit
+        // them first, so nothing here reads or builds on a change that is not stored yet.
+        flushGroupCommit()
         let latest = try storage.latestPosition
         let dealIDs = try visibleDealIDs(token)
         let kinds = readableKinds(token)

@@ -78,6 +78,9 @@ extension Relay {
     /// - Throws: storage errors; then nothing of `groups` is in the log and the documents
     ///   they touched are dropped from memory (they are rebuilt from the log when needed).
     func appendFromUpstream(_ groups: [ReceivedChanges], log: RelayLog, at now: Date) throws -> Int {
+        // Pushes still waiting for their group commit are in the documents in memory: commit
+        // them first, so nothing here reads or builds on a change that is not stored yet.
+        flushGroupCommit()
         guard let dealership = sync.upstreamDealership else {
             preconditionFailure("upstream changes applied before the upstream token's dealership is known")
         }

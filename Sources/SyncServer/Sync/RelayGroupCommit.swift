@@ -1,0 +1,54 @@
+import Foundation
+
+/// Pushes that arrive together share one transaction and one fsync.
+///
+/// A request decides its push on the relay actor (``PushDecision``), then waits here instead
+/// of committing alone. The first waiter schedules a flush on the actor; it runs once the
+/// requests already queued on the actor have decided theirs, and commits every waiting push in
+/// one transaction, each in a savepoint of its own (``RelayStorage/commitPushes(_:)``): one the
+/// storage refuses is rolled back alone and fails alone. Each request is answered only after
+/// that commit returned, so an answer never acknowledges what a `kill -9` could still lose.
+///
+/// A decision made while earlier pushes wait sees them as if stored: the documents in memory
+/// already hold their changes, and the storage, the authority, checks each push again in its
+/// savepoint. When a push fails, every document it named is forgotten, so memory follows the log.
+struct RelayGroupCommit {
+    struct Waiting {
+        let commit: PushCommit
+        let continuation: CheckedContinuation<Result<[LogRecord], RelayCommitError>, Never>
+    }
+
+    /// Pushes decided and not yet committed, in the order they were decided.
+    var waiting: [Waiting] = []
+    /// Whether a flush is scheduled on the actor.
+    var flushScheduled = false
+}
+
+extension Relay {
+    /// Waits for the next group commit and returns this push's part of it.
+    func commitGrouped(_ commit: PushCommit) async -> Result<[LogRecord], RelayCommitError> {
+        guard !commit.isEmpty else { return .success([]) }
+        return await withCheckedContinuation { continuation in
+            sync.groupCommit.waiting.append(.init(commit: commit, continuation: continuation))
+            guard !sync.groupCommit.flushScheduled else { return }
+            sync.groupCommit.flushScheduled = true
+            Task { self.flushGroupCommit() }
+        }
+    }
+
+    /// Commits every waiting push in one transaction and resumes their requests.
+    func flushGroupCommit() {
+        let group = sync.groupCommit.waiting
+        sync.groupCommit = RelayGroupCommit()
+        guard !group.isEmpty else { return }
+        let results: [Result<[LogRecord], RelayCommitError>]
+        do {
+            results = try storage.commitPushes(group.map(\.commit))
+        } catch {
+            results = group.map { _ in .failure(RelayCommitError(error)) }
+        }
+        metrics.groupCommits.increment()
+        metrics.groupCommittedPushes.increment(by: Double(group.count))
+        for (waiting, result) in zip(group, results) { waiting.continuation.resume(returning: result) }
+    }
+}
