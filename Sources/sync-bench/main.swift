@@ -13,6 +13,7 @@ SUITES:
   relay     A relay on loopback: idle connections held, pushes, a fresh device's first sync.
   hostile   One hostile push of --ops record inserts on --deals deals; /healthz meanwhile.
   sequence  Deleting the elements of one long list or text run, local and remote, by order.
+  group-commit  --devices devices push one change each at once (another process); vs a raw commit loop.
 
 OPTIONS:
   --data DIR            Folder of the editing traces (default: bench-data). crdt
@@ -23,6 +24,7 @@ OPTIONS:
   --connections N       Idle connections held open; 0 skips (default: 10000). relay
   --deals N             Deals pushed and then fetched by a fresh device (default: 1000). relay
   --devices N           Devices pushing; the first alone, then the rest at once (default: 4). relay
+                        Devices pushing one change each at once (default: 100). group-commit
   --edits-per-deal N    Price edits per deal before the push (default: 4). relay
   --first-syncs N       Fresh devices making a first sync; the median is reported (default: 5). relay
   --ops N               Record inserts in the hostile push (default: 600000). hostile
@@ -87,6 +89,11 @@ do {
                              firstSyncs: count("--first-syncs", default: 5, in: 1...100))
     case "hostile":
         try await benchHostilePush(ops: count("--ops", default: 600_000, in: 1...10_000_000), deals: count("--deals", default: 5, in: 1...1_000))
+    case "group-commit":
+        try await benchGroupCommit(devices: count("--devices", default: 100, in: 1...10_000))
+    case "group-commit-pusher":
+        // Hidden: the child process of the group-commit suite.
+        exit(await GroupCommitPusher.run(url: option("--url") ?? "", tokens: option("--tokens") ?? ""))
     case "hostile-pusher":
         // Hidden: the child process of the hostile suite.
         exit(await HostilePusher.run(url: option("--url") ?? "", token: option("--token") ?? "",
