@@ -35,7 +35,7 @@ let package = Package(
         // process: it is built alongside sync-client, not linked into it.
         .executableTarget(name: "sync-client", dependencies: ["CRDT", "CanonicalJSON", "DealCardKit", "SyncProtocol", "RelayClient", "SyncCore", "CLIKit", "sync-server"]),
         .executableTarget(name: "sync-server", dependencies: ["SyncServer", "SQLiteKit", "DealCardKit", "SyncProtocol", "CLIKit"]),
-        .executableTarget(name: "sync-bench", dependencies: ["CRDT", "DealCardKit", "SyncProtocol", "RelayClient", "SyncCore", "SyncServer", "HTTP1"]),
+        .executableTarget(name: "sync-bench", dependencies: ["CRDT", "DealCardKit", "SyncProtocol", "RelayClient", "SyncCore", "SyncServer", "HTTP1", "SQLiteKit"]),
         // Test support, for the test targets only: never a dependency of a product or an
         // executable (ArchitectureTests). TestSupport knows nothing of the project, so the CRDT
         // tests use its seeded generator without building SQLite or the relay.

@@ -38,7 +38,7 @@ enum IdleConnector {
     }
 
     /// A blocking connect to 127.0.0.1:`port`; the errno text on failure.
-    private static func connectLoopback(port: Int) -> Result<Int32, BenchError> {
+    static func connectLoopback(port: Int) -> Result<Int32, BenchError> {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return .failure(BenchError("socket: \(String(cString: strerror(errno)))")) }
         var address = sockaddr_in()

@@ -2,9 +2,9 @@ import Foundation
 import SyncServer
 
 /// `sync-bench relay`: a real relay started in this process on a loopback port, with its
-/// data in a temporary folder; then the idle-connection and sync-throughput measurements.
-/// `connections` 0 skips the first.
-func benchRelay(connections: Int, deals: Int, devices: Int, editsPerDeal: Int, firstSyncs: Int) async throws {
+/// data in a temporary folder; then the idle-connection, sync-throughput and fan-out
+/// measurements. `connections` 0 skips the first, no `watchers` the last.
+func benchRelay(connections: Int, deals: Int, devices: Int, editsPerDeal: Int, firstSyncs: Int, watchers: [Int]) async throws {
     let folder = try BenchFolder("relay")
     defer { folder.remove() }
     let relayFolder = folder.sub("relay")
@@ -15,6 +15,10 @@ func benchRelay(connections: Int, deals: Int, devices: Int, editsPerDeal: Int, f
         if connections > 0 { try await benchIdleConnections(relayURL: url, port: port, count: connections) }
         try await benchRelaySync(relayURL: url, relayFolder: relayFolder, folder: folder, deals: deals, devices: devices, editsPerDeal: editsPerDeal,
                                  firstSyncs: firstSyncs)
+        if !watchers.isEmpty {
+            try await benchFanOut(relayURL: url, port: port, relayFolder: relayFolder, folder: folder, metrics: server.relay.metrics,
+                                  watcherCounts: watchers)
+        }
     } catch {
         await server.stop()
         throw error

@@ -10,7 +10,8 @@ USAGE: sync-bench <suite> [options]
 SUITES:
   crdt      Replay the automerge-paper trace; the deal-card merge workload.
   store     A device store of --cards deals: build, open, list, load a card, edit.
-  relay     A relay on loopback: idle connections held, pushes, a fresh device's first sync.
+  relay     A relay on loopback: idle connections held, pushes, a fresh device's first sync,
+            one change fanned out to live watchers.
   hostile   One hostile push of --ops record inserts on --deals deals; /healthz meanwhile.
   sequence  Deleting the elements of one long list or text run, local and remote, by order.
   group-commit  --devices devices push one change each at once (another process); vs a raw commit loop.
@@ -27,6 +28,8 @@ OPTIONS:
                         Devices pushing one change each at once (default: 100). group-commit
   --edits-per-deal N    Price edits per deal before the push (default: 4). relay
   --first-syncs N       Fresh devices making a first sync; the median is reported (default: 5). relay
+  --watchers N,N,...    Live watchers long-polling from another process, one count at a time;
+                        0 skips (default: 1000). relay
   --ops N               Record inserts in the hostile push (default: 600000). hostile
   --sizes N,N,...       Element counts, each 1 to 100000 (default: 1000,10000,100000). sequence
   -h, --help            Show this help.
@@ -34,6 +37,7 @@ OPTIONS:
 EXAMPLES:
   swift run -c release sync-bench store --cards 100000
   swift run -c release sync-bench relay --connections 10000 --deals 1000
+  swift run -c release sync-bench relay --connections 0 --watchers 1000,10000
   swift run -c release sync-bench sequence --sizes 1000,10000
 """
 
@@ -86,7 +90,8 @@ do {
         try await benchRelay(connections: count("--connections", default: 10_000, in: 0...1_000_000),
                              deals: count("--deals", default: 1_000, in: 1...1_000_000), devices: count("--devices", default: 4, in: 1...64),
                              editsPerDeal: count("--edits-per-deal", default: 4, in: 0...10_000),
-                             firstSyncs: count("--first-syncs", default: 5, in: 1...100))
+                             firstSyncs: count("--first-syncs", default: 5, in: 1...100),
+                             watchers: counts("--watchers", default: [1_000], in: 0...100_000).filter { $0 > 0 })
     case "hostile":
         try await benchHostilePush(ops: count("--ops", default: 600_000, in: 1...10_000_000), deals: count("--deals", default: 5, in: 1...1_000))
     case "group-commit":
@@ -101,6 +106,10 @@ do {
                                      ops: count("--ops", default: 1, in: 1...10_000_000)))
     case "sequence":
         try benchSequenceScaling(sizes: counts("--sizes", default: [1_000, 10_000, 100_000], in: 1...Change.maximumOps), seed: seed)
+    case "watch-fanout":
+        // Hidden: the child process of the relay suite's fan-out watchers.
+        exit(FanOutWatchers.run(port: count("--port", default: 0, in: 1...65_535), token: option("--token") ?? "",
+                                count: count("--count", default: 1, in: 1...100_000), wait: count("--wait", default: 30, in: 1...30)))
     case "connect-idle":
         // Hidden: the child process of the relay suite's idle connections.
         exit(IdleConnector.run(port: count("--port", default: 0, in: 1...65_535), count: count("--count", default: 1, in: 1...1_000_000)))

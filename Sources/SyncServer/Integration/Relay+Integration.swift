@@ -165,7 +165,7 @@ extension Relay {
             throw error
         }
         metrics.changesAccepted.increment()
-        announce()
+        announce([key])
         let cursor = try records.first?.position ?? storage.latestPosition
         return IntegrationAnswer(deal: deal, change: .init(document: documentKind, replica: change.replica.description, seq: change.seq),
                                  cursor: cursor)

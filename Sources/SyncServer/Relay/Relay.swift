@@ -65,7 +65,7 @@ public actor Relay {
         isClosed = true
         closedFlag.store(true, ordering: .releasing)
         // Long-polls still waiting end now and answer `unavailable`.
-        announce()
+        endAllWaits()
         storage.close()
     }
 }

@@ -23,6 +23,14 @@ public final class RelayMetrics: Sendable {
     /// second over the first is the average group.
     public let groupCommits: Counter
     public let groupCommittedPushes: Counter
+    /// Long-polls woken by a commit they may read (each counts once per wake-up; one that
+    /// ends at the end of its wait is not counted).
+    public let longPollWakeups: Counter
+    /// Answers built for woken and timed-out long-polls: long-polls woken together with the
+    /// same visibility, cursor and limit share one.
+    public let longPollAnswersBuilt: Counter
+    /// Long-polls waiting now.
+    public let longPollsWaiting: Gauge
     private let openConnections: Gauge
     private let peakQueuedOutput: Gauge
     private let outputPauses: Gauge
@@ -41,6 +49,12 @@ public final class RelayMetrics: Sendable {
             "relay_push_group_committed_pushes_total", help: "Pushes committed by group commits (over relay_push_group_commits_total: the average group).")
         fanoutLatency = registry.histogram(
             "relay_fanout_latency_seconds", help: "Time from a change's commit to its delivery to waiting devices.")
+        longPollWakeups = registry.counter(
+            "relay_longpoll_wakeups_total", help: "Long-polls woken by a commit they may read.")
+        longPollAnswersBuilt = registry.counter(
+            "relay_longpoll_answers_built_total",
+            help: "Answers built for woken or timed-out long-polls; those with the same visibility, cursor and limit share one.")
+        longPollsWaiting = registry.gauge("relay_longpolls_waiting", help: "Long-polls waiting for news now.")
         openConnections = registry.gauge("relay_http_open_connections", help: "HTTP connections open now.")
         peakQueuedOutput = registry.gauge(
             "relay_http_peak_queued_output_bytes", help: "The most unsent answer bytes one connection has held since start.")

@@ -35,7 +35,7 @@ extension Relay {
         metrics.changesRefused.increment(by: Double(plan.refused.count))
         if !plan.commit.entries.isEmpty {
             metrics.changesAccepted.increment(by: Double(plan.commit.entries.count))
-            announce()
+            announce(plan.commit.entries.map { RelaySyncState.DocumentKey(dealership: $0.dealership, deal: $0.deal, document: $0.document) })
         }
         return (plan.accepted, plan.refused)
     }

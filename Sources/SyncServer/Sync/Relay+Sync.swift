@@ -46,16 +46,31 @@ extension Relay {
 
     /// `POST /v1/sync` with the push decoded here; see ``sync(_:decoded:token:)``.
     public func sync(_ request: SyncRequest, token: TokenRecord) async -> Result<SyncResponse, RelayError> {
-        await sync(request, decoded: DecodedPush.decode(request.push), token: token)
+        switch await sync(request, decoded: DecodedPush.decode(request.push), token: token) {
+        case .failure(let error): return .failure(error)
+        case .success(.ready(let response)): return .success(response)
+        case .success(.waiting(let ticket)):
+            switch await outcome(of: ticket) {
+            case .answered(let answer): return .success(answer.response)
+            case .failed(let error): return .failure(error)
+            case .abandoned: return .failure(Relay.abandonedError)
+            }
+        }
     }
+
+    /// The answer to a long-poll whose request went away (nobody reads it).
+    static let abandonedError = RelayError(.unavailable, "the request was cancelled while it waited")
 
     /// `POST /v1/sync`: validates and stores the pushed changes, then answers with what the
     /// token may read after the request's cursor (snapshots for a first sync), holding the
     /// request up to `wait` seconds when there is nothing new.
     ///
+    /// A held request is answered ``SyncAnswer/waiting(_:)``: the caller awaits the ticket
+    /// off the actor (``outcome(of:)``), so that waking it costs this actor nothing per request.
+    ///
     /// `decoded` is the request's push decoded off the actor (``DecodedPush``); `request.push`
     /// itself is not read.
-    func sync(_ request: SyncRequest, decoded: DecodedPush, token: TokenRecord) async -> Result<SyncResponse, RelayError> {
+    func sync(_ request: SyncRequest, decoded: DecodedPush, token: TokenRecord) async -> Result<SyncAnswer, RelayError> {
         guard !isClosed else { return .failure(Relay.closedError) }
         guard request.protocolVersion == syncProtocolVersion else {
             return .failure(RelayError(.badRequest, "protocol \(request.protocolVersion) is not spoken here; this relay speaks protocol \(syncProtocolVersion)"))
@@ -100,14 +115,15 @@ extension Relay {
             var response = try pull(after: request.cursor, token: token, limit: min(request.limit ?? 2_000, 10_000),
                                     snapshotsAfter: request.snapshotsAfter, bootstrapCursor: request.bootstrapCursor)
             if request.wait > 0 && decoded.count == 0 && response.changes.isEmpty && response.snapshots.isEmpty {
-                await waitForNews(seconds: request.wait)
-                guard !isClosed else { return .failure(Relay.closedError) }
-                response = try pull(after: request.cursor, token: token, limit: min(request.limit ?? 2_000, 10_000))
+                // Nothing pushed, so nothing accepted or refused: the answer is the pull's alone.
+                trimDocumentCache()
+                return .success(.waiting(waitForNews(token: token, cursor: request.cursor, limit: min(request.limit ?? 2_000, 10_000),
+                                                     seconds: request.wait)))
             }
             response.accepted = accepted
             response.refused = refused
             trimDocumentCache()
-            return .success(response)
+            return .success(.ready(response))
         } catch {
             return .failure(RelayError(.internalError, "reading the change log failed: \(error)"))
         }
@@ -171,32 +187,5 @@ extension Relay {
         }
         let newCursor = more ? (read.last?.position ?? cursor) : max(cursor, latest)
         return SyncResponse(accepted: [], refused: [], snapshots: [], changes: changes, cursor: newCursor, more: more)
-    }
-
-    /// Suspends until a change is committed or `seconds` pass.
-    func waitForNews(seconds: Int) async {
-        let id = UUID()
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            sync.waiters[id] = (continuation, ContinuousClock.now)
-            Task { [weak self] in
-                try? await Task.sleep(for: .seconds(seconds))
-                await self?.endWait(id)
-            }
-        }
-    }
-
-    private func endWait(_ id: UUID) {
-        sync.waiters.removeValue(forKey: id)?.continuation.resume()
-    }
-
-    /// Wakes every waiting long-poll after a commit and records the fan-out latency.
-    func announce() {
-        let committed = ContinuousClock.now
-        let waiting = sync.waiters
-        sync.waiters = [:]
-        for waiter in waiting.values {
-            waiter.continuation.resume()
-            metrics.fanoutLatency.observe(ContinuousClock.now - committed)
-        }
     }
 }

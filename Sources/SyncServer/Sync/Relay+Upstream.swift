@@ -103,7 +103,7 @@ extension Relay {
                     do {
                         let (pushed, _) = try await self.pushUpstream(connection, configuration, log: log)
                         failures = 0
-                        if pushed == 0 { await self.waitForNews(seconds: 1) }
+                        if pushed == 0 { await self.waitForAnyCommit(seconds: 1) }
                     } catch {
                         failures += 1
                         log.log("upstream_push_failed", ["error": .string("\(error)")])

@@ -126,7 +126,7 @@ extension Relay {
             }
             if !entries.isEmpty {
                 _ = try storage.appendChanges(entries)
-                announce()
+                announce(entries.map { RelaySyncState.DocumentKey(dealership: $0.dealership, deal: $0.deal, document: $0.document) })
             }
         } catch {
             // Memory must match the log: forget what this batch touched, whatever failed.

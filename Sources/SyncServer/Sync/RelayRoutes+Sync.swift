@@ -22,7 +22,14 @@ extension RelayRouter {
                     let decoded = DecodedPush.decode(received.push)
                     switch await relay.sync(received.message, decoded: decoded, token: token) {
                     case .failure(let error): return error.response
-                    case .success(let response): return jsonResponse(response)
+                    case .success(.ready(let response)): return jsonResponse(response)
+                    case .success(.waiting(let ticket)):
+                        // Awaited here, off the actor; the answer comes encoded, shared.
+                        switch await relay.outcome(of: ticket) {
+                        case .answered(let answer): return .json(answer.body)
+                        case .failed(let error): return error.response
+                        case .abandoned: return Relay.abandonedError.response
+                        }
                     }
                 }
             },
@@ -71,15 +78,20 @@ struct ReceivedSyncRequest: Decodable {
     }
 }
 
-/// A 200 answer with `value` as JSON.
+/// A 200 answer with `value` as JSON (``encodeAnswer(_:)``).
 func jsonResponse(_ value: some Encodable) -> HTTPResponse {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     do {
-        return .json(Array(try encoder.encode(value)))
+        return .json(try encodeAnswer(value))
     } catch {
         return RelayError(.internalError, "could not encode the answer: \(error)").response
     }
+}
+
+/// `value` as the relay's answers are written: JSON with sorted keys, slashes unescaped.
+func encodeAnswer(_ value: some Encodable) throws -> [UInt8] {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return Array(try encoder.encode(value))
 }
 
 /// A decoding error in a sentence: which field and what was wrong.

@@ -5,7 +5,7 @@ import Foundation
 
 /// The relay's in-memory sync state, owned by the ``Relay`` actor: each deal document as a
 /// CRDT document rebuilt from the change log (to validate pushed changes against and to
-/// serve snapshots), and the long-poll requests waiting for news.
+/// serve snapshots), and the long-poll requests waiting for news (see `LongPoll/`).
 final class RelaySyncState {
     typealias DocumentKey = RelayDocumentCache.Key
 
@@ -24,7 +24,15 @@ final class RelaySyncState {
     /// Documents loaded at least once since this relay started, so their stored entries are
     /// known to load (or were set aside). Kept when a document leaves the cache.
     var loadedOnce: Set<DocumentKey> = []
-    var waiters: [UUID: (continuation: CheckedContinuation<Void, Never>, since: ContinuousClock.Instant)] = [:]
+    /// The long-polls waiting for a commit they may read, filed by what they may read.
+    var longPolls = LongPollIndex<LongPollWaiter>()
+    /// Long-polls woken by a commit or at the end of their wait, whose answers are built
+    /// next, after the request that committed has been answered (``Relay/answerLongPolls()``).
+    var longPollsToAnswer: [LongPollWaiter] = []
+    /// Whether a task to build ``longPollsToAnswer`` is on its way.
+    var isAnsweringLongPolls = false
+    /// Waits for any commit at all, whatever its dealership (the upstream push loop).
+    var commitWaiters: [UUID: CheckedContinuation<Void, Never>] = [:]
     /// Log entries that came from the upstream relay (not to be pushed back), by
     /// ``UpstreamOutbox/key(_:)``; forgotten once the pushed position has passed them.
     var fromUpstream: Set<String> = []

@@ -1,0 +1,179 @@
+import Foundation
+import SyncProtocol
+
+/// Long-polls: waiting, waking, answering (protocol-spec/sync.md, `wait`).
+///
+/// A long-poll is filed in ``RelaySyncState/longPolls`` by what it may read. A commit wakes
+/// only the ones that can see one of its entries (``announce(_:)``); the answers are built
+/// in a later job of the actor, after the committing request has its own, once per distinct
+/// ``LongPollWaiter/AnswerKey``, then encoded once and handed to every long-poll that shares
+/// it off the actor (``deliver(_:)``).
+extension Relay {
+    /// Files a long-poll for `token` at `cursor` and returns the ticket its request awaits
+    /// (``outcome(of:)``). Called in the same job of the actor as the pull that found nothing
+    /// new, so no commit can fall in between unseen.
+    ///
+    /// It ends when a commit it may read wakes it (with the answer after `cursor` then), when
+    /// `seconds` pass (with what that answer is then: nothing new, the cursor moved on past
+    /// what it may not read), or when the relay closes (`unavailable`).
+    func waitForNews(token: TokenRecord, cursor: LogPosition, limit: Int, seconds: Int) -> LongPollTicket {
+        let ticket = LongPollTicket()
+        let id = ticket.id
+        // Detached: a timer that is cancelled ends where it sleeps, without a job on this actor.
+        let timer = Task.detached { [weak self] in
+            do { try await Task.sleep(for: .seconds(seconds)) } catch { return }
+            await self?.endWait(id)
+        }
+        let scope = ReadScope(token: token, documents: readableKinds(token))
+        let waiter = LongPollWaiter(ticket: ticket, token: token, scope: scope, cursor: cursor, limit: limit, timer: timer)
+        sync.longPolls.insert(waiter, id: id, scope: scope)
+        metrics.longPollsWaiting.set(Double(sync.longPolls.count))
+        return ticket
+    }
+
+    /// How the long-poll of `ticket` ended, awaited off the actor. When the request's task is
+    /// cancelled (its client went away), the long-poll ends at once, ``LongPollTicket/Outcome/abandoned``.
+    nonisolated func outcome(of ticket: LongPollTicket) async -> LongPollTicket.Outcome {
+        await withTaskCancellationHandler {
+            await ticket.outcome()
+        } onCancel: {
+            if ticket.finish(.abandoned) {
+                Task { await self.forgetLongPoll(ticket.id) }
+            }
+        }
+    }
+
+    /// The wait of a long-poll ran out: it is answered with the others due.
+    private func endWait(_ id: UUID) {
+        guard let waiter = sync.longPolls.remove(id) else { return }
+        metrics.longPollsWaiting.set(Double(sync.longPolls.count))
+        sync.longPollsToAnswer.append(waiter)
+        scheduleLongPollAnswers()
+    }
+
+    /// Drops a long-poll whose request went away.
+    private func forgetLongPoll(_ id: UUID) {
+        guard let waiter = sync.longPolls.remove(id) else { return }
+        metrics.longPollsWaiting.set(Double(sync.longPolls.count))
+        waiter.timer.cancel()
+    }
+
+    /// Wakes the long-polls that may read one of the `committed` documents (a push, an
+    /// integration write, an upstream append), and every ``waitForAnyCommit(seconds:)``.
+    ///
+    /// Only takes them out of the index and counts them (`relay_longpoll_wakeups_total`):
+    /// their answers are built in a job of their own, after the committing request's.
+    ///
+    /// - Complexity: O(committed documents + woken long-polls), plus one deal lookup per
+    ///   committed document whose dealership has buyers waiting.
+    func announce(_ committed: some Sequence<RelaySyncState.DocumentKey>) {
+        let waiting = sync.commitWaiters
+        sync.commitWaiters = [:]
+        for continuation in waiting.values { continuation.resume() }
+
+        let committedAt = ContinuousClock.now
+        let woken = sync.longPolls.takeWoken(by: committed) { [storage] dealership, deal in
+            do {
+                guard let user = try storage.deal(dealership: dealership, id: deal)?.buyerUser else { return .none }
+                return .user(user)
+            } catch {
+                return .unknown
+            }
+        }
+        guard !woken.isEmpty else { return }
+        metrics.longPollWakeups.increment(by: Double(woken.count))
+        metrics.longPollsWaiting.set(Double(sync.longPolls.count))
+        sync.longPollsToAnswer.reserveCapacity(sync.longPollsToAnswer.count + woken.count)
+        for var waiter in woken {
+            waiter.wokenAt = committedAt
+            sync.longPollsToAnswer.append(waiter)
+        }
+        scheduleLongPollAnswers()
+    }
+
+    /// Starts the task that answers ``RelaySyncState/longPollsToAnswer``, unless one is on
+    /// its way (it will take these too).
+    private func scheduleLongPollAnswers() {
+        guard !sync.isAnsweringLongPolls else { return }
+        sync.isAnsweringLongPolls = true
+        // A job of its own: the request that committed finishes its answer first.
+        Task.detached { [weak self] in
+            guard let self else { return }
+            let answers = await self.answerLongPolls()
+            self.deliver(answers)
+        }
+    }
+
+    /// The long-polls due, grouped by answer, with each group's answer read once.
+    private func answerLongPolls() -> [(answer: Result<SyncResponse, RelayError>, waiters: [LongPollWaiter])] {
+        sync.isAnsweringLongPolls = false
+        let due = sync.longPollsToAnswer
+        sync.longPollsToAnswer = []
+        for waiter in due { waiter.timer.cancel() }
+        guard !isClosed else { return [(.failure(Relay.closedError), due)] }
+        var answers: [(answer: Result<SyncResponse, RelayError>, waiters: [LongPollWaiter])] = []
+        for (key, waiters) in Dictionary(grouping: due, by: \.answerKey) {
+            do {
+                answers.append((.success(try pull(after: key.cursor, token: waiters[0].token, limit: key.limit)), waiters))
+            } catch {
+                answers.append((.failure(RelayError(.internalError, "reading the change log failed: \(error)")), waiters))
+            }
+            metrics.longPollAnswersBuilt.increment()
+        }
+        trimDocumentCache()
+        return answers
+    }
+
+    /// Encodes each answer once and finishes the tickets that share it; off the actor.
+    private nonisolated func deliver(_ answers: [(answer: Result<SyncResponse, RelayError>, waiters: [LongPollWaiter])]) {
+        for (answer, waiters) in answers {
+            let outcome: LongPollTicket.Outcome
+            switch answer {
+            case .success(let response):
+                do {
+                    outcome = .answered(LongPollAnswer(response: response, body: try encodeAnswer(response)))
+                } catch {
+                    outcome = .failed(RelayError(.internalError, "could not encode the answer: \(error)"))
+                }
+            case .failure(let error):
+                outcome = .failed(error)
+            }
+            for waiter in waiters {
+                waiter.ticket.finish(outcome)
+                if let wokenAt = waiter.wokenAt { metrics.fanoutLatency.observe(ContinuousClock.now - wokenAt) }
+            }
+        }
+    }
+
+    /// Ends every long-poll with `unavailable` and wakes every ``waitForAnyCommit(seconds:)``
+    /// (the relay is closing).
+    func endAllWaits() {
+        let waiting = sync.commitWaiters
+        sync.commitWaiters = [:]
+        for continuation in waiting.values { continuation.resume() }
+        let all = sync.longPolls.takeAll() + sync.longPollsToAnswer
+        sync.longPollsToAnswer = []
+        metrics.longPollsWaiting.set(0)
+        for waiter in all {
+            waiter.timer.cancel()
+            waiter.ticket.finish(.failed(Relay.closedError))
+        }
+    }
+
+    /// Suspends until anything is committed, in any dealership, or `seconds` pass (the
+    /// upstream push loop, which pushes the whole log).
+    func waitForAnyCommit(seconds: Int) async {
+        let id = UUID()
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            sync.commitWaiters[id] = continuation
+            Task { [weak self] in
+                try? await Task.sleep(for: .seconds(seconds))
+                await self?.endCommitWait(id)
+            }
+        }
+    }
+
+    private func endCommitWait(_ id: UUID) {
+        sync.commitWaiters.removeValue(forKey: id)?.resume()
+    }
+}
