@@ -32,6 +32,16 @@ enum DealFixture {
         DeviceIdentity(user: user, role: .sales, dealership: dealership, device: device, channel: .pc, server: server, token: token)
     }
 
+    /// The values deal `index` shows after ``values(_:)`` and its `editsPerDeal` edits.
+    static func expectedValues(_ index: Int, editsPerDeal: Int) -> [String: FieldValue] {
+        var expected = values(index)
+        if editsPerDeal > 0 {
+            let last = edit(index * editsPerDeal + editsPerDeal - 1)
+            expected[last.path] = last.value
+        }
+        return expected
+    }
+
     /// Edit `number` of a deal: a new price (what a sales manager changes most often).
     static func edit(_ number: Int) -> (path: String, value: FieldValue) {
         ("vehicle.price", .money(minorUnits: Int64(1_600_000 + number % 1_000 * 500) * 100, currency: "RUB"))

@@ -1,7 +1,9 @@
 import Foundation
 import DealCardKit
+import RelayClient
 import SyncCore
 import SyncProtocol
+import SyncServer
 
 /// Sync throughput through a real relay on loopback, in three steps:
 ///
@@ -17,11 +19,15 @@ import SyncProtocol
 /// Separate dealerships keep that pull to the device's own changes coming back (which it
 /// skips as duplicates), so the rates measure the relay taking changes rather than devices
 /// applying each other's.
-func benchRelaySync(relayURL: String, relayFolder: String, folder: BenchFolder, deals: Int, devices: Int, editsPerDeal: Int,
-                    firstSyncs: Int) async throws {
+///
+/// With `seedDirect`, steps 1 and 2 are left out: the deals of step 3 are made in this process
+/// and pushed straight into `relay` (``DirectSeeder``), which makes 100,000 deals a matter of
+/// a minute rather than of an hour of device writes. Step 3 is the same either way.
+func benchRelaySync(relay: Relay, relayURL: String, relayFolder: String, folder: BenchFolder, deals: Int, devices: Int, editsPerDeal: Int,
+                    firstSyncs: Int, seedDirect: Bool) async throws {
     let seed = try BenchDevice(name: "seed", dealership: "north", relayURL: relayURL, relayFolder: relayFolder, folder: folder)
     var fleet: [BenchDevice] = []
-    for index in 0..<devices {
+    for index in 0..<(seedDirect ? 0 : devices) {
         fleet.append(try BenchDevice(name: "sales\(index)", dealership: "east\(index)", relayURL: relayURL, relayFolder: relayFolder, folder: folder))
     }
     // Warm-up: each device gets a cursor, so the measured pushes are ordinary rounds rather
@@ -29,6 +35,24 @@ func benchRelaySync(relayURL: String, relayFolder: String, folder: BenchFolder, 
     for (index, device) in ([seed] + fleet).enumerated() {
         try await device.store.createDeal(id: DealID("warmup-\(index)")!, values: DealFixture.values(index))
         try await device.session.sync()
+    }
+    if seedDirect {
+        let seeder = try DirectSeeder(relay: relay, relayFolder: relayFolder, dealership: "north")
+        var accepted = 0
+        let seedMs = try await milliseconds { accepted = try await seeder.seed(prefix: "north", indexes: 0..<deals, editsPerDeal: editsPerDeal) }
+        report(["bench": "relay.sync.seed", "path": "direct", "deals": deals, "edits_per_deal": editsPerDeal, "accepted": accepted,
+                "ms": round2(seedMs), "changes_per_s": round2(Double(accepted) / (seedMs / 1_000)),
+                "note": "changes made in this process and pushed through Relay.sync (no device store, HTTP or JSON), \(DirectSeeder.batch) a request"])
+        try await measureFirstSyncs(relayURL: relayURL, relayFolder: relayFolder, folder: folder, deals: deals, firstSyncs: firstSyncs,
+                                    seedPath: "direct", pushMs: nil) { fresh, sample, index in
+            // The fields never written show nothing, but for the empty texts of their containers.
+            try await fresh.store.card(sample).values.filter { $0.value != .text("") } == DealFixture.expectedValues(index, editsPerDeal: editsPerDeal)
+        }
+        await seed.store.close()
+        report(["bench": "relay.sync.summary", "rss_mib": residentMiB(), "peak_rss_mib": peakResidentMiB(),
+                "relay_store_bytes": bytesOnDisk(in: relayFolder, prefix: "relay.sqlite"),
+                "note": "the relay and the devices share this process: RSS covers both"])
+        return
     }
 
     let seedWriteMs = try await milliseconds { try await writeDeals(on: seed, prefix: "north", indexes: Array(0..<deals), editsPerDeal: editsPerDeal) }
@@ -64,32 +88,82 @@ func benchRelaySync(relayURL: String, relayFolder: String, folder: BenchFolder, 
             "concurrent_vs_one_device": ratio(concurrent.changesPerSecond, single.changesPerSecond),
             "note": "a round pushes up to 500 changes (SyncSession.pushBatch) and pulls the device's own back"])
 
+    try await measureFirstSyncs(relayURL: relayURL, relayFolder: relayFolder, folder: folder, deals: deals, firstSyncs: firstSyncs,
+                                seedPath: "device", pushMs: single.ms) { fresh, sample, _ in
+        try await seed.store.card(sample) == fresh.store.card(sample)
+    }
+
+    for device in [seed] + fleet { await device.store.close() }
+    report(["bench": "relay.sync.summary", "rss_mib": residentMiB(), "peak_rss_mib": peakResidentMiB(),
+            "relay_store_bytes": bytesOnDisk(in: relayFolder, prefix: "relay.sqlite"),
+            "note": "the relay and the devices share this process: RSS covers both"])
+}
+
+/// Step 3: `firstSyncs` fresh devices of the first dealership make their first sync, one
+/// after the other; `matches` compares one card (`DealFixture` index `deals / 2`) with what
+/// was written.
+private func measureFirstSyncs(relayURL: String, relayFolder: String, folder: BenchFolder, deals: Int, firstSyncs: Int, seedPath: String,
+                               pushMs: Double?, matches: (BenchDevice, DealID, Int) async throws -> Bool) async throws {
     var freshDevices: [BenchDevice] = []
     var times: [Double] = []
     var firstSync = SyncReport()
     var listed = 0
-    var matches = true
+    var matched = true
     let sample = DealFixture.id(deals / 2, prefix: "north")
     for run in 0..<firstSyncs {
         let fresh = try BenchDevice(name: "fresh\(run)", dealership: "north", relayURL: relayURL, relayFolder: relayFolder, folder: folder)
         freshDevices.append(fresh)
         times.append(try await milliseconds { firstSync = try await fresh.session.sync() })
         listed = try await fresh.store.deals().count
-        let same = try await seed.store.card(sample) == fresh.store.card(sample)
-        matches = matches && same
+        let same = try await matches(fresh, sample, deals / 2)
+        matched = matched && same
     }
     let sorted = times.sorted()
     let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-    report(["bench": "relay.sync.first_sync", "deals_on_relay": deals + 1, "deals_listed": listed, "snapshots": firstSync.snapshots,
-            "rounds": firstSync.rounds, "runs": firstSyncs, "ms": round2(median), "ms_min": round2(sorted[0]),
-            "ms_max": round2(sorted[sorted.count - 1]), "per_deal_ms": round2(median / Double(max(listed, 1))),
-            "first_sync_vs_push": ratio(median, single.ms), "sample_card_matches": matches,
-            "note": "ms is the median of the runs (fresh devices one after the other); snapshots come in pages, the device commits each answer in one transaction (synchronous=FULL)"])
+    var fields: [String: Any] = [
+        "bench": "relay.sync.first_sync", "seed": seedPath, "deals_on_relay": deals + 1, "deals_listed": listed, "snapshots": firstSync.snapshots,
+        "rounds": firstSync.rounds, "runs": firstSyncs, "ms": round2(median), "ms_min": round2(sorted[0]),
+        "ms_max": round2(sorted[sorted.count - 1]), "ms_runs": times.map(round2), "per_deal_ms": round2(median / Double(max(listed, 1))),
+        "sample_card_matches": matched,
+        "note": "ms is the median of the runs (fresh devices one after the other); snapshots come in pages, the device commits each answer in one transaction (synchronous=FULL)",
+    ]
+    if let pushMs { fields["first_sync_vs_push"] = ratio(median, pushMs) }
+    report(fields)
+    for device in freshDevices { await device.store.close() }
+    try await measureWireFirstSyncs(relayURL: relayURL, relayFolder: relayFolder, runs: firstSyncs, deviceMs: median)
+}
 
-    for device in [seed] + freshDevices + fleet { await device.store.close() }
-    report(["bench": "relay.sync.summary", "rss_mib": residentMiB(), "peak_rss_mib": peakResidentMiB(),
-            "relay_store_bytes": bytesOnDisk(in: relayFolder, prefix: "relay.sqlite"),
-            "note": "the relay and the devices share this process: RSS covers both"])
+/// The relay's share of a first sync: every page fetched over HTTP and decoded (JSON and
+/// base64) as a device does, but nothing applied or stored; `runs` times, the median reported.
+private func measureWireFirstSyncs(relayURL: String, relayFolder: String, runs: Int, deviceMs: Double) async throws {
+    let token = try TokenCommands.issue(.init(dataDirectory: relayFolder, user: "wire", role: "sales", dealership: "north",
+                                              device: "bench-wire")).secret.text
+    let connection = RelayConnection(baseURL: URL(string: relayURL)!, token: token)
+    var times: [Double] = []
+    var pages = 0
+    var snapshots = 0
+    var blobBytes = 0
+    for _ in 0..<runs {
+        (pages, snapshots, blobBytes) = (0, 0, 0)
+        times.append(try await milliseconds {
+            var request = SyncRequest(cursor: 0, push: [])
+            while true {
+                let answer: SyncResponse = try await connection.post("v1/sync", request)
+                pages += 1
+                for snapshot in answer.snapshots {
+                    snapshots += 1
+                    blobBytes += decodeBase64(snapshot.snapshot)?.count ?? 0
+                }
+                guard let after = answer.snapshotsAfter else { break }
+                request.snapshotsAfter = after
+                request.bootstrapCursor = answer.bootstrapCursor
+            }
+        })
+    }
+    let ms = median(times)
+    report(["bench": "relay.sync.first_sync_wire", "runs": runs, "ms": round2(ms), "ms_runs": times.map(round2), "pages": pages,
+            "snapshots": snapshots, "snapshot_bytes": blobBytes, "device_share": round2(1 - ms / max(deviceMs, 1)),
+            "note": "the same first sync fetched and decoded (JSON, base64) but not applied: the relay and the wire; device_share is the rest of relay.sync.first_sync's median"])
 }
 
 /// Creates the deals `indexes` on `device` and makes `editsPerDeal` price edits on each.

@@ -30,6 +30,8 @@ OPTIONS:
   --first-syncs N       Fresh devices making a first sync; the median is reported (default: 5). relay
   --watchers N,N,...    Live watchers long-polling from another process, one count at a time;
                         0 skips (default: 1000). relay
+  --seed-direct         Make the first sync's deals in this process and push them straight into
+                        the relay, skipping the device-write and push measurements. relay
   --ops N               Record inserts in the hostile push (default: 600000). hostile
   --sizes N,N,...       Element counts, each 1 to 100000 (default: 1000,10000,100000). sequence
   -h, --help            Show this help.
@@ -38,6 +40,7 @@ EXAMPLES:
   swift run -c release sync-bench store --cards 100000
   swift run -c release sync-bench relay --connections 10000 --deals 1000
   swift run -c release sync-bench relay --connections 0 --watchers 1000,10000
+  swift run -c release sync-bench relay --connections 0 --watchers 0 --deals 100000 --seed-direct --first-syncs 3
   swift run -c release sync-bench sequence --sizes 1000,10000
 """
 
@@ -91,7 +94,8 @@ do {
                              deals: count("--deals", default: 1_000, in: 1...1_000_000), devices: count("--devices", default: 4, in: 1...64),
                              editsPerDeal: count("--edits-per-deal", default: 4, in: 0...10_000),
                              firstSyncs: count("--first-syncs", default: 5, in: 1...100),
-                             watchers: counts("--watchers", default: [1_000], in: 0...100_000).filter { $0 > 0 })
+                             watchers: counts("--watchers", default: [1_000], in: 0...100_000).filter { $0 > 0 },
+                             seedDirect: arguments.contains("--seed-direct"))
     case "hostile":
         try await benchHostilePush(ops: count("--ops", default: 600_000, in: 1...10_000_000), deals: count("--deals", default: 5, in: 1...1_000))
     case "group-commit":

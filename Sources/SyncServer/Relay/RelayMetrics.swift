@@ -17,6 +17,9 @@ public final class RelayMetrics: Sendable {
     /// Deal documents rebuilt from the log (a fast-growing count means the document cache
     /// is too small for the working set).
     public let documentsLoaded: Counter
+    /// Snapshots a first sync built because none was stored for it (missing, or stale for
+    /// its base); each is stored for the next one.
+    public let snapshotsBuilt: Counter
     /// Seconds from a change's commit until it was handed to every waiting device.
     public let fanoutLatency: Histogram
     /// Group commits of pushes (one transaction each), and the pushes they carried: the
@@ -42,6 +45,8 @@ public final class RelayMetrics: Sendable {
         changesRefused = registry.counter("relay_changes_refused_total", help: "Changes refused and quarantined.")
         documentsLoaded = registry.counter(
             "relay_documents_loaded_total", help: "Deal documents rebuilt from the change log into the document cache.")
+        snapshotsBuilt = registry.counter(
+            "relay_snapshots_built_total", help: "Document snapshots a first sync built because none was stored for it.")
         logEntriesUnloadable = registry.counter(
             "relay_log_entries_unloadable_total", help: "Stored log entries that cannot be loaded, set aside and quarantined.")
         groupCommits = registry.counter("relay_push_group_commits_total", help: "Transactions that committed one or more pushes together.")

@@ -1,6 +1,6 @@
 /// Everything one push stores, committed together by ``RelayStorage/commitPush(_:)``: the
-/// replica bindings and deals it creates, the refused changes it quarantines, and the
-/// accepted changes it appends to the log.
+/// replica bindings and deals it creates, the refused changes it quarantines, the accepted
+/// changes it appends to the log, and fresh snapshots of the documents they change.
 public struct PushCommit: Sendable, Hashable {
     /// Bindings of replicas seen for the first time.
     public var bindings: [ReplicaBinding] = []
@@ -10,12 +10,18 @@ public struct PushCommit: Sendable, Hashable {
     public var quarantine: [QuarantineEntry] = []
     /// Accepted changes, in order.
     public var entries: [NewLogEntry] = []
+    /// Snapshots of documents that ``entries`` change, each holding every change of its
+    /// document once the entries are in (stored as covering the last one). A document
+    /// changed without one is left stale, to be built when a first sync needs it.
+    public var snapshots: [StoredSnapshot] = []
 
-    public init(bindings: [ReplicaBinding] = [], deals: [DealRecord] = [], quarantine: [QuarantineEntry] = [], entries: [NewLogEntry] = []) {
+    public init(bindings: [ReplicaBinding] = [], deals: [DealRecord] = [], quarantine: [QuarantineEntry] = [], entries: [NewLogEntry] = [],
+                snapshots: [StoredSnapshot] = []) {
         self.bindings = bindings
         self.deals = deals
         self.quarantine = quarantine
         self.entries = entries
+        self.snapshots = snapshots
     }
 
     /// Whether there is nothing to store.

@@ -54,14 +54,17 @@ public protocol RelayStorage: AnyObject {
     /// earlier in `entries`) with the same bytes is not appended again (the existing record
     /// is returned, so a retried push is idempotent); with other bytes it is refused; and an
     /// entry must be its replica's next change in that document. When any entry fails,
-    /// nothing of the call is stored.
+    /// nothing of the call is stored. The stored snapshot of each document an entry is
+    /// appended to is marked stale in the same transaction.
     /// - Throws: ``RelayStorageError/unknownDeal(id:)``,
     ///   ``RelayStorageError/conflictingChange(deal:replica:changeSequence:)``,
     ///   ``RelayStorageError/notNextChange(deal:replica:changeSequence:expected:)``; SQLite errors.
     func appendChanges(_ entries: [NewLogEntry]) throws -> [LogRecord]
     /// Stores everything one push decided in one transaction: bindings (each must be new, or
-    /// equal to the stored one), deals (as ``insertDeal(_:)``), quarantine entries, and the
-    /// log entries (as ``appendChanges(_:)``). When anything fails, nothing is stored.
+    /// equal to the stored one), deals (as ``insertDeal(_:)``), quarantine entries, the
+    /// log entries (as ``appendChanges(_:)``) and the snapshots of the documents they change
+    /// (as ``storeSnapshots(_:covering:)``, covering the last entry appended). When anything
+    /// fails, nothing is stored.
     /// - Throws: ``RelayStorageError/conflictingBinding(replica:)`` and what the parts throw.
     func commitPush(_ commit: PushCommit) throws -> [LogRecord]
     /// Commits several pushes together (one transaction, one fsync where the storage can),
@@ -84,10 +87,32 @@ public protocol RelayStorage: AnyObject {
 
     /// Marks a stored entry unloadable (see ``changes(after:dealership:dealIDs:documents:limit:maxBytes:)``):
     /// it stays in the log, is no longer served or replayed, and is copied to the quarantine
-    /// with `reason` so that an operator sees it. Marking twice does nothing.
+    /// with `reason` so that an operator sees it; its document's stored snapshot must be built
+    /// again. Marking twice does nothing.
     func markUnloadable(_ record: LogRecord, reason: String, at date: Date) throws
     /// The log positions of the entries marked unloadable, ascending.
     func unloadablePositions() throws -> [LogPosition]
+
+    // MARK: Stored snapshots
+
+    /// One page of a first sync: the deals of `request.deals` after `request.after`, in id
+    /// order, each with a ``SnapshotPage/Slot`` for every document of `request.documents`
+    /// that holds a change, read in one query. The page ends after `request.limit` deals, or
+    /// earlier after the deal with which the stored blobs reach `request.maxBytes`.
+    ///
+    /// A document is ``SnapshotPage/Slot/stored(_:)`` only when its stored snapshot holds
+    /// every loadable change of it up to `request.base`; a document the store has no row for
+    /// (an old store, filled lazily) is ``SnapshotPage/Slot/build`` when the log holds a
+    /// change of it.
+    func snapshotPage(_ request: SnapshotPage.Request) throws -> SnapshotPage
+    /// Stores snapshots in one transaction, each covering `position`: the caller promises that
+    /// each blob holds every loadable change of its document with a position up to it (it
+    /// built them from documents that match the log at `position`). A snapshot covering less
+    /// than the stored one is not stored. Changes of the document after `position` mark it
+    /// stale at once.
+    func storeSnapshots(_ snapshots: [StoredSnapshot], covering position: LogPosition) throws
+    /// The stored snapshot row of one document, if any (tests and diagnostics).
+    func storedSnapshot(dealership: String, deal: DealID, document: DealDocumentKind) throws -> StoredSnapshotRecord?
 
     // MARK: Replicas
 

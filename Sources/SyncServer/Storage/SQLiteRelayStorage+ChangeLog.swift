@@ -49,8 +49,8 @@ extension SQLiteRelayStorage {
         }
     }
 
-    /// Stores one push's bindings, deals, quarantine entries and log entries inside the
-    /// caller's transaction.
+    /// Stores one push's bindings, deals, quarantine entries, log entries and snapshots inside
+    /// the caller's transaction.
     static func commit(_ commit: PushCommit, in db: SQLiteDatabase) throws -> [LogRecord] {
         for binding in commit.bindings {
             try db.execute(
@@ -63,7 +63,12 @@ extension SQLiteRelayStorage {
         }
         for deal in commit.deals { try Self.insertDeal(deal, in: db) }
         for entry in commit.quarantine { try Self.insertQuarantine(entry, in: db) }
-        return try Self.append(commit.entries, in: db)
+        let records = try Self.append(commit.entries, in: db)
+        if !commit.snapshots.isEmpty {
+            // Each holds every change the log now has of its document (PushCommit.snapshots).
+            try Self.storeSnapshots(commit.snapshots, covering: try Self.latestPosition(in: db), in: db)
+        }
+        return records
     }
 
     /// Appends `entries` inside the caller's transaction; see ``appendChanges(_:)``.
@@ -73,6 +78,8 @@ extension SQLiteRelayStorage {
         var lastSequence: [[String]: UInt64] = [:]
         var records: [LogRecord] = []
         records.reserveCapacity(entries.count)
+        /// Documents whose stored snapshot this call has marked stale already.
+        var markedStale: Set<[String]> = []
         for entry in entries {
             if !registeredDeals.contains([entry.dealership, entry.deal.rawValue]) {
                 guard try db.scalar("SELECT 1 FROM deal WHERE dealership = ? AND id = ?", [.text(entry.dealership), .deal(entry.deal)]) != nil else {
@@ -121,9 +128,20 @@ extension SQLiteRelayStorage {
                     .text(entry.author.role.rawValue), .text(entry.author.device),
                     .text(entry.author.channel.rawValue), .milliseconds(entry.receivedAt), .text(entry.dealership),
                 ])
+            let position = LogPosition(db.lastInsertRowID)
+            // Here, where every append passes, so no path can change a document and leave its
+            // stored snapshot looking current (the first change it lacks is the one that counts).
+            let document = [entry.dealership, entry.deal.rawValue, entry.document.rawValue]
+            if markedStale.insert(document).inserted {
+                try db.execute(
+                    """
+                    UPDATE document_snapshot SET stale_from = coalesce(stale_from, ?)
+                    WHERE dealership = ? AND deal_id = ? AND document = ?
+                    """, arguments: [.position(position), .text(entry.dealership), .deal(entry.deal), .text(entry.document.rawValue)])
+            }
             var stored = entry
             stored.receivedAt = entry.receivedAt.roundedToStoredPrecision
-            records.append(LogRecord(position: LogPosition(db.lastInsertRowID), entry: stored))
+            records.append(LogRecord(position: position, entry: stored))
         }
         return records
     }
@@ -167,6 +185,9 @@ extension SQLiteRelayStorage {
                            arguments: [.integer(record.position.rawValue), .text(reason), .milliseconds(date)])
             guard db.changes > 0 else { return }
             let entry = record.entry
+            // A stored snapshot never holds an entry set aside: build it again without.
+            try db.execute("UPDATE document_snapshot SET blob = NULL WHERE dealership = ? AND deal_id = ? AND document = ?",
+                           arguments: [.text(entry.dealership), .deal(entry.deal), .text(entry.document.rawValue)])
             try db.execute(
                 """
                 INSERT INTO quarantine(deal_id, document, replica, change_seq, blob, sender_user, sender_device, reason, quarantined_at)
@@ -195,11 +216,14 @@ extension SQLiteRelayStorage {
     }
 
     public var latestPosition: LogPosition {
-        get throws {
-            // sqlite_sequence remembers the highest position ever given, even if those rows are
-            // gone (its column is SQLite's own, called seq).
-            LogPosition(try database.scalar("SELECT seq FROM sqlite_sequence WHERE name = 'change_log'")?.int64 ?? 0)
-        }
+        get throws { try Self.latestPosition(in: database) }
+    }
+
+    /// See ``latestPosition``; inside the caller's transaction.
+    static func latestPosition(in db: SQLiteDatabase) throws -> LogPosition {
+        // sqlite_sequence remembers the highest position ever given, even if those rows are
+        // gone (its column is SQLite's own, called seq).
+        LogPosition(try db.scalar("SELECT seq FROM sqlite_sequence WHERE name = 'change_log'")?.int64 ?? 0)
     }
 
     private static func logRecord(_ row: Statement) throws -> LogRecord {

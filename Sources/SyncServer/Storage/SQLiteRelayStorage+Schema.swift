@@ -194,6 +194,26 @@ extension SQLiteRelayStorage {
             try db.execute("ALTER TABLE change_log RENAME COLUMN seq TO position")
             try db.execute("ALTER TABLE unloadable_change RENAME COLUMN seq TO position")
         }
+        migrator.registerStep("create document_snapshot (each document's snapshot, served by first syncs)") { db in
+            // Filled lazily: a document without a row is built from the log the first time a
+            // first sync needs it, so opening an old store stays fast. `blob` holds every
+            // loadable change of the document with a position up to `covers`; `stale_from` is
+            // the first change appended since (NULL: none), `rules` what built it
+            // (`StoredSnapshot.currentRules`). A NULL blob must be built again.
+            try db.execute("""
+                CREATE TABLE document_snapshot(
+                    dealership TEXT NOT NULL,
+                    deal_id TEXT NOT NULL,
+                    document TEXT NOT NULL CHECK (document IN ('shared', 'staff')),
+                    blob BLOB,
+                    change_count INTEGER NOT NULL CHECK (change_count >= 0),
+                    covers INTEGER NOT NULL CHECK (covers >= 0),
+                    stale_from INTEGER,
+                    rules INTEGER NOT NULL,
+                    PRIMARY KEY (dealership, deal_id, document)
+                ) STRICT
+                """)
+        }
         return migrator
     }()
 }

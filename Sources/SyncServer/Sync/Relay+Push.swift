@@ -27,8 +27,11 @@ extension Relay {
             forgetDocuments(of: pushed, token: token)
             throw error
         }
+        var commit = plan.commit
+        // Fresh snapshots of the documents it changed, while memory holds them (freshSnapshots).
+        commit.snapshots = freshSnapshots(for: commit.entries)
         // Committed with the pushes decided meanwhile (RelayGroupCommit); answered after.
-        if case .failure(let error) = await commitGrouped(plan.commit) {
+        if case .failure(let error) = await commitGrouped(commit) {
             for key in plan.named { sync.cache.remove(key) }
             throw error
         }

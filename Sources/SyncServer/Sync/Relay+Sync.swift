@@ -137,41 +137,17 @@ extension Relay {
         // them first, so nothing here reads or builds on a change that is not stored yet.
         flushGroupCommit()
         let latest = try storage.latestPosition
-        let dealIDs = try visibleDealIDs(token)
-        let kinds = readableKinds(token)
         if cursor.isStart {
             // A first sync: snapshots, a page of deals at a time (at most `limit` deals, each
             // with every document the token reads, or fewer: about `answerBytes`, or what
-            // `timeBudget` allows). Every page but the last answers cursor 0 and where to go on;
-            // the last answers the log position the first page started at, so nothing
-            // committed meanwhile is missed.
-            let base = min(bootstrapCursor ?? latest, latest)
-            var snapshots: [DocumentSnapshot] = []
-            var bytes = 0
-            var resumeAfter: DealID?
-            let remaining = dealIDs.sorted().filter { id in snapshotsAfter.map { id > $0 } ?? true }
-            let started = ContinuousClock.now
-            for (position, id) in remaining.enumerated() {
-                let deal = id
-                for kind in kinds.sorted(by: { $0.rawValue < $1.rawValue }) {
-                    let document = try document(token.dealership, deal, kind)
-                    guard !document.history.isEmpty else { continue }
-                    let blob = document.encodeSnapshot()
-                    bytes += blob.count
-                    snapshots.append(DocumentSnapshot(deal: id, document: kind, snapshot: blob))
-                }
-                if position + 1 < remaining.count
-                    && (position + 1 >= limit || bytes >= Relay.answerBytes || ContinuousClock.now - started > Relay.timeBudget) {
-                    resumeAfter = id
-                    break
-                }
-            }
-            var response = SyncResponse(accepted: [], refused: [], snapshots: snapshots, changes: [],
-                                        cursor: resumeAfter == nil ? base : .start, more: resumeAfter != nil || base < latest)
-            response.snapshotsAfter = resumeAfter
-            response.bootstrapCursor = resumeAfter == nil ? nil : base
-            return response
+            // `timeBudget` allows), read from the stored snapshots. Every page but the last
+            // answers cursor 0 and where to go on; the last answers the log position the first
+            // page started at, so nothing committed meanwhile is missed.
+            return try firstSyncPage(token: token, limit: limit, snapshotsAfter: snapshotsAfter,
+                                     base: min(bootstrapCursor ?? latest, latest), latest: latest)
         }
+        let dealIDs = try visibleDealIDs(token)
+        let kinds = readableKinds(token)
         guard !dealIDs.isEmpty else {
             return SyncResponse(accepted: [], refused: [], snapshots: [], changes: [], cursor: max(cursor, latest), more: false)
         }

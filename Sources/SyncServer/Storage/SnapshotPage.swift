@@ -1,0 +1,90 @@
+import DealCardKit
+import SyncProtocol
+
+/// One page of a first sync as the store has it: the next deals a token may see, in the
+/// order of their ids, each with what the store holds for every document of it to send
+/// (``RelayStorage/snapshotPage(_:)``).
+public struct SnapshotPage: Sendable, Hashable {
+    /// What a page is read for.
+    public struct Request: Sendable, Hashable {
+        /// The deals a token may see.
+        public var deals: DealSelection
+        /// Only deals whose id comes after this one (by bytes); nil from the first.
+        public var after: DealID?
+        /// The documents the token reads.
+        public var documents: Set<DealDocumentKind>
+        /// The log position the first sync serves: a stored snapshot that lacks a change of
+        /// its document at or before it is ``Slot/build``.
+        public var base: LogPosition
+        /// Deals at most.
+        public var limit: Int
+        /// The page ends after the deal with which the stored blobs reach this many bytes.
+        public var maxBytes: Int
+
+        public init(deals: DealSelection, after: DealID?, documents: Set<DealDocumentKind>, base: LogPosition, limit: Int, maxBytes: Int) {
+            self.deals = deals
+            self.after = after
+            self.documents = documents
+            self.base = base
+            self.limit = limit
+            self.maxBytes = maxBytes
+        }
+    }
+
+    /// What the store holds for one document to send.
+    public enum Slot: Sendable, Hashable {
+        /// A stored snapshot holding every change of the document up to the page's base:
+        /// served as it is.
+        case stored([UInt8])
+        /// The document has changes and no stored snapshot that may be served for the base
+        /// (none yet, a change at or before the base came after it, or built under other
+        /// rules): the relay builds it from the document.
+        case build
+    }
+
+    /// One document of a deal and what the store holds for it.
+    public struct Item: Sendable, Hashable {
+        public var kind: DealDocumentKind
+        public var slot: Slot
+
+        public init(kind: DealDocumentKind, slot: Slot) {
+            self.kind = kind
+            self.slot = slot
+        }
+    }
+
+    /// One deal of the page.
+    public struct Deal: Sendable, Hashable {
+        public var id: DealID
+        /// The documents to send, `shared` before `staff`; those that hold no change are left
+        /// out (a deal may have none: it still counts towards the page's limit).
+        public var documents: [Item]
+
+        public init(id: DealID, documents: [Item]) {
+            self.id = id
+            self.documents = documents
+        }
+    }
+
+    /// At most `limit` deals, fewer when the stored blobs reached `maxBytes`.
+    public var deals: [Deal]
+    /// Whether the selection has deals after the last one of ``deals``.
+    public var more: Bool
+
+    public init(deals: [Deal], more: Bool) {
+        self.deals = deals
+        self.more = more
+    }
+}
+
+/// The deals a token may see, as the store selects them (``Relay`` decides which).
+public enum DealSelection: Sendable, Hashable {
+    /// Every deal of the dealership.
+    case dealership(String)
+    /// The dealership's deals whose buyer is `user`.
+    case buyer(dealership: String, user: String)
+    /// One deal of the dealership (a token's deal scope), when it is registered.
+    case deal(dealership: String, id: DealID)
+    /// No deal.
+    case none
+}
