@@ -264,7 +264,55 @@ struct StoredSnapshotTests {
         await harness.stop()
     }
 
+    @Test func pushesToOneDocumentCommittedTogetherLeaveItsSnapshotRight() async throws {
+        let harness = try SyncHarness()
+        let owner = try harness.device("olga", .sales, channel: .pc)
+        let deal = try await owner.store.createDeal(values: ["vehicle.model": .text("Camry")])
+        try await owner.sync()
+        var devices: [TestDevice] = []
+        for index in 0..<8 {
+            let device = try harness.device("sales\(index)", .sales, channel: .pc)
+            try await device.sync()
+            try await device.store.post(deal, "note \(index)")
+            devices.append(device)
+        }
+        // Together: group commits with several pushes on one document (the later ones leave
+        // its snapshot to the first sync, see Relay.freshSnapshots).
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for device in devices { group.addTask { try await device.sync() } }
+            try await group.waitForAll()
+        }
+        try await owner.sync()
+        let served = try await Self.firstSync(harness, token: harness.token("nina", .head))
+        let expected = try await owner.store.snapshotBlob(deal, .shared)
+        #expect(served.snapshots[Self.key(deal, .shared)] == expected)
+        #expect(try await harness.server.relay.storedSnapshot(deal, .shared)?.snapshot?.blob == expected)
+        await harness.stop()
+    }
+
     // MARK: The store
+
+    @Test func aSnapshotIsStoredWithItsPushOrNotAtAllInAGroupCommit() throws {
+        try withTemporaryDirectory { directory in
+            let storage = try RelayFixtures.storageWithDeals(in: directory.path)
+            defer { storage.close() }
+            _ = try storage.appendChanges([RelayFixtures.change("d1", seq: 1, blob: [1])])
+            func snapshot(_ deal: String, _ blob: [UInt8]) -> StoredSnapshot {
+                StoredSnapshot(dealership: "north", deal: DealID(deal)!, document: .shared, blob: blob, changeCount: 1)
+            }
+            let first = PushCommit(entries: [RelayFixtures.change("d2", seq: 1, blob: [2])], snapshots: [snapshot("d2", [2])])
+            // Refused by the storage (another change under a stored id): its snapshot goes with it.
+            let refused = PushCommit(entries: [RelayFixtures.change("d1", seq: 1, blob: [9])], snapshots: [snapshot("d1", [9, 9])])
+            let third = PushCommit(entries: [RelayFixtures.change("d1", seq: 2, blob: [4])])
+            let results = try storage.commitPushes([first, refused, third])
+            #expect((try? results[0].get()) != nil && (try? results[1].get()) == nil && (try? results[2].get()) != nil)
+            let d2 = try #require(try storage.storedSnapshot(dealership: "north", deal: DealID("d2")!, document: .shared))
+            #expect(d2.snapshot?.blob == [2] && d2.staleFrom == nil && d2.covers == 2)
+            // d1 had no row: the refused push left none, and the third stored none.
+            #expect(try storage.storedSnapshot(dealership: "north", deal: DealID("d1")!, document: .shared) == nil)
+        }
+    }
+
 
     @Test func theStoreServesASnapshotForABaseOnlyWhenItHoldsEveryChangeUpToIt() throws {
         try withTemporaryDirectory { directory in
