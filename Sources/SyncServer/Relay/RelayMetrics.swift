@@ -17,6 +17,9 @@ public final class RelayMetrics: Sendable {
     /// Deal documents rebuilt from the log (a fast-growing count means the document cache
     /// is too small for the working set).
     public let documentsLoaded: Counter
+    /// Analytics rows computed from deal documents rather than kept on commit (a migrated
+    /// store, a change of schema, set-aside entries): each costs a deal's document loads.
+    public let analyticsRowsComputed: Counter
     /// Seconds from a change's commit until it was handed to every waiting device.
     public let fanoutLatency: Histogram
     private let openConnections: Gauge
@@ -30,6 +33,8 @@ public final class RelayMetrics: Sendable {
         changesRefused = registry.counter("relay_changes_refused_total", help: "Changes refused and quarantined.")
         documentsLoaded = registry.counter(
             "relay_documents_loaded_total", help: "Deal documents rebuilt from the change log into the document cache.")
+        analyticsRowsComputed = registry.counter(
+            "relay_analytics_rows_computed_total", help: "Analytics rows computed from deal documents (stale rows brought up to date).")
         logEntriesUnloadable = registry.counter(
             "relay_log_entries_unloadable_total", help: "Stored log entries that cannot be loaded, set aside and quarantined.")
         fanoutLatency = registry.histogram(

@@ -55,13 +55,19 @@ public protocol RelayStorage: AnyObject {
     /// is returned, so a retried push is idempotent); with other bytes it is refused; and an
     /// entry must be its replica's next change in that document. When any entry fails,
     /// nothing of the call is stored.
+    ///
+    /// `analytics` are the rows of the deals the entries change, computed from their
+    /// documents with the entries applied, stored in the same transaction. A deal that gets an
+    /// entry and no row here has its row marked stale, to be computed again from its
+    /// documents before the next report (``staleAnalyticsDeals(limit:)``).
     /// - Throws: ``RelayStorageError/unknownDeal(id:)``,
     ///   ``RelayStorageError/conflictingChange(deal:replica:changeSequence:)``,
     ///   ``RelayStorageError/notNextChange(deal:replica:changeSequence:expected:)``; SQLite errors.
-    func appendChanges(_ entries: [NewLogEntry]) throws -> [LogRecord]
+    func appendChanges(_ entries: [NewLogEntry], analytics: [DealAnalyticsRow]) throws -> [LogRecord]
     /// Stores everything one push decided in one transaction: bindings (each must be new, or
-    /// equal to the stored one), deals (as ``insertDeal(_:)``), quarantine entries, and the
-    /// log entries (as ``appendChanges(_:)``). When anything fails, nothing is stored.
+    /// equal to the stored one), deals (as ``insertDeal(_:)``), quarantine entries, the log
+    /// entries and the analytics rows of their deals (as ``appendChanges(_:analytics:)``).
+    /// When anything fails, nothing is stored.
     /// - Throws: ``RelayStorageError/conflictingBinding(replica:)`` and what the parts throw.
     func commitPush(_ commit: PushCommit) throws -> [LogRecord]
     /// Up to `limit` changes with a log position above `cursor`, ascending, limited
@@ -84,6 +90,28 @@ public protocol RelayStorage: AnyObject {
     func markUnloadable(_ record: LogRecord, reason: String, at date: Date) throws
     /// The log positions of the entries marked unloadable, ascending.
     func unloadablePositions() throws -> [LogPosition]
+
+    // MARK: Analytics rows
+
+    /// Up to `limit` deals whose analytics rows are stale (appended to without a row, set
+    /// aside entries, rows of other rules, or a store that had no rows), in (dealership, id)
+    /// order.
+    func staleAnalyticsDeals(limit: Int) throws -> [(dealership: String, deal: DealID)]
+    /// Stores rows computed from the deals' documents, in one transaction: each replaces the
+    /// deal's row and makes it current; one without facts removes it.
+    func saveAnalyticsRows(_ rows: [DealAnalyticsRow]) throws
+    /// The rules the stored rows were computed under (``restartAnalytics(rules:)``); nil for a
+    /// store whose rows were never computed.
+    func analyticsRules() throws -> String?
+    /// Marks every row stale and records `rules` as those rows are computed under from now
+    /// on, in one transaction.
+    func restartAnalytics(rules: String) throws
+    /// A second way into the store, read-only, for `GET /v1/analytics`: usable from any
+    /// thread while the relay's own calls go on, each report in one read transaction.
+    ///
+    /// - Parameter stateNames: the `status.state` values whose positions the reader gives
+    ///   as ``StoredAnalyticsRow/stateCode``.
+    func makeAnalyticsReader(stateNames: [String]) throws -> any DealAnalyticsReader
 
     // MARK: Replicas
 
@@ -128,6 +156,12 @@ public protocol RelayStorage: AnyObject {
 }
 
 extension RelayStorage {
+    /// Appends accepted changes, their deals' analytics rows marked stale; see
+    /// ``appendChanges(_:analytics:)``.
+    public func appendChanges(_ entries: [NewLogEntry]) throws -> [LogRecord] {
+        try appendChanges(entries, analytics: [])
+    }
+
     /// Up to `limit` changes after `cursor`, however many bytes they weigh.
     public func changes(after cursor: LogPosition, dealership: String?, dealIDs: Set<DealID>?, documents: Set<DealDocumentKind>,
                         limit: Int) throws -> [LogRecord] {

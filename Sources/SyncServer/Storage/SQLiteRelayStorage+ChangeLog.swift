@@ -10,11 +10,6 @@ extension SQLiteRelayStorage {
         author_channel, received_at, dealership
         """
 
-    public func appendChanges(_ entries: [NewLogEntry]) throws -> [LogRecord] {
-        guard !entries.isEmpty else { return [] }
-        return try database.transaction { db in try Self.append(entries, in: db) }
-    }
-
     public func commitPush(_ commit: PushCommit) throws -> [LogRecord] {
         guard !commit.isEmpty else { return [] }
         return try database.transaction { db in
@@ -29,17 +24,22 @@ extension SQLiteRelayStorage {
             }
             for deal in commit.deals { try Self.insertDeal(deal, in: db) }
             for entry in commit.quarantine { try Self.insertQuarantine(entry, in: db) }
-            return try Self.append(commit.entries, in: db)
+            let records = try Self.append(commit.entries, in: db)
+            try Self.saveAnalytics(commit.analytics, in: db)
+            return records
         }
     }
 
-    /// Appends `entries` inside the caller's transaction; see ``appendChanges(_:)``.
+    /// Appends `entries` inside the caller's transaction, and marks the analytics rows of the
+    /// deals they change stale (the caller then stores the current ones); see
+    /// ``appendChanges(_:analytics:)``.
     static func append(_ entries: [NewLogEntry], in db: SQLiteDatabase) throws -> [LogRecord] {
         var registeredDeals: Set<[String]> = []
         /// Per (dealership, deal, document, replica): the last change sequence in the log so far.
         var lastSequence: [[String]: UInt64] = [:]
         var records: [LogRecord] = []
         records.reserveCapacity(entries.count)
+        var changedDeals: Set<DealKey> = []
         for entry in entries {
             if !registeredDeals.contains([entry.dealership, entry.deal.rawValue]) {
                 guard try db.scalar("SELECT 1 FROM deal WHERE dealership = ? AND id = ?", [.text(entry.dealership), .deal(entry.deal)]) != nil else {
@@ -91,8 +91,18 @@ extension SQLiteRelayStorage {
             var stored = entry
             stored.receivedAt = entry.receivedAt.roundedToStoredPrecision
             records.append(LogRecord(position: LogPosition(db.lastInsertRowID), entry: stored))
+            changedDeals.insert(DealKey(dealership: entry.dealership, deal: entry.deal))
         }
+        try markAnalyticsStale(changedDeals.sorted().map { ($0.dealership, $0.deal) }, in: db)
         return records
+    }
+
+    /// A deal of a dealership, as a set element.
+    private struct DealKey: Hashable, Comparable {
+        var dealership: String
+        var deal: DealID
+
+        static func < (lhs: DealKey, rhs: DealKey) -> Bool { (lhs.dealership, lhs.deal) < (rhs.dealership, rhs.deal) }
     }
 
     /// - Complexity: with a deal filter, the ids are passed as one JSON array parameter
@@ -144,6 +154,8 @@ extension SQLiteRelayStorage {
                     .blob(entry.blob), .text(entry.author.user), .text(entry.author.device),
                     .text("unloadable: log entry \(record.position) \(reason)"), .milliseconds(date),
                 ])
+            // The deal's facts counted the entry: computed again without it.
+            try Self.markAnalyticsStale([(entry.dealership, entry.deal)], in: db)
         }
     }
 
