@@ -80,12 +80,6 @@ func benchHostilePush(ops: Int, deals: Int) async throws {
     await server.stop()
 }
 
-/// The 99th (or any) percentile of ascending `values`.
-private func percentile(_ sorted: [Double], _ fraction: Double) -> Double {
-    guard !sorted.isEmpty else { return 0 }
-    return sorted[min(sorted.count - 1, Int((Double(sorted.count) * fraction).rounded(.down)))]
-}
-
 /// A flag set once from another task.
 private final class ManagedFlag: @unchecked Sendable {
     private let lock = NSLock()

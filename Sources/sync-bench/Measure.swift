@@ -114,5 +114,11 @@ func median(_ values: [Double]) -> Double {
     return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
 }
 
+/// The 99th (or any) percentile of ascending `sorted` (0 when empty).
+func percentile(_ sorted: [Double], _ fraction: Double) -> Double {
+    guard !sorted.isEmpty else { return 0 }
+    return sorted[min(sorted.count - 1, Int((Double(sorted.count) * fraction).rounded(.down)))]
+}
+
 /// `part / whole` rounded to two decimals; 0 when `whole` is 0.
 func ratio(_ part: Double, _ whole: Double) -> Double { whole == 0 ? 0 : round2(part / whole) }

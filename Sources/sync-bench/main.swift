@@ -15,6 +15,7 @@ SUITES:
   hostile   One hostile push of --ops record inserts on --deals deals; /healthz meanwhile.
   sequence  Deleting the elements of one long list or text run, local and remote, by order.
   group-commit  --devices devices push one change each at once (another process); vs a raw commit loop.
+  analytics GET /v1/analytics over --deals deals; /healthz and sync rounds while it is polled.
 
 OPTIONS:
   --data DIR            Folder of the editing traces (default: bench-data). crdt
@@ -24,6 +25,9 @@ OPTIONS:
   --edits N             Edits in each edit measurement (default: 1000). store
   --connections N       Idle connections held open; 0 skips (default: 10000). relay
   --deals N             Deals pushed and then fetched by a fresh device (default: 1000). relay
+                        Deals in the relay's store (default: 30000). analytics
+  --requests N          Analytics requests timed one after the other (default: 20). analytics
+  --seconds N           Length of each probing window, alone and under load (default: 20). analytics
   --devices N           Devices pushing; the first alone, then the rest at once (default: 4). relay
                         Devices pushing one change each at once (default: 100). group-commit
   --edits-per-deal N    Price edits per deal before the push (default: 4). relay
@@ -42,6 +46,7 @@ EXAMPLES:
   swift run -c release sync-bench relay --connections 0 --watchers 1000,10000
   swift run -c release sync-bench relay --connections 0 --watchers 0 --deals 100000 --seed-direct --first-syncs 3
   swift run -c release sync-bench sequence --sizes 1000,10000
+  swift run -c release sync-bench analytics --deals 100000
 """
 
 func option(_ name: String) -> String? {
@@ -108,6 +113,12 @@ do {
         exit(await HostilePusher.run(url: option("--url") ?? "", token: option("--token") ?? "",
                                      dealIDs: (option("--deal-ids") ?? "").split(separator: ",").map(String.init),
                                      ops: count("--ops", default: 1, in: 1...10_000_000)))
+    case "analytics":
+        try await benchAnalytics(deals: count("--deals", default: 30_000, in: 1...10_000_000), requests: count("--requests", default: 20, in: 1...10_000),
+                                 seconds: count("--seconds", default: 20, in: 1...3_600))
+    case "analytics-poller":
+        // Hidden: the child process of the analytics suite.
+        exit(await AnalyticsPoller.run(url: option("--url") ?? "", token: option("--token") ?? ""))
     case "sequence":
         try benchSequenceScaling(sizes: counts("--sizes", default: [1_000, 10_000, 100_000], in: 1...Change.maximumOps), seed: seed)
     case "watch-fanout":

@@ -154,10 +154,12 @@ extension Relay {
                 throw RelayError(.tooLarge, "\(error.reason); nothing was stored")
             }
             try bindIntegrationReplica(user: token.user, now: now)
+            // The deal's analytics row from its documents with the change: in the same transaction.
+            let row = try analyticsRow(token.dealership, deal)
             records = try storage.appendChanges([NewLogEntry(
                 dealership: token.dealership, deal: deal, document: documentKind, replica: change.replica, changeSequence: change.seq,
                 blob: blob, author: LogAuthor(user: author.user, role: author.role, device: author.device, channel: author.channel),
-                receivedAt: now)])
+                receivedAt: now)], analytics: [row])
             entry.storedBytes += blob.count
         } catch {
             // Memory must match the log: the next use rebuilds the document from the log.

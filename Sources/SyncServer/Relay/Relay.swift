@@ -27,6 +27,8 @@ public actor Relay {
     let sync: RelaySyncState
     /// The schema as canonical JSON, for `GET /v1/schema` (devices load it at `init`).
     public nonisolated let schemaJSON: [UInt8]
+    /// The analytics reader and rules, usable off the actor (see `Analytics/`).
+    nonisolated let analyticsRows: RelayAnalyticsState
 
     /// A relay over `storage`, which it owns from now on (and closes in ``close()``).
     public init(storage: sending any RelayStorage, metrics: RelayMetrics = RelayMetrics(), version: String = SyncServerInfo.version,
@@ -35,6 +37,10 @@ public actor Relay {
         self.log = log
         sync = RelaySyncState(replica: .random(), schema: schema)
         schemaJSON = schema.canonicalJSON
+        analyticsRows = RelayAnalyticsState(schema: schema)
+        // Before any commit of this relay, so the rows it commits stand (on failure, the first
+        // report checks again).
+        try? analyticsRows.checkRules(of: storage)
         self.metrics = metrics
         self.version = version
         startedAt = ContinuousClock.now
@@ -66,6 +72,7 @@ public actor Relay {
         closedFlag.store(true, ordering: .releasing)
         // Long-polls still waiting end now and answer `unavailable`.
         endAllWaits()
+        analyticsRows.close()
         storage.close()
     }
 }

@@ -20,6 +20,9 @@ public final class RelayMetrics: Sendable {
     /// Snapshots a first sync built because none was stored for it (missing, or stale for
     /// its base); each is stored for the next one.
     public let snapshotsBuilt: Counter
+    /// Analytics rows computed from deal documents rather than kept on commit (a migrated
+    /// store, a change of schema, set-aside entries): each costs a deal's document loads.
+    public let analyticsRowsComputed: Counter
     /// Seconds from a change's commit until it was handed to every waiting device.
     public let fanoutLatency: Histogram
     /// Group commits of pushes (one transaction each), and the pushes they carried: the
@@ -47,6 +50,8 @@ public final class RelayMetrics: Sendable {
             "relay_documents_loaded_total", help: "Deal documents rebuilt from the change log into the document cache.")
         snapshotsBuilt = registry.counter(
             "relay_snapshots_built_total", help: "Document snapshots a first sync built because none was stored for it.")
+        analyticsRowsComputed = registry.counter(
+            "relay_analytics_rows_computed_total", help: "Analytics rows computed from deal documents (stale rows brought up to date).")
         logEntriesUnloadable = registry.counter(
             "relay_log_entries_unloadable_total", help: "Stored log entries that cannot be loaded, set aside and quarantined.")
         groupCommits = registry.counter("relay_push_group_commits_total", help: "Transactions that committed one or more pushes together.")

@@ -43,6 +43,7 @@ public final class RelayServer: Sendable {
     private let log: RelayLog
     private let signalHandlers = Mutex<HTTPShutdownSignalHandlers?>(nil)
     private let upstreamTask = Mutex<Task<Void, Never>?>(nil)
+    private let analyticsTask = Mutex<Task<Void, Never>?>(nil)
 
     /// Opens the store (taking its lock) and prepares the server; nothing listens yet.
     ///
@@ -81,8 +82,11 @@ public final class RelayServer: Sendable {
             "url": .string(url), "data": .string(configuration.dataDirectory), "version": .string(relay.version),
             "pid": .integer(Int64(getpid())),
         ])
+        // Stale analytics rows (an old store's, say) are computed now, in slices, so the
+        // first report does not wait for them.
+        let relay = self.relay
+        analyticsTask.withLock { $0 = Task { await relay.prepareAnalyticsRows() } }
         if let upstream = configuration.upstream {
-            let relay = self.relay
             let log = self.log
             let dataDirectory = configuration.dataDirectory
             upstreamTask.withLock { $0 = Task { await relay.runUpstream(upstream, dataDirectory: dataDirectory, log: log) } }
@@ -103,6 +107,7 @@ public final class RelayServer: Sendable {
             signalHandlers.withLock { $0 = handlers }
         }
         upstreamTask.withLock { $0?.cancel() }
+        analyticsTask.withLock { $0?.cancel() }
         await relay.close()
         log.log("stopped")
     }
@@ -118,6 +123,7 @@ public final class RelayServer: Sendable {
             }
         }
         upstreamTask.withLock { $0?.cancel() }
+        analyticsTask.withLock { $0?.cancel() }
         await relay.close()
         log.log("stopped")
     }

@@ -1,6 +1,7 @@
 /// Everything one push stores, committed together by ``RelayStorage/commitPush(_:)``: the
 /// replica bindings and deals it creates, the refused changes it quarantines, the accepted
-/// changes it appends to the log, and fresh snapshots of the documents they change.
+/// changes it appends to the log, fresh snapshots of the documents they change, and the
+/// analytics rows of their deals.
 public struct PushCommit: Sendable, Hashable {
     /// Bindings of replicas seen for the first time.
     public var bindings: [ReplicaBinding] = []
@@ -15,15 +16,20 @@ public struct PushCommit: Sendable, Hashable {
     /// changed without one is left stale, to be built when a first sync needs it.
     public var snapshots: [StoredSnapshot] = []
 
+    /// The analytics rows of the deals `entries` change, from their documents as the push
+    /// leaves them (see ``RelayStorage/appendChanges(_:analytics:)``).
+    public var analytics: [DealAnalyticsRow] = []
+
     public init(bindings: [ReplicaBinding] = [], deals: [DealRecord] = [], quarantine: [QuarantineEntry] = [], entries: [NewLogEntry] = [],
-                snapshots: [StoredSnapshot] = []) {
+                snapshots: [StoredSnapshot] = [], analytics: [DealAnalyticsRow] = []) {
         self.bindings = bindings
         self.deals = deals
         self.quarantine = quarantine
         self.entries = entries
         self.snapshots = snapshots
+        self.analytics = analytics
     }
 
     /// Whether there is nothing to store.
-    public var isEmpty: Bool { bindings.isEmpty && deals.isEmpty && quarantine.isEmpty && entries.isEmpty }
+    public var isEmpty: Bool { bindings.isEmpty && deals.isEmpty && quarantine.isEmpty && entries.isEmpty && analytics.isEmpty }
 }

@@ -56,15 +56,20 @@ public protocol RelayStorage: AnyObject {
     /// entry must be its replica's next change in that document. When any entry fails,
     /// nothing of the call is stored. The stored snapshot of each document an entry is
     /// appended to is marked stale in the same transaction.
+    ///
+    /// `analytics` are the rows of the deals the entries change, computed from their
+    /// documents with the entries applied, stored in the same transaction. A deal that gets an
+    /// entry and no row here has its row marked stale, to be computed again from its
+    /// documents before the next report (``staleAnalyticsDeals(limit:)``).
     /// - Throws: ``RelayStorageError/unknownDeal(id:)``,
     ///   ``RelayStorageError/conflictingChange(deal:replica:changeSequence:)``,
     ///   ``RelayStorageError/notNextChange(deal:replica:changeSequence:expected:)``; SQLite errors.
-    func appendChanges(_ entries: [NewLogEntry]) throws -> [LogRecord]
+    func appendChanges(_ entries: [NewLogEntry], analytics: [DealAnalyticsRow]) throws -> [LogRecord]
     /// Stores everything one push decided in one transaction: bindings (each must be new, or
     /// equal to the stored one), deals (as ``insertDeal(_:)``), quarantine entries, the
-    /// log entries (as ``appendChanges(_:)``) and the snapshots of the documents they change
-    /// (as ``storeSnapshots(_:covering:)``, covering the last entry appended). When anything
-    /// fails, nothing is stored.
+    /// log entries and the analytics rows of their deals (as ``appendChanges(_:analytics:)``)
+    /// and the snapshots of the documents they change (as ``storeSnapshots(_:covering:)``,
+    /// covering the last entry appended). When anything fails, nothing is stored.
     /// - Throws: ``RelayStorageError/conflictingBinding(replica:)`` and what the parts throw.
     func commitPush(_ commit: PushCommit) throws -> [LogRecord]
     /// Commits several pushes together (one transaction, one fsync where the storage can),
@@ -114,6 +119,28 @@ public protocol RelayStorage: AnyObject {
     /// The stored snapshot row of one document, if any (tests and diagnostics).
     func storedSnapshot(dealership: String, deal: DealID, document: DealDocumentKind) throws -> StoredSnapshotRecord?
 
+    // MARK: Analytics rows
+
+    /// Up to `limit` deals whose analytics rows are stale (appended to without a row, set
+    /// aside entries, rows of other rules, or a store that had no rows), in (dealership, id)
+    /// order.
+    func staleAnalyticsDeals(limit: Int) throws -> [(dealership: String, deal: DealID)]
+    /// Stores rows computed from the deals' documents, in one transaction: each replaces the
+    /// deal's row and makes it current; one without facts removes it.
+    func saveAnalyticsRows(_ rows: [DealAnalyticsRow]) throws
+    /// The rules the stored rows were computed under (``restartAnalytics(rules:)``); nil for a
+    /// store whose rows were never computed.
+    func analyticsRules() throws -> String?
+    /// Marks every row stale and records `rules` as those rows are computed under from now
+    /// on, in one transaction.
+    func restartAnalytics(rules: String) throws
+    /// A second way into the store, read-only, for `GET /v1/analytics`: usable from any
+    /// thread while the relay's own calls go on, each report in one read transaction.
+    ///
+    /// - Parameter stateNames: the `status.state` values whose positions the reader gives
+    ///   as ``StoredAnalyticsRow/stateCode``.
+    func makeAnalyticsReader(stateNames: [String]) throws -> any DealAnalyticsReader
+
     // MARK: Replicas
 
     /// Binds `replica` to `user` on `device` on first use; afterwards returns the existing
@@ -160,6 +187,12 @@ extension RelayStorage {
     /// One transaction per push: a storage that cannot group them.
     public func commitPushes(_ commits: [PushCommit]) throws -> [Result<[LogRecord], RelayCommitError>] {
         commits.map { commit in Result { try commitPush(commit) }.mapError { RelayCommitError($0) } }
+    }
+
+    /// Appends accepted changes, their deals' analytics rows marked stale; see
+    /// ``appendChanges(_:analytics:)``.
+    public func appendChanges(_ entries: [NewLogEntry]) throws -> [LogRecord] {
+        try appendChanges(entries, analytics: [])
     }
 
     /// Up to `limit` changes after `cursor`, however many bytes they weigh.

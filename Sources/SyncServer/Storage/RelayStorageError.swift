@@ -26,6 +26,8 @@ public enum RelayStorageError: Error, Sendable, Hashable, CustomStringConvertibl
     /// A value read from the store is not one this build writes (a role, channel or document
     /// name it does not know): the store was written by a newer or foreign program.
     case unreadableValue(column: String, value: String)
+    /// The store (or this way into it) was closed: the relay is shutting down.
+    case storeClosed
 
     /// What went wrong and what to do about it.
     public var description: String {
@@ -49,6 +51,8 @@ public enum RelayStorageError: Error, Sendable, Hashable, CustomStringConvertibl
         case .unreadableValue(let column, let value):
             "the store holds \(column) \"\(value)\" that this build does not know; "
                 + "it was written by a newer version of sync-server"
+        case .storeClosed:
+            "the store is closed (the relay is shutting down); retry shortly"
         }
     }
 }

@@ -10,11 +10,6 @@ extension SQLiteRelayStorage {
         author_channel, received_at, dealership
         """
 
-    public func appendChanges(_ entries: [NewLogEntry]) throws -> [LogRecord] {
-        guard !entries.isEmpty else { return [] }
-        return try database.transaction { db in try Self.append(entries, in: db) }
-    }
-
     public func commitPush(_ commit: PushCommit) throws -> [LogRecord] {
         guard !commit.isEmpty else { return [] }
         return try database.transaction { db in try Self.commit(commit, in: db) }
@@ -49,8 +44,8 @@ extension SQLiteRelayStorage {
         }
     }
 
-    /// Stores one push's bindings, deals, quarantine entries, log entries and snapshots inside
-    /// the caller's transaction.
+    /// Stores one push's bindings, deals, quarantine entries, log entries, analytics rows and
+    /// snapshots inside the caller's transaction.
     static func commit(_ commit: PushCommit, in db: SQLiteDatabase) throws -> [LogRecord] {
         for binding in commit.bindings {
             try db.execute(
@@ -64,6 +59,7 @@ extension SQLiteRelayStorage {
         for deal in commit.deals { try Self.insertDeal(deal, in: db) }
         for entry in commit.quarantine { try Self.insertQuarantine(entry, in: db) }
         let records = try Self.append(commit.entries, in: db)
+        try Self.saveAnalytics(commit.analytics, in: db)
         if !commit.snapshots.isEmpty {
             // Each holds every change the log now has of its document (PushCommit.snapshots).
             try Self.storeSnapshots(commit.snapshots, covering: try Self.latestPosition(in: db), in: db)
@@ -71,7 +67,9 @@ extension SQLiteRelayStorage {
         return records
     }
 
-    /// Appends `entries` inside the caller's transaction; see ``appendChanges(_:)``.
+    /// Appends `entries` inside the caller's transaction, marks the stored snapshots of their
+    /// documents and the analytics rows of their deals stale (the caller then stores the
+    /// current ones); see ``appendChanges(_:analytics:)``.
     static func append(_ entries: [NewLogEntry], in db: SQLiteDatabase) throws -> [LogRecord] {
         var registeredDeals: Set<[String]> = []
         /// Per (dealership, deal, document, replica): the last change sequence in the log so far.
@@ -80,6 +78,7 @@ extension SQLiteRelayStorage {
         records.reserveCapacity(entries.count)
         /// Documents whose stored snapshot this call has marked stale already.
         var markedStale: Set<[String]> = []
+        var changedDeals: Set<DealKey> = []
         for entry in entries {
             if !registeredDeals.contains([entry.dealership, entry.deal.rawValue]) {
                 guard try db.scalar("SELECT 1 FROM deal WHERE dealership = ? AND id = ?", [.text(entry.dealership), .deal(entry.deal)]) != nil else {
@@ -142,8 +141,18 @@ extension SQLiteRelayStorage {
             var stored = entry
             stored.receivedAt = entry.receivedAt.roundedToStoredPrecision
             records.append(LogRecord(position: position, entry: stored))
+            changedDeals.insert(DealKey(dealership: entry.dealership, deal: entry.deal))
         }
+        try markAnalyticsStale(changedDeals.sorted().map { ($0.dealership, $0.deal) }, in: db)
         return records
+    }
+
+    /// A deal of a dealership, as a set element.
+    private struct DealKey: Hashable, Comparable {
+        var dealership: String
+        var deal: DealID
+
+        static func < (lhs: DealKey, rhs: DealKey) -> Bool { (lhs.dealership, lhs.deal) < (rhs.dealership, rhs.deal) }
     }
 
     /// - Complexity: with a deal filter, the ids are passed as one JSON array parameter
@@ -198,6 +207,8 @@ extension SQLiteRelayStorage {
                     .blob(entry.blob), .text(entry.author.user), .text(entry.author.device),
                     .text("unloadable: log entry \(record.position) \(reason)"), .milliseconds(date),
                 ])
+            // The deal's facts counted the entry: computed again without it.
+            try Self.markAnalyticsStale([(entry.dealership, entry.deal)], in: db)
         }
     }
 

@@ -214,6 +214,42 @@ extension SQLiteRelayStorage {
                 ) STRICT
                 """)
         }
+        migrator.registerStep("create deal_analytics") { db in
+            // Per deal, what GET /v1/analytics needs (DealFacts), written in the transaction of
+            // the deal's changes, so a report reads rows instead of every document. Plain
+            // columns, not a JSON text: a report of 100,000 deals reads numbers and one short
+            // text each, where JSON would be parsed 100,000 times per request. `stages` has
+            // one letter per stage (`DealAnalyticsRow.stageLetters`); `channel_path` the
+            // channels of the deal's changes by author time, repeats collapsed, separated by
+            // spaces; `switches` and `last_channel` are read from it. A stale row waits to be
+            // computed from the deal's documents: every deal already in the log starts stale,
+            // and the relay computes them (and records its rules in deal_analytics_rules)
+            // before its first report.
+            try db.execute("""
+                CREATE TABLE deal_analytics(
+                    dealership TEXT NOT NULL,
+                    deal_id TEXT NOT NULL,
+                    stale INTEGER NOT NULL DEFAULT 1 CHECK (stale IN (0, 1)),
+                    state TEXT,
+                    stages TEXT NOT NULL DEFAULT '',
+                    filled INTEGER NOT NULL DEFAULT 0,
+                    required INTEGER NOT NULL DEFAULT 0,
+                    last_channel TEXT,
+                    switches INTEGER NOT NULL DEFAULT 0 CHECK (switches >= 0),
+                    channel_path TEXT NOT NULL DEFAULT '',
+                    last_change_at INTEGER,
+                    PRIMARY KEY (dealership, deal_id),
+                    FOREIGN KEY (dealership, deal_id) REFERENCES deal(dealership, id),
+                    CHECK (filled >= 0 AND filled <= required)
+                ) STRICT, WITHOUT ROWID;
+                CREATE INDEX deal_analytics_stale ON deal_analytics(dealership, deal_id) WHERE stale = 1;
+                INSERT INTO deal_analytics(dealership, deal_id) SELECT DISTINCT dealership, deal_id FROM change_log;
+                CREATE TABLE deal_analytics_rules(
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    rules TEXT NOT NULL
+                ) STRICT;
+                """)
+        }
         return migrator
     }()
 }

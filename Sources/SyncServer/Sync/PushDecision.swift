@@ -9,9 +9,9 @@ import Foundation
 /// The decision applies each accepted change to its document (later items of the push are
 /// checked against the document as the earlier ones leave it), and returns everything to
 /// commit: the log entries, the refusals and what of them to quarantine, the replica
-/// bindings and deals to create. ``RelayStorage/commitPush(_:)`` then commits all of it in
-/// one transaction. It does no I/O of its own: the facts come through ``Facts``, and time
-/// through `isOverTime`.
+/// bindings and deals to create, and the analytics rows of the deals it changes.
+/// ``RelayStorage/commitPush(_:)`` then commits all of it in one transaction. It does no I/O
+/// of its own: the facts come through ``Facts``, and time through `isOverTime`.
 struct PushDecision {
     /// What the decision reads: stored deals and bindings, and the deal documents.
     struct Facts {
@@ -174,6 +174,15 @@ struct PushDecision {
                 dealership: token.dealership, deal: deal, document: kind, replica: change.replica,
                 changeSequence: change.seq, blob: bytes,
                 author: LogAuthor(user: author.user, role: author.role, device: author.device, channel: author.channel), receivedAt: now))
+        }
+        // The analytics rows of the deals the push changes, from their documents as it leaves
+        // them: committed with the entries, in the same transaction.
+        let analytics = DealAnalytics(schema: schema)
+        for deal in Set(plan.commit.entries.map(\.deal)).sorted() {
+            var documents: [DealDocumentKind: RelayDocumentCache.Entry] = [:]
+            for kind in DealDocumentKind.allCases { documents[kind] = try facts.document(deal, kind) }
+            plan.commit.analytics.append(DealAnalyticsRow(dealership: token.dealership, deal: deal,
+                                                          facts: analytics.facts(deal: deal, entries: documents)))
         }
         return plan
     }

@@ -125,7 +125,9 @@ extension Relay {
                 }
             }
             if !entries.isEmpty {
-                _ = try storage.appendChanges(entries)
+                // The analytics rows of the deals they change, in the same transaction.
+                let rows = try Set(entries.map(\.deal)).sorted().map { try analyticsRow(dealership, $0) }
+                _ = try storage.appendChanges(entries, analytics: rows)
                 announce(entries.map { RelaySyncState.DocumentKey(dealership: $0.dealership, deal: $0.deal, document: $0.document) })
             }
         } catch {

@@ -20,6 +20,9 @@ final class RelayDocumentCache {
         /// Bytes of the document's stored changes (what its snapshot weighs).
         var storedBytes: Int
         var lastUse: UInt64
+        /// The document's changes by author time, for the deal's analytics row (brought up to
+        /// date when read; see ``AuthorTimeline``).
+        let authors = AuthorTimeline()
 
         init(document: Document, storedBytes: Int, lastUse: UInt64) {
             self.document = document

@@ -1,0 +1,128 @@
+import DealCardKit
+import Foundation
+import SQLiteKit
+
+/// Table `deal_analytics`: one row per deal with at least one logged change, holding its
+/// ``DealFacts`` as plain columns, so that a report reads numbers and short texts and never a
+/// document. A row is current (`stale = 0`) or stale: appended to without a new row, its
+/// entries set aside, computed under other rules, or left by the migration for the relay to
+/// compute (``RelayStorage/staleAnalyticsDeals(limit:)``).
+extension SQLiteRelayStorage {
+    static let analyticsColumns = """
+        dealership, deal_id, stale, state, stages, filled, required, last_channel, switches, channel_path, last_change_at
+        """
+
+    public func appendChanges(_ entries: [NewLogEntry], analytics: [DealAnalyticsRow]) throws -> [LogRecord] {
+        guard !entries.isEmpty || !analytics.isEmpty else { return [] }
+        return try database.transaction { db in
+            let records = try Self.append(entries, in: db)
+            try Self.saveAnalytics(analytics, in: db)
+            return records
+        }
+    }
+
+    /// Marks the rows of `deals` stale inside the caller's transaction, creating them when
+    /// missing (a deal's first change).
+    static func markAnalyticsStale(_ deals: some Sequence<(dealership: String, deal: DealID)>, in db: SQLiteDatabase) throws {
+        for (dealership, deal) in deals {
+            try db.execute(
+                """
+                INSERT INTO deal_analytics(dealership, deal_id, stale) VALUES (?, ?, 1)
+                ON CONFLICT(dealership, deal_id) DO UPDATE SET stale = 1
+                """,
+                arguments: [.text(dealership), .deal(deal)])
+        }
+    }
+
+    /// Stores `rows` inside the caller's transaction: each current, or removed without facts.
+    static func saveAnalytics(_ rows: [DealAnalyticsRow], in db: SQLiteDatabase) throws {
+        for row in rows {
+            guard let facts = row.facts else {
+                try db.execute("DELETE FROM deal_analytics WHERE dealership = ? AND deal_id = ?", arguments: [.text(row.dealership), .deal(row.deal)])
+                continue
+            }
+            try db.execute(
+                """
+                INSERT INTO deal_analytics(\(analyticsColumns)) VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(dealership, deal_id) DO UPDATE SET
+                    stale = 0, state = excluded.state, stages = excluded.stages, filled = excluded.filled, required = excluded.required,
+                    last_channel = excluded.last_channel, switches = excluded.switches, channel_path = excluded.channel_path,
+                    last_change_at = excluded.last_change_at
+                """,
+                arguments: [
+                    .text(row.dealership), .deal(row.deal), .optionalText(facts.state), .text(DealAnalyticsRow.stageLetters(facts.stages)),
+                    .integer(Int64(facts.completeness.filled)), .integer(Int64(facts.completeness.required)),
+                    .optionalText(facts.lastChannel?.rawValue), .integer(Int64(facts.switches)),
+                    .text(facts.path.map(\.rawValue).joined(separator: " ")), facts.lastChange.map { .integer($0) } ?? .null,
+                ])
+        }
+    }
+
+    public func staleAnalyticsDeals(limit: Int) throws -> [(dealership: String, deal: DealID)] {
+        try database.query(
+            "SELECT dealership, deal_id FROM deal_analytics WHERE stale = 1 ORDER BY dealership, deal_id LIMIT ?", [.integer(Int64(limit))]
+        ) { row in (row.string(at: 0), try row.dealID(at: 1)) }
+    }
+
+    public func saveAnalyticsRows(_ rows: [DealAnalyticsRow]) throws {
+        guard !rows.isEmpty else { return }
+        try database.transaction { db in try Self.saveAnalytics(rows, in: db) }
+    }
+
+    public func analyticsRules() throws -> String? {
+        try database.scalar("SELECT rules FROM deal_analytics_rules WHERE id = 1")?.string
+    }
+
+    public func restartAnalytics(rules: String) throws {
+        try database.transaction { db in
+            // Every deal with a logged change gets a row to compute, whatever the table held.
+            try db.execute("""
+                INSERT INTO deal_analytics(dealership, deal_id, stale) SELECT DISTINCT dealership, deal_id, 1 FROM change_log WHERE true
+                ON CONFLICT(dealership, deal_id) DO UPDATE SET stale = 1
+                """)
+            try db.execute("UPDATE deal_analytics SET stale = 1 WHERE stale = 0")
+            try db.execute("INSERT INTO deal_analytics_rules(id, rules) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET rules = excluded.rules",
+                           arguments: [.text(rules)])
+        }
+    }
+
+    public func makeAnalyticsReader(stateNames: [String]) throws -> any DealAnalyticsReader {
+        try SQLiteAnalyticsReader(path: path, stateNames: stateNames)
+    }
+
+    /// Every row of `dealership` as stored, in deal id order, stale ones flagged (tests and
+    /// tools; a report reads through ``makeAnalyticsReader(stateNames:)``).
+    /// - Throws: ``RelayStorageError/unreadableValue(column:value:)`` for a row that holds no facts.
+    func analyticsRows(dealership: String) throws -> [(row: DealAnalyticsRow, isStale: Bool)] {
+        try database.query("SELECT \(Self.analyticsColumns) FROM deal_analytics WHERE dealership = ? ORDER BY deal_id", [.text(dealership)]) { row in
+            let deal = try row.dealID(at: 1)
+            guard let stages = DealAnalyticsRow.stages(fromLetters: row.string(at: 4)) else {
+                throw RelayStorageError.unreadableValue(column: "stages", value: row.string(at: 4))
+            }
+            let filled = row.int64(at: 5)
+            let required = row.int64(at: 6)
+            guard filled >= 0, filled <= required, required <= Int64(Int32.max) else {
+                throw RelayStorageError.unreadableValue(column: "filled", value: "\(filled) of \(required)")
+            }
+            let path = try Self.channelPath(row.string(at: 9))
+            let lastChannel = try row.optionalString(at: 7).map { text in
+                guard let channel = Channel(rawValue: text) else { throw RelayStorageError.unreadableValue(column: "last_channel", value: text) }
+                return channel
+            }
+            guard lastChannel == path.last, row.int64(at: 8) == Int64(max(path.count - 1, 0)) else {
+                throw RelayStorageError.unreadableValue(column: "channel_path", value: row.string(at: 9))
+            }
+            let facts = DealFacts(stages: stages, completeness: Completeness(filled: Int(filled), required: Int(required)),
+                                  state: row.optionalString(at: 3), path: path, lastChange: row.isNull(at: 10) ? nil : row.int64(at: 10))
+            return (DealAnalyticsRow(dealership: row.string(at: 0), deal: deal, facts: facts), row.int64(at: 2) != 0)
+        }
+    }
+
+    /// Column `channel_path`: channel names separated by single spaces.
+    static func channelPath(_ text: String) throws -> [Channel] {
+        try text.split(separator: " ").map { name in
+            guard let channel = Channel(rawValue: String(name)) else { throw RelayStorageError.unreadableValue(column: "channel_path", value: text) }
+            return channel
+        }
+    }
+}
