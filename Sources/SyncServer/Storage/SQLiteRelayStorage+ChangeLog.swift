@@ -40,6 +40,16 @@ extension SQLiteRelayStorage {
                     results.append(.failure(RelayCommitError(error)))
                 }
             }
+            // A push decided after a failed one may have computed its deals' analytics rows
+            // with the failed push's changes in them: those deals' rows are computed again.
+            // (Only rows that exist: a deal the failed push would have created is not stored.)
+            for (commit, result) in zip(commits, results) {
+                guard case .failure = result else { continue }
+                for entry in commit.entries {
+                    try db.execute("UPDATE deal_analytics SET stale = 1 WHERE dealership = ? AND deal_id = ?",
+                                   arguments: [.text(entry.dealership), .deal(entry.deal)])
+                }
+            }
             return results
         }
     }

@@ -46,7 +46,11 @@ struct GroupCommitTests {
                 bindings: [ReplicaBinding(replica: 99, device: "tablet-9", user: "irina", boundAt: RelayFixtures.now)],
                 deals: [RelayFixtures.deal("d-new")],
                 entries: [RelayFixtures.change("d-new", replica: 99, seq: 1, blob: [3]), RelayFixtures.change("d1", seq: 1, blob: [9])])
-            let third = PushCommit(entries: [RelayFixtures.change("d1", seq: 2, blob: [4])])
+            // The third push brings d1's row as it computed it (with the refused push's change in
+            // memory, had they shared a document).
+            let row = DealAnalyticsRow(dealership: "north", deal: DealID("d1")!, facts: DealFacts(
+                stages: [:], completeness: Completeness(filled: 0, required: 1), state: nil, path: [.pc], lastChange: 1))
+            let third = PushCommit(entries: [RelayFixtures.change("d1", seq: 2, blob: [4])], analytics: [row])
             let results = try storage.commitPushes([first, refused, third])
             #expect(results.count == 3)
             #expect((try? results[0].get())?.count == 1)
@@ -60,6 +64,9 @@ struct GroupCommitTests {
             #expect(try storage.changes(dealership: "north", deal: DealID("d2")!, document: .shared).map(\.entry.blob) == [[2]])
             #expect(try storage.deal(dealership: "north", id: DealID("d-new")!) == nil)
             #expect(try storage.replicaBinding(99) == nil)
+            // d1's row was stored current by the third push, which came after a failed one: it
+            // is computed again before the next report. d2's, stored by nobody's row, too.
+            #expect(try storage.staleAnalyticsDeals(limit: 10).contains { $0.dealership == "north" && $0.deal == DealID("d1")! })
         }
     }
 
