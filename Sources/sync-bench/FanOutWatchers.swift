@@ -83,7 +83,7 @@ enum FanOutWatchers {
     /// Whether `reading` holds a whole answer (framed by `Content-Length`); sets its status and body.
     private static func complete(_ reading: inout Reading) -> Bool {
         let bytes = reading.bytes
-        guard let headEnd = bytes.firstRange(of: [13, 10, 13, 10]) else { return false }
+        guard let headEnd = headEnd(of: bytes) else { return false }
         let head = String(decoding: bytes[..<headEnd.lowerBound], as: UTF8.self)
         let lines = head.split(separator: "\r\n")
         let status = lines.first.flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") } ?? 0
@@ -96,6 +96,19 @@ enum FanOutWatchers {
         reading.status = status
         reading.body = bytes[headEnd.upperBound..<(headEnd.upperBound + length)]
         return true
+    }
+
+    /// Where the head of `bytes` ends (its CRLF CRLF), found byte by byte: the generic
+    /// `firstRange(of:)` costs this process more CPU than the relay spends on an answer.
+    private static func headEnd(of bytes: [UInt8]) -> Range<Int>? {
+        bytes.withUnsafeBufferPointer { buffer in
+            guard buffer.count >= 4 else { return nil }
+            for index in 0...(buffer.count - 4)
+            where buffer[index] == 13 && buffer[index + 1] == 10 && buffer[index + 2] == 13 && buffer[index + 3] == 10 {
+                return index..<(index + 4)
+            }
+            return nil
+        }
     }
 
     private static func summary(_ readings: [Reading], sentAt: UInt64) -> String {

@@ -32,6 +32,8 @@ public final class RelayMetrics: Sendable {
     private let outputPauses: Gauge
     private let storeSize: Gauge
     private let httpStats = Mutex<HTTPServerStats?>(nil)
+    /// `relay_http_requests_total` by status, so that counting a request is one lookup.
+    private let requestCounters = Mutex<[Int: Counter]>([:])
 
     public init() {
         changesAccepted = registry.counter("relay_changes_accepted_total", help: "Changes appended to the change log.")
@@ -63,8 +65,13 @@ public final class RelayMetrics: Sendable {
 
     /// Counts one answered request by status.
     public func countRequest(status: Int) {
-        registry.counter("relay_http_requests_total", help: "HTTP requests answered, by status.", labels: ["status": String(status)])
-            .increment()
+        let counter = requestCounters.withLock { counters in
+            if let known = counters[status] { return known }
+            let made = registry.counter("relay_http_requests_total", help: "HTTP requests answered, by status.", labels: ["status": String(status)])
+            counters[status] = made
+            return made
+        }
+        counter.increment()
     }
 
     /// The exposition text, with the copied-in values brought up to date.

@@ -31,6 +31,10 @@ final class RelaySyncState {
     var longPollsToAnswer: [LongPollWaiter] = []
     /// Whether a task to build ``longPollsToAnswer`` is on its way.
     var isAnsweringLongPolls = false
+    /// When the waits of ``longPolls`` run out, in ticks since the relay started.
+    var longPollDeadlines = LongPollDeadlines()
+    /// Whether the task that sweeps ``longPollDeadlines`` runs (while long-polls wait).
+    var isSweepingLongPolls = false
     /// Waits for any commit at all, whatever its dealership (the upstream push loop).
     var commitWaiters: [UUID: CheckedContinuation<Void, Never>] = [:]
     /// Log entries that came from the upstream relay (not to be pushed back), by

@@ -17,8 +17,8 @@ struct LongPollWaiter: Sendable {
     let cursor: LogPosition
     /// The answer's `limit` as the request asked (or the default).
     let limit: Int
-    /// Ends the wait after the request's `wait`; cancelled once the long-poll is answered.
-    let timer: Task<Void, Never>
+    /// The tick its wait runs out at (``LongPollDeadlines``).
+    let deadline: Int64
     /// When the commit that woke it was made; nil for a long-poll whose wait ran out.
     var wokenAt: ContinuousClock.Instant?
 

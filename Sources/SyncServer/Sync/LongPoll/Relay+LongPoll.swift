@@ -4,30 +4,28 @@ import SyncProtocol
 /// Long-polls: waiting, waking, answering (protocol-spec/sync.md, `wait`).
 ///
 /// A long-poll is filed in ``RelaySyncState/longPolls`` by what it may read. A commit wakes
-/// only the ones that can see one of its entries (``announce(_:)``); the answers are built
+/// only the ones that can see one of its entries (``announce(_:)``); their answers are built
 /// in a later job of the actor, after the committing request has its own, once per distinct
 /// ``LongPollWaiter/AnswerKey``, then encoded once and handed to every long-poll that shares
-/// it off the actor (``deliver(_:)``).
+/// it, off the actor (``deliver(_:)``). Waits that run out are swept once a tick
+/// (``LongPollDeadlines``) and answered the same way.
 extension Relay {
     /// Files a long-poll for `token` at `cursor` and returns the ticket its request awaits
     /// (``outcome(of:)``). Called in the same job of the actor as the pull that found nothing
     /// new, so no commit can fall in between unseen.
     ///
     /// It ends when a commit it may read wakes it (with the answer after `cursor` then), when
-    /// `seconds` pass (with what that answer is then: nothing new, the cursor moved on past
-    /// what it may not read), or when the relay closes (`unavailable`).
+    /// `seconds` pass (within a tick after; with what that answer is then: nothing new, the
+    /// cursor moved on past what it may not read), or when the relay closes (`unavailable`).
     func waitForNews(token: TokenRecord, cursor: LogPosition, limit: Int, seconds: Int) -> LongPollTicket {
         let ticket = LongPollTicket()
-        let id = ticket.id
-        // Detached: a timer that is cancelled ends where it sleeps, without a job on this actor.
-        let timer = Task.detached { [weak self] in
-            do { try await Task.sleep(for: .seconds(seconds)) } catch { return }
-            await self?.endWait(id)
-        }
+        let deadline = LongPollDeadlines.tick(atOrAfter: ContinuousClock.now + .seconds(seconds) - startedAt)
         let scope = ReadScope(token: token, documents: readableKinds(token))
-        let waiter = LongPollWaiter(ticket: ticket, token: token, scope: scope, cursor: cursor, limit: limit, timer: timer)
-        sync.longPolls.insert(waiter, id: id, scope: scope)
+        let waiter = LongPollWaiter(ticket: ticket, token: token, scope: scope, cursor: cursor, limit: limit, deadline: deadline)
+        sync.longPolls.insert(waiter, id: ticket.id, scope: scope)
+        sync.longPollDeadlines.insert(ticket.id, at: deadline)
         metrics.longPollsWaiting.set(Double(sync.longPolls.count))
+        sweepLongPollsWhileTheyWait()
         return ticket
     }
 
@@ -43,19 +41,47 @@ extension Relay {
         }
     }
 
-    /// The wait of a long-poll ran out: it is answered with the others due.
-    private func endWait(_ id: UUID) {
-        guard let waiter = sync.longPolls.remove(id) else { return }
+    /// Takes a long-poll out of the index and its deadline.
+    private func takeLongPoll(_ id: UUID) -> LongPollWaiter? {
+        guard let waiter = sync.longPolls.remove(id) else { return nil }
+        sync.longPollDeadlines.remove(id, at: waiter.deadline)
         metrics.longPollsWaiting.set(Double(sync.longPolls.count))
-        sync.longPollsToAnswer.append(waiter)
-        scheduleLongPollAnswers()
+        return waiter
     }
 
     /// Drops a long-poll whose request went away.
     private func forgetLongPoll(_ id: UUID) {
-        guard let waiter = sync.longPolls.remove(id) else { return }
-        metrics.longPollsWaiting.set(Double(sync.longPolls.count))
-        waiter.timer.cancel()
+        _ = takeLongPoll(id)
+    }
+
+    /// Starts the task that ends waits as they run out, unless it runs; it stops once no
+    /// long-poll waits.
+    private func sweepLongPollsWhileTheyWait() {
+        guard !sync.isSweepingLongPolls else { return }
+        sync.isSweepingLongPolls = true
+        Task.detached { [weak self] in
+            while true {
+                try? await Task.sleep(for: LongPollDeadlines.tick)
+                guard let self, await self.sweepLongPolls() else { return }
+            }
+        }
+    }
+
+    /// Answers the long-polls whose wait has run out; returns whether any still wait.
+    private func sweepLongPolls() -> Bool {
+        let due = sync.longPollDeadlines.takeDue(through: LongPollDeadlines.tick(before: ContinuousClock.now - startedAt))
+        for id in due {
+            if let waiter = sync.longPolls.remove(id) { sync.longPollsToAnswer.append(waiter) }
+        }
+        if !due.isEmpty {
+            metrics.longPollsWaiting.set(Double(sync.longPolls.count))
+            scheduleLongPollAnswers()
+        }
+        guard sync.longPolls.count > 0 else {
+            sync.isSweepingLongPolls = false
+            return false
+        }
+        return true
     }
 
     /// Wakes the long-polls that may read one of the `committed` documents (a push, an
@@ -85,6 +111,7 @@ extension Relay {
         metrics.longPollsWaiting.set(Double(sync.longPolls.count))
         sync.longPollsToAnswer.reserveCapacity(sync.longPollsToAnswer.count + woken.count)
         for var waiter in woken {
+            sync.longPollDeadlines.remove(waiter.ticket.id, at: waiter.deadline)
             waiter.wokenAt = committedAt
             sync.longPollsToAnswer.append(waiter)
         }
@@ -109,7 +136,6 @@ extension Relay {
         sync.isAnsweringLongPolls = false
         let due = sync.longPollsToAnswer
         sync.longPollsToAnswer = []
-        for waiter in due { waiter.timer.cancel() }
         guard !isClosed else { return [(.failure(Relay.closedError), due)] }
         var answers: [(answer: Result<SyncResponse, RelayError>, waiters: [LongPollWaiter])] = []
         for (key, waiters) in Dictionary(grouping: due, by: \.answerKey) {
@@ -153,11 +179,9 @@ extension Relay {
         for continuation in waiting.values { continuation.resume() }
         let all = sync.longPolls.takeAll() + sync.longPollsToAnswer
         sync.longPollsToAnswer = []
+        sync.longPollDeadlines = LongPollDeadlines()
         metrics.longPollsWaiting.set(0)
-        for waiter in all {
-            waiter.timer.cancel()
-            waiter.ticket.finish(.failed(Relay.closedError))
-        }
+        for waiter in all { waiter.ticket.finish(.failed(Relay.closedError)) }
     }
 
     /// Suspends until anything is committed, in any dealership, or `seconds` pass (the
