@@ -28,7 +28,7 @@ final class RelaySyncState {
     var longPolls = LongPollIndex<LongPollWaiter>()
     /// Long-polls woken by a commit or at the end of their wait, whose answers are built
     /// next, after the request that committed has been answered (``Relay/answerLongPolls()``).
-    var longPollsToAnswer: [LongPollWaiter] = []
+    var longPollsToAnswer: [LongPollsDue] = []
     /// Whether a task to build ``longPollsToAnswer`` is on its way.
     var isAnsweringLongPolls = false
     /// When the waits of ``longPolls`` run out, in ticks since the relay started.
