@@ -66,16 +66,21 @@ final class HTTPEventLoop: @unchecked Sendable {
 
     /// Runs `work` on the loop thread soon; callable from any thread. After the loop has
     /// stopped, `work` runs at once on the caller's thread and finds no connections.
+    ///
+    /// Only the work that finds the queue empty wakes the loop (one `eventfd` write): the
+    /// loop takes the whole queue at once, so work queued behind it is run with it. Thousands
+    /// of answers handed in together (a relay's fan-out) cost one wake-up, not one each.
     func execute(_ work: @escaping @Sendable () -> Void) {
-        let runNow = lock.withLock {
-            if stopped { return true }
+        let (runNow, wake) = lock.withLock {
+            if stopped { return (true, false) }
             queued.append(work)
-            return false
+            return (false, queued.count == 1)
         }
         if runNow {
             work()
             return
         }
+        guard wake else { return }
         var one: UInt64 = 1
         _ = write(wakeFD, &one, 8)
     }

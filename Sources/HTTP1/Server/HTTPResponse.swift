@@ -74,6 +74,11 @@ enum HTTPResponseFraming: Equatable {
 /// Encodes response heads; the server's only writer of status lines and framing fields.
 enum HTTPResponseEncoder {
     /// The serialized status line and header section, ending in the empty line.
+    ///
+    /// Written as bytes (every answer has one, and a relay's fan-out sends thousands at
+    /// once). Field names and values from handlers must not smuggle in line breaks: every CR
+    /// and LF byte is dropped from them, and `:` from names (a CR LF pair included, which a
+    /// filter over `Character`s keeps, being one character).
     static func head(
         status: HTTPStatus,
         headers: HTTPHeaders,
@@ -81,7 +86,13 @@ enum HTTPResponseEncoder {
         close: Bool,
         date: String
     ) -> [UInt8] {
-        var text = "HTTP/1.1 \(status.code) \(status.reasonPhrase)\r\n"
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(160)
+        bytes.append(contentsOf: "HTTP/1.1 ".utf8)
+        bytes.append(contentsOf: String(status.code).utf8)
+        bytes.append(HTTPSyntax.space)
+        bytes.append(contentsOf: status.reasonPhrase.utf8)
+        bytes.append(contentsOf: crlf)
         var hasDate = false
         for field in headers {
             if HTTPHeaders.namesEqual(field.name, "Content-Length")
@@ -90,20 +101,34 @@ enum HTTPResponseEncoder {
                 continue
             }
             if HTTPHeaders.namesEqual(field.name, "Date") { hasDate = true }
-            // Field values from handlers must not smuggle in line breaks.
-            let name = field.name.filter { $0 != "\r" && $0 != "\n" && $0 != ":" }
-            let value = field.value.filter { $0 != "\r" && $0 != "\n" }
-            text += "\(name): \(value)\r\n"
+            for byte in field.name.utf8 where byte != HTTPSyntax.cr && byte != HTTPSyntax.lf && byte != HTTPSyntax.colon {
+                bytes.append(byte)
+            }
+            bytes.append(HTTPSyntax.colon)
+            bytes.append(HTTPSyntax.space)
+            for byte in field.value.utf8 where byte != HTTPSyntax.cr && byte != HTTPSyntax.lf {
+                bytes.append(byte)
+            }
+            bytes.append(contentsOf: crlf)
         }
-        if !hasDate { text += "Date: \(date)\r\n" }
+        if !hasDate {
+            bytes.append(contentsOf: "Date: ".utf8)
+            bytes.append(contentsOf: date.utf8)
+            bytes.append(contentsOf: crlf)
+        }
         switch framing {
-        case .length(let count): text += "Content-Length: \(count)\r\n"
-        case .chunked: text += "Transfer-Encoding: chunked\r\n"
-        case .none: break
+        case .length(let count):
+            bytes.append(contentsOf: "Content-Length: ".utf8)
+            bytes.append(contentsOf: String(count).utf8)
+            bytes.append(contentsOf: crlf)
+        case .chunked:
+            bytes.append(contentsOf: "Transfer-Encoding: chunked\r\n".utf8)
+        case .none:
+            break
         }
-        if close { text += "Connection: close\r\n" }
-        text += "\r\n"
-        return Array(text.utf8)
+        if close { bytes.append(contentsOf: "Connection: close\r\n".utf8) }
+        bytes.append(contentsOf: crlf)
+        return bytes
     }
 
     /// A response to a request the parser refused: status, a one-line message, close.

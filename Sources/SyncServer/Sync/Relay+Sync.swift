@@ -102,6 +102,12 @@ extension Relay {
         guard decoded.count <= 5_000 else {
             return .failure(RelayError(.badRequest, "at most 5000 changes per push; send the rest in the next request"))
         }
+        let limit = min(request.limit ?? 2_000, 10_000)
+        if request.wait > 0 && decoded.count == 0 && !request.cursor.isStart && request.cursor == latest {
+            // Nothing is after the log's last position: wait without reading the deals and the
+            // log (every watcher polls again at once after a fan-out).
+            return .success(.waiting(waitForNews(token: token, cursor: request.cursor, limit: limit, seconds: request.wait)))
+        }
         let accepted: [ChangeRef]
         let refused: [RefusedChange]
         do {
@@ -117,8 +123,7 @@ extension Relay {
             if request.wait > 0 && decoded.count == 0 && response.changes.isEmpty && response.snapshots.isEmpty {
                 // Nothing pushed, so nothing accepted or refused: the answer is the pull's alone.
                 trimDocumentCache()
-                return .success(.waiting(waitForNews(token: token, cursor: request.cursor, limit: min(request.limit ?? 2_000, 10_000),
-                                                     seconds: request.wait)))
+                return .success(.waiting(waitForNews(token: token, cursor: request.cursor, limit: limit, seconds: request.wait)))
             }
             response.accepted = accepted
             response.refused = refused

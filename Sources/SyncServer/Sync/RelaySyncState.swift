@@ -28,9 +28,13 @@ final class RelaySyncState {
     var longPolls = LongPollIndex<LongPollWaiter>()
     /// Long-polls woken by a commit or at the end of their wait, whose answers are built
     /// next, after the request that committed has been answered (``Relay/answerLongPolls()``).
-    var longPollsToAnswer: [LongPollWaiter] = []
+    var longPollsToAnswer: [LongPollsDue] = []
     /// Whether a task to build ``longPollsToAnswer`` is on its way.
     var isAnsweringLongPolls = false
+    /// When the waits of ``longPolls`` run out, in ticks since the relay started.
+    var longPollDeadlines = LongPollDeadlines()
+    /// Whether the task that sweeps ``longPollDeadlines`` runs (while long-polls wait).
+    var isSweepingLongPolls = false
     /// Waits for any commit at all, whatever its dealership (the upstream push loop).
     var commitWaiters: [UUID: CheckedContinuation<Void, Never>] = [:]
     /// Log entries that came from the upstream relay (not to be pushed back), by

@@ -242,7 +242,7 @@ struct TargetedFanOutTests {
                 #expect(scope.includes(deal) == Relay.canSee(deal, token), "\(token.user) \(token.dealership) \(deal)")
                 // The index wakes exactly the waiters that can see a committed deal.
                 var index = LongPollIndex<String>()
-                index.insert(token.user, id: UUID(), scope: scope)
+                index.insert(token.user, id: UUID(), scope: scope, shape: .init(cursor: 7, limit: 2_000))
                 let woken = index.takeWoken(by: [.init(dealership: deal.dealership, deal: deal.id, document: .shared)]) { _, _ in
                     deal.buyerUser.map { .user($0) } ?? .none
                 }
@@ -251,34 +251,39 @@ struct TargetedFanOutTests {
         }
     }
 
-    @Test func theWakeUpIndexFilesByDocumentAndForgets() {
+    @Test func theWakeUpIndexFilesByDocumentAndGivesOutBatchesThatShareAnAnswer() {
         let north = { (deals: ReadScope.Deals, documents: Set<DealDocumentKind>) in
-            var scope = ReadScope(token: TokenRecord(id: "tok_x", storedHash: "x", user: "x", role: .sales, dealership: "north",
-                                                     createdAt: Date(), expiresAt: Date()), documents: documents)
-            scope.deals = deals
-            return scope
+            ReadScope(dealership: "north", deals: deals, documents: documents)
         }
+        let atSeven = LongPollIndex<String>.Shape(cursor: 7, limit: 2_000)
         var index = LongPollIndex<String>()
-        let ids = (0..<5).map { _ in UUID() }
-        index.insert("sales", id: ids[0], scope: north(.all, [.shared, .staff]))
-        index.insert("ivan", id: ids[1], scope: north(.buyer("ivan"), [.shared]))
-        index.insert("anna", id: ids[2], scope: north(.buyer("anna"), [.shared]))
-        index.insert("kiosk", id: ids[3], scope: north(.deal("d-1"), [.shared, .staff]))
-        index.insert("gone", id: ids[4], scope: north(.all, [.shared]))
-        #expect(index.remove(ids[4]) == "gone")
+        let ids = (0..<7).map { _ in UUID() }
+        index.insert("olga", id: ids[0], scope: north(.all, [.shared, .staff]), shape: atSeven)
+        index.insert("petr", id: ids[5], scope: north(.all, [.shared, .staff]), shape: atSeven)
+        index.insert("late", id: ids[6], scope: north(.all, [.shared, .staff]), shape: .init(cursor: 6, limit: 2_000))
+        index.insert("ivan", id: ids[1], scope: north(.buyer("ivan"), [.shared]), shape: atSeven)
+        index.insert("anna", id: ids[2], scope: north(.buyer("anna"), [.shared]), shape: atSeven)
+        index.insert("kiosk", id: ids[3], scope: north(.deal("d-1"), [.shared, .staff]), shape: atSeven)
+        index.insert("gone", id: ids[4], scope: north(.all, [.shared]), shape: atSeven)
+        #expect(index.remove(ids[4])?.waiters.values.first == "gone")
         #expect(index.remove(ids[4]) == nil)
-        #expect(index.count == 4)
+        #expect(index.count == 6)
 
         var asked: [DealID] = []
         let staff = index.takeWoken(by: [.init(dealership: "north", deal: DealID("d-1")!, document: .staff)]) { _, deal in
             asked.append(deal)
             return .user("ivan")
         }
-        #expect(Set(staff) == ["sales", "kiosk"])
+        // Same scope and cursor: one batch, moved whole; another cursor or scope: a batch of its own.
+        #expect(staff.count == 3)
+        #expect(Set(staff.map { Set($0.waiters.values) }) == [["olga", "petr"], ["late"], ["kiosk"]])
         #expect(index.count == 2)
+        // A woken waiter is no longer there to remove; forgetting it is the caller's later chore.
+        #expect(index.remove(ids[0]) == nil)
+        index.forget(ids[5])
         // A store that cannot be read wakes every buyer of the dealership rather than miss one.
         let unknown = index.takeWoken(by: [.init(dealership: "north", deal: DealID("d-9")!, document: .shared)]) { _, _ in .unknown }
-        #expect(Set(unknown) == ["ivan", "anna"])
+        #expect(Set(unknown.flatMap { $0.waiters.values }) == ["ivan", "anna"])
         #expect(index.count == 0)
         #expect(index.takeAll().isEmpty)
         #expect(asked == [DealID("d-1")!])

@@ -1,26 +1,31 @@
 import SyncProtocol
 
 /// A `POST /v1/sync` held open until a change it may read is committed or its `wait`
-/// passes: what its answer is built from, and the ticket its request awaits.
+/// passes: the ticket its request awaits. What its answer is read at (scope, cursor, limit)
+/// is where ``LongPollIndex`` files it.
 struct LongPollWaiter: Sendable {
-    /// Its answer is the same for every long-poll with the same key (see ``ReadScope``).
-    struct AnswerKey: Hashable {
-        var scope: ReadScope
-        var cursor: LogPosition
-        var limit: Int
-    }
-
     let ticket: LongPollTicket
-    /// The request's token: any token of the same ``scope`` would get the same answer.
+    /// The request's token: any token of the same scope would get the same answer, so a
+    /// batch's answer is read with any of its waiters' tokens.
     let token: TokenRecord
-    let scope: ReadScope
-    let cursor: LogPosition
-    /// The answer's `limit` as the request asked (or the default).
-    let limit: Int
-    /// Ends the wait after the request's `wait`; cancelled once the long-poll is answered.
-    let timer: Task<Void, Never>
-    /// When the commit that woke it was made; nil for a long-poll whose wait ran out.
+    /// The tick its wait runs out at (``LongPollDeadlines``).
+    let deadline: Int64
+}
+
+/// Long-polls that share one answer, as ``LongPollIndex`` gives them out.
+typealias LongPollBatch = LongPollIndex<LongPollWaiter>.Batch
+
+/// A batch of long-polls to answer: woken by a commit (at `wokenAt`), or at the end of its
+/// wait (nil).
+struct LongPollsDue: Sendable {
+    var batch: LongPollBatch
     var wokenAt: ContinuousClock.Instant?
 
-    var answerKey: AnswerKey { AnswerKey(scope: scope, cursor: cursor, limit: limit) }
+    /// Batches with the same key get the same answer.
+    struct AnswerKey: Hashable {
+        var scope: ReadScope
+        var shape: LongPollIndex<LongPollWaiter>.Shape
+    }
+
+    var answerKey: AnswerKey { AnswerKey(scope: batch.scope, shape: batch.shape) }
 }

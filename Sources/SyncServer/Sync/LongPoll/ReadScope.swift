@@ -25,6 +25,12 @@ struct ReadScope: Hashable, Sendable {
     /// The documents of those deals it reads (a buyer never reads `staff`).
     var documents: Set<DealDocumentKind>
 
+    init(dealership: String, deals: Deals, documents: Set<DealDocumentKind>) {
+        self.dealership = dealership
+        self.deals = deals
+        self.documents = documents
+    }
+
     /// The scope of `token`, reading `documents` (``Relay/readableKinds(_:)``).
     init(token: TokenRecord, documents: Set<DealDocumentKind>) {
         dealership = token.dealership

@@ -4,30 +4,28 @@ import SyncProtocol
 /// Long-polls: waiting, waking, answering (protocol-spec/sync.md, `wait`).
 ///
 /// A long-poll is filed in ``RelaySyncState/longPolls`` by what it may read. A commit wakes
-/// only the ones that can see one of its entries (``announce(_:)``); the answers are built
+/// only the ones that can see one of its entries (``announce(_:)``); their answers are built
 /// in a later job of the actor, after the committing request has its own, once per distinct
 /// ``LongPollWaiter/AnswerKey``, then encoded once and handed to every long-poll that shares
-/// it off the actor (``deliver(_:)``).
+/// it, off the actor (``deliver(_:)``). Waits that run out are swept once a tick
+/// (``LongPollDeadlines``) and answered the same way.
 extension Relay {
     /// Files a long-poll for `token` at `cursor` and returns the ticket its request awaits
     /// (``outcome(of:)``). Called in the same job of the actor as the pull that found nothing
     /// new, so no commit can fall in between unseen.
     ///
     /// It ends when a commit it may read wakes it (with the answer after `cursor` then), when
-    /// `seconds` pass (with what that answer is then: nothing new, the cursor moved on past
-    /// what it may not read), or when the relay closes (`unavailable`).
+    /// `seconds` pass (within a tick after; with what that answer is then: nothing new, the
+    /// cursor moved on past what it may not read), or when the relay closes (`unavailable`).
     func waitForNews(token: TokenRecord, cursor: LogPosition, limit: Int, seconds: Int) -> LongPollTicket {
         let ticket = LongPollTicket()
-        let id = ticket.id
-        // Detached: a timer that is cancelled ends where it sleeps, without a job on this actor.
-        let timer = Task.detached { [weak self] in
-            do { try await Task.sleep(for: .seconds(seconds)) } catch { return }
-            await self?.endWait(id)
-        }
+        let deadline = LongPollDeadlines.tick(atOrAfter: ContinuousClock.now + .seconds(seconds) - startedAt)
         let scope = ReadScope(token: token, documents: readableKinds(token))
-        let waiter = LongPollWaiter(ticket: ticket, token: token, scope: scope, cursor: cursor, limit: limit, timer: timer)
-        sync.longPolls.insert(waiter, id: id, scope: scope)
+        let waiter = LongPollWaiter(ticket: ticket, token: token, deadline: deadline)
+        sync.longPolls.insert(waiter, id: ticket.id, scope: scope, shape: .init(cursor: cursor, limit: limit))
+        sync.longPollDeadlines.insert(ticket.id, at: deadline)
         metrics.longPollsWaiting.set(Double(sync.longPolls.count))
+        sweepLongPollsWhileTheyWait()
         return ticket
     }
 
@@ -43,29 +41,52 @@ extension Relay {
         }
     }
 
-    /// The wait of a long-poll ran out: it is answered with the others due.
-    private func endWait(_ id: UUID) {
-        guard let waiter = sync.longPolls.remove(id) else { return }
-        metrics.longPollsWaiting.set(Double(sync.longPolls.count))
-        sync.longPollsToAnswer.append(waiter)
-        scheduleLongPollAnswers()
-    }
-
     /// Drops a long-poll whose request went away.
     private func forgetLongPoll(_ id: UUID) {
-        guard let waiter = sync.longPolls.remove(id) else { return }
+        guard let batch = sync.longPolls.remove(id) else { return }
+        for waiter in batch.waiters.values { sync.longPollDeadlines.remove(id, at: waiter.deadline) }
         metrics.longPollsWaiting.set(Double(sync.longPolls.count))
-        waiter.timer.cancel()
+    }
+
+    /// Starts the task that ends waits as they run out, unless it runs; it stops once no
+    /// long-poll waits.
+    private func sweepLongPollsWhileTheyWait() {
+        guard !sync.isSweepingLongPolls else { return }
+        sync.isSweepingLongPolls = true
+        Task.detached { [weak self] in
+            while true {
+                try? await Task.sleep(for: LongPollDeadlines.tick)
+                guard let self, await self.sweepLongPolls() else { return }
+            }
+        }
+    }
+
+    /// Answers the long-polls whose wait has run out; returns whether any still wait.
+    private func sweepLongPolls() -> Bool {
+        let due = sync.longPollDeadlines.takeDue(through: LongPollDeadlines.tick(before: ContinuousClock.now - startedAt))
+        for id in due {
+            if let batch = sync.longPolls.remove(id) { sync.longPollsToAnswer.append(LongPollsDue(batch: batch, wokenAt: nil)) }
+        }
+        if !due.isEmpty {
+            metrics.longPollsWaiting.set(Double(sync.longPolls.count))
+            scheduleLongPollAnswers()
+        }
+        guard sync.longPolls.count > 0 else {
+            sync.isSweepingLongPolls = false
+            return false
+        }
+        return true
     }
 
     /// Wakes the long-polls that may read one of the `committed` documents (a push, an
     /// integration write, an upstream append), and every ``waitForAnyCommit(seconds:)``.
     ///
-    /// Only takes them out of the index and counts them (`relay_longpoll_wakeups_total`):
-    /// their answers are built in a job of their own, after the committing request's.
+    /// Only takes them out of the index, in batches that share an answer, and counts them
+    /// (`relay_longpoll_wakeups_total`): their answers are built in a job of their own, after
+    /// the committing request's, and each waiter's bookkeeping is done after they are sent.
     ///
-    /// - Complexity: O(committed documents + woken long-polls), plus one deal lookup per
-    ///   committed document whose dealership has buyers waiting.
+    /// - Complexity: O(committed documents + batches woken), plus one deal lookup per
+    ///   committed document whose dealership has buyers waiting: nothing per woken long-poll.
     func announce(_ committed: some Sequence<RelaySyncState.DocumentKey>) {
         let waiting = sync.commitWaiters
         sync.commitWaiters = [:]
@@ -81,13 +102,9 @@ extension Relay {
             }
         }
         guard !woken.isEmpty else { return }
-        metrics.longPollWakeups.increment(by: Double(woken.count))
+        metrics.longPollWakeups.increment(by: Double(woken.reduce(0) { $0 + $1.waiters.count }))
         metrics.longPollsWaiting.set(Double(sync.longPolls.count))
-        sync.longPollsToAnswer.reserveCapacity(sync.longPollsToAnswer.count + woken.count)
-        for var waiter in woken {
-            waiter.wokenAt = committedAt
-            sync.longPollsToAnswer.append(waiter)
-        }
+        for batch in woken { sync.longPollsToAnswer.append(LongPollsDue(batch: batch, wokenAt: committedAt)) }
         scheduleLongPollAnswers()
     }
 
@@ -101,22 +118,23 @@ extension Relay {
             guard let self else { return }
             let answers = await self.answerLongPolls()
             self.deliver(answers)
+            await self.forgetAnswered(answers)
         }
     }
 
     /// The long-polls due, grouped by answer, with each group's answer read once.
-    private func answerLongPolls() -> [(answer: Result<SyncResponse, RelayError>, waiters: [LongPollWaiter])] {
+    private func answerLongPolls() -> [(answer: Result<SyncResponse, RelayError>, due: [LongPollsDue])] {
         sync.isAnsweringLongPolls = false
         let due = sync.longPollsToAnswer
         sync.longPollsToAnswer = []
-        for waiter in due { waiter.timer.cancel() }
         guard !isClosed else { return [(.failure(Relay.closedError), due)] }
-        var answers: [(answer: Result<SyncResponse, RelayError>, waiters: [LongPollWaiter])] = []
-        for (key, waiters) in Dictionary(grouping: due, by: \.answerKey) {
+        var answers: [(answer: Result<SyncResponse, RelayError>, due: [LongPollsDue])] = []
+        for (key, batches) in Dictionary(grouping: due, by: \.answerKey) {
+            guard let token = batches.lazy.compactMap({ $0.batch.waiters.first?.value.token }).first else { continue }
             do {
-                answers.append((.success(try pull(after: key.cursor, token: waiters[0].token, limit: key.limit)), waiters))
+                answers.append((.success(try pull(after: key.shape.cursor, token: token, limit: key.shape.limit)), batches))
             } catch {
-                answers.append((.failure(RelayError(.internalError, "reading the change log failed: \(error)")), waiters))
+                answers.append((.failure(RelayError(.internalError, "reading the change log failed: \(error)")), batches))
             }
             metrics.longPollAnswersBuilt.increment()
         }
@@ -124,9 +142,22 @@ extension Relay {
         return answers
     }
 
+    /// Forgets the answered long-polls' places and deadlines: the bookkeeping per long-poll,
+    /// done once they have their answers.
+    private func forgetAnswered(_ answers: [(answer: Result<SyncResponse, RelayError>, due: [LongPollsDue])]) {
+        for (_, due) in answers {
+            for item in due where item.wokenAt != nil {
+                for (id, waiter) in item.batch.waiters {
+                    sync.longPolls.forget(id)
+                    sync.longPollDeadlines.remove(id, at: waiter.deadline)
+                }
+            }
+        }
+    }
+
     /// Encodes each answer once and finishes the tickets that share it; off the actor.
-    private nonisolated func deliver(_ answers: [(answer: Result<SyncResponse, RelayError>, waiters: [LongPollWaiter])]) {
-        for (answer, waiters) in answers {
+    private nonisolated func deliver(_ answers: [(answer: Result<SyncResponse, RelayError>, due: [LongPollsDue])]) {
+        for (answer, due) in answers {
             let outcome: LongPollTicket.Outcome
             switch answer {
             case .success(let response):
@@ -138,9 +169,11 @@ extension Relay {
             case .failure(let error):
                 outcome = .failed(error)
             }
-            for waiter in waiters {
-                waiter.ticket.finish(outcome)
-                if let wokenAt = waiter.wokenAt { metrics.fanoutLatency.observe(ContinuousClock.now - wokenAt) }
+            for item in due {
+                for waiter in item.batch.waiters.values {
+                    waiter.ticket.finish(outcome)
+                    if let wokenAt = item.wokenAt { metrics.fanoutLatency.observe(ContinuousClock.now - wokenAt) }
+                }
             }
         }
     }
@@ -151,13 +184,11 @@ extension Relay {
         let waiting = sync.commitWaiters
         sync.commitWaiters = [:]
         for continuation in waiting.values { continuation.resume() }
-        let all = sync.longPolls.takeAll() + sync.longPollsToAnswer
+        let all = sync.longPolls.takeAll() + sync.longPollsToAnswer.flatMap { $0.batch.waiters.values }
         sync.longPollsToAnswer = []
+        sync.longPollDeadlines = LongPollDeadlines()
         metrics.longPollsWaiting.set(0)
-        for waiter in all {
-            waiter.timer.cancel()
-            waiter.ticket.finish(.failed(Relay.closedError))
-        }
+        for waiter in all { waiter.ticket.finish(.failed(Relay.closedError)) }
     }
 
     /// Suspends until anything is committed, in any dealership, or `seconds` pass (the
