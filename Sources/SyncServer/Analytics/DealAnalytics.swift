@@ -64,13 +64,84 @@ struct DealAnalytics {
                          completeness: card.completeness, state: state, path: path, lastChange: lastChange)
     }
 
-    /// The report over `deals`, counted in deal id order.
-    /// - Parameters:
-    ///   - now: the time idle days are counted to.
-    ///   - cursor: the log position the facts were read at.
+    /// The first millisecond that is not idle: deals whose latest change is before it are.
+    /// (A time later than `now` counts as now, which is never before it.)
+    static func idleBefore(now: Date, idleDays: Int) -> Int64 {
+        milliseconds(now) - Int64(idleDays) * 86_400_000
+    }
+
+    /// `now` in whole milliseconds since 1970, rounded down.
+    static func milliseconds(_ now: Date) -> Int64 { Int64((now.timeIntervalSince1970 * 1000).rounded(.down)) }
+
+    /// The summary of `deals`, as the store's reader gives it for stored rows.
+    /// - Parameter cursor: the log position the facts were read at.
+    func summary(_ deals: [(deal: DealID, facts: DealFacts)], idleBefore: Int64, cursor: LogPosition) -> AnalyticsSummary {
+        var totals = AnalyticsTotals()
+        var switching: [AnalyticsSummary.SwitchingDeal] = []
+        var idle: [AnalyticsSummary.IdleDeal] = []
+        for (deal, facts) in deals {
+            totals.add(AnalyticsTotals(facts))
+            if facts.switches > 0 { switching.append(.init(deal: deal, switches: facts.switches, path: facts.path)) }
+            if let last = facts.lastChange, last < idleBefore, !Self.closedStates.contains(facts.state ?? "") {
+                idle.append(.init(deal: deal, lastChange: last))
+            }
+        }
+        switching.sort { ($0.switches, $1.deal) > ($1.switches, $0.deal) }
+        idle.sort { ($0.lastChange, $0.deal) < ($1.lastChange, $1.deal) }
+        return AnalyticsSummary(cursor: cursor, totals: totals, mostSwitches: Array(switching.prefix(Self.topCount)), idleCount: idle.count,
+                                idle: Array(idle.prefix(Self.idleListLimit)))
+    }
+
+    /// The report over `deals` (the definition, for tests: the relay reads summaries).
     func report(_ deals: [(deal: DealID, facts: DealFacts)], now: Date, idleDays: Int, cursor: LogPosition) -> AnalyticsReport {
-        var tally = AnalyticsTally(schema: schema, now: now, idleDays: idleDays)
-        for (deal, facts) in deals.sorted(by: { $0.deal < $1.deal }) { tally.add(deal, facts) }
-        return tally.report(cursor: cursor)
+        report(summary(deals, idleBefore: Self.idleBefore(now: now, idleDays: idleDays), cursor: cursor), now: now, idleDays: idleDays)
+    }
+
+    /// The answer of `GET /v1/analytics` from a summary read for `now` and `idleDays`.
+    ///
+    /// Every map lists all its keys, zeros included: the schema's states and `unset`, each
+    /// status of each stage the schema has fields in, every bucket and channel.
+    func report(_ summary: AnalyticsSummary, now: Date, idleDays: Int) -> AnalyticsReport {
+        let totals = summary.totals
+        let deals = Int(clamping: totals["deals"])
+        var byState: [String: Int] = ["unset": Int(clamping: totals["state"])]
+        for name in stateNames { byState[name] = Int(clamping: totals["state:" + name]) }
+        for (name, count) in totals.counters where name.hasPrefix("state:") && byState[String(name.dropFirst(6))] == nil {
+            byState[String(name.dropFirst(6))] = Int(clamping: count)
+        }
+        var byStage: [String: [String: Int]] = [:]
+        for stage in Stage.allCases {
+            // Every status of a stage the schema has fields in; of another (none, with the
+            // card reader), only the statuses some deal has.
+            let listed = schema.fields.contains { $0.stage == stage }
+            var statuses: [String: Int] = [:]
+            for status in StageStatus.allCases {
+                let count = totals["stage:\(stage.rawValue):\(status.rawValue)"]
+                if listed || count != 0 { statuses[status.rawValue] = Int(clamping: count) }
+            }
+            if listed || !statuses.isEmpty { byStage[stage.rawValue] = statuses }
+        }
+        let buckets = Dictionary(uniqueKeysWithValues: AnalyticsTotals.bucketNames.map { ($0, Int(clamping: totals["completeness:" + $0])) })
+        let switches = Int(clamping: totals["switches"])
+        let average = deals == 0 ? 0 : (totals.completenessFractionSum / Double(deals) * 1000).rounded() / 10
+        let perDeal = deals == 0 ? 0 : (Double(switches) / Double(deals) * 100).rounded() / 100
+        let nowMilliseconds = Self.milliseconds(now)
+        return AnalyticsReport(
+            asOf: RelayTime.iso8601(now), cursor: summary.cursor, deals: deals, byState: byState, byStage: byStage,
+            completeness: .init(averagePercent: average, buckets: buckets),
+            lastChannel: Dictionary(uniqueKeysWithValues: Channel.allCases.map { ($0.rawValue, Int(clamping: totals["channel:" + $0.rawValue])) }),
+            channelSwitches: .init(total: switches, averagePerDeal: perDeal, top: summary.mostSwitches.map {
+                .init(deal: $0.deal.rawValue, switches: $0.switches, path: $0.path.map(\.rawValue))
+            }),
+            idle: .init(days: idleDays, count: summary.idleCount, deals: summary.idle.map { item in
+                .init(deal: item.deal.rawValue, lastChangeAt: RelayTime.iso8601(Date(timeIntervalSince1970: Double(item.lastChange) / 1000)),
+                      idleDays: Int((nowMilliseconds - item.lastChange) / 86_400_000))
+            }))
+    }
+
+    /// The values of the schema's `status.state` enum.
+    var stateNames: [String] {
+        guard case .enumeration(let values)? = schema.field("status.state")?.type else { return [] }
+        return values
     }
 }

@@ -10,14 +10,16 @@ extension Relay {
 
     /// `GET /v1/analytics`: a summary of the deals of the token's dealership (head only).
     ///
-    /// Read from the stored analytics rows (``DealAnalyticsRow``: one per deal, written in
-    /// the transaction of the deal's changes), in one read transaction of a second connection
-    /// to the store, off the relay's actor: a report never holds a push, and includes every
-    /// change up to ``AnalyticsReport/cursor``. Stale rows (left by a migration, or by a
-    /// change of rules or set-aside entries) are computed from the documents first, in
-    /// slices of the actor's time (``bringAnalyticsUpToDate()``).
+    /// Read from the store, never from a document: the dealership's ``AnalyticsTotals`` and
+    /// two short index ranges of its analytics rows (``DealAnalyticsRow``: one per deal, kept
+    /// in the transaction of the deal's changes), in one read transaction of a second
+    /// connection, off the relay's actor: a report never holds a push, and includes every
+    /// change up to ``AnalyticsReport/cursor``. Stale rows (left by a migration, a change of
+    /// rules, set-aside entries) are computed from the documents first, in slices of the
+    /// actor's time (``bringAnalyticsUpToDate()``).
     ///
-    /// - Complexity: O(deals of the dealership) row reads, no document.
+    /// - Complexity: O(counters + 110 list entries + idle deals counted in an index range),
+    ///   whatever the number of deals.
     /// - Returns: the report; `forbidden` for a role other than `head`; `unavailable` when the
     ///   store cannot be read or the relay is closing.
     nonisolated func analytics(token: TokenRecord, idleDays: Int, now: Date = Date()) async -> Result<AnalyticsReport, RelayError> {
@@ -25,19 +27,20 @@ extension Relay {
             return .failure(RelayError(.forbidden, "analytics are for the head of sales (this token has role \(token.role.rawValue))"))
         }
         guard !closedFlag.load(ordering: .acquiring) else { return .failure(Relay.closedError) }
-        var tally = AnalyticsTally(schema: analyticsRows.schema, now: now, idleDays: idleDays)
+        let analytics = DealAnalytics(schema: analyticsRows.schema)
         do {
             guard let scope = Self.analyticsScope(token) else {
                 // A deal scope that is no deal id reaches no deal (as for sync).
-                return .success(tally.report(cursor: try await storageLatestPosition()))
+                let empty = AnalyticsSummary(cursor: try await storageLatestPosition(), totals: .init(), mostSwitches: [], idleCount: 0, idle: [])
+                return .success(analytics.report(empty, now: now, idleDays: idleDays))
             }
+            let query = AnalyticsQuery(scope: scope, idleBefore: DealAnalytics.idleBefore(now: now, idleDays: idleDays),
+                                       idleLimit: DealAnalytics.idleListLimit, switchesLimit: DealAnalytics.topCount)
             // A row can turn stale between bringing the rows up to date and reading them (an
-            // entry set aside meanwhile): then again, a few times.
+            // entry set aside, a push grouped with another): then again, a few times.
             for _ in 0..<3 {
-                let reader = try await analyticsReader()
-                tally = AnalyticsTally(schema: analyticsRows.schema, now: now, idleDays: idleDays)
-                if let cursor = try reader.read(scope, { try tally.add($0) }) {
-                    return .success(tally.report(cursor: cursor))
+                if let summary = try await analyticsReader().read(query) {
+                    return .success(analytics.report(summary, now: now, idleDays: idleDays))
                 }
                 try await bringAnalyticsUpToDate()
             }
@@ -79,7 +82,7 @@ extension Relay {
         guard !isClosed else { throw RelayStorageError.storeClosed }
         if let reader = analyticsRows.reader { return reader }
         try analyticsRows.checkRules(of: storage)
-        return analyticsRows.keep(try storage.makeAnalyticsReader(stateNames: analyticsRows.stateNames))
+        return analyticsRows.keep(try storage.makeAnalyticsReader())
     }
 
     /// Computes every stale analytics row from its deal's documents, a slice of at most
@@ -115,6 +118,9 @@ extension Relay {
     /// - Returns: whether no stale row remains.
     func refreshStaleAnalytics(budget: Duration = Relay.analyticsSliceBudget) throws -> Bool {
         _ = try prepareAnalytics()
+        // Pushes still waiting for their group commit are in the documents in memory: commit
+        // them first, so no row computed here holds a change that is not stored yet.
+        flushGroupCommit()
         let started = ContinuousClock.now
         while true {
             let stale = try storage.staleAnalyticsDeals(limit: 64)

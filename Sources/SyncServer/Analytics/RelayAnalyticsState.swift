@@ -11,11 +11,10 @@ final class RelayAnalyticsState: Sendable {
 
     let schema: DealSchema
     /// What the stored rows depend on besides the deals' documents: the facts version, the
-    /// stage order and letters of column `stages`, and the schema (its SHA-256). Rows stored
-    /// under other rules are computed again (``RelayStorage/restartAnalytics(rules:)``).
+    /// stage order and letters of column `stages`, the closed states (column `is_open`), and
+    /// the schema (its SHA-256). Rows stored under other rules are computed again
+    /// (``RelayStorage/restartAnalytics(rules:)``).
     let rules: String
-    /// The schema's `status.state` values, as the reader numbers them.
-    let stateNames: [String]
     private let preparedReader = Mutex<(any DealAnalyticsReader)?>(nil)
     /// Set once the stored rows are known to follow ``rules`` (``checkRules(of:)``).
     private let rulesChecked = Atomic<Bool>(false)
@@ -24,8 +23,8 @@ final class RelayAnalyticsState: Sendable {
         self.schema = schema
         let letters = StageStatus.allCases.map { "\(Character(Unicode.Scalar(DealAnalyticsRow.letter(of: $0))))=\($0.rawValue)" }
         rules = "analytics rows v\(Self.factsVersion); stages \(Stage.allCases.map(\.rawValue).joined(separator: ",")); "
-            + "letters \(letters.joined(separator: ",")); schema sha256 \(SHA256.hexHash(schema.canonicalJSON))"
-        if case .enumeration(let values)? = schema.field("status.state")?.type { stateNames = values } else { stateNames = [] }
+            + "letters \(letters.joined(separator: ",")); closed \(DealAnalytics.closedStates.sorted().joined(separator: ",")); "
+            + "schema sha256 \(SHA256.hexHash(schema.canonicalJSON))"
     }
 
     /// Makes sure the stored rows follow ``rules``: if they were computed under others (or

@@ -126,7 +126,8 @@ public protocol RelayStorage: AnyObject {
     /// order.
     func staleAnalyticsDeals(limit: Int) throws -> [(dealership: String, deal: DealID)]
     /// Stores rows computed from the deals' documents, in one transaction: each replaces the
-    /// deal's row and makes it current; one without facts removes it.
+    /// deal's row and makes it current; one without facts removes it. The dealerships'
+    /// ``AnalyticsTotals`` move with them.
     func saveAnalyticsRows(_ rows: [DealAnalyticsRow]) throws
     /// The rules the stored rows were computed under (``restartAnalytics(rules:)``); nil for a
     /// store whose rows were never computed.
@@ -136,10 +137,7 @@ public protocol RelayStorage: AnyObject {
     func restartAnalytics(rules: String) throws
     /// A second way into the store, read-only, for `GET /v1/analytics`: usable from any
     /// thread while the relay's own calls go on, each report in one read transaction.
-    ///
-    /// - Parameter stateNames: the `status.state` values whose positions the reader gives
-    ///   as ``StoredAnalyticsRow/stateCode``.
-    func makeAnalyticsReader(stateNames: [String]) throws -> any DealAnalyticsReader
+    func makeAnalyticsReader() throws -> any DealAnalyticsReader
 
     // MARK: Replicas
 

@@ -8,67 +8,91 @@ import SyncProtocol
 /// connection goes on writing, so a report never holds a push.
 ///
 /// `@unchecked Sendable`: the connection is only touched under ``lock`` (a connection has one
-/// user at a time; a `Mutex` of it cannot lend it to a caller's non-sendable row callback).
+/// user at a time).
 final class SQLiteAnalyticsReader: DealAnalyticsReader, @unchecked Sendable {
     private let lock = NSLock()
     private var database: SQLiteDatabase?
-    /// The select list: `status.state` and the last channel as positions in their names,
-    /// worked out by SQLite, so that most rows are read as numbers only.
-    private let columns: String
-    private static let channels = Channel.allCases
 
     /// Opens the store at `path` (which the relay's storage has open and migrated).
-    init(path: String, stateNames: [String]) throws {
+    init(path: String) throws {
         let database = try SQLiteDatabase(path: path, options: .init(create: false, walJournal: false))
         do {
-            try database.execute("PRAGMA query_only = ON")
+            // Pages read straight from the file, not copied into each connection's cache.
+            try database.execute("PRAGMA query_only = ON; PRAGMA mmap_size = 268435456")
         } catch {
             database.close()
             throw error
         }
         self.database = database
-        columns = """
-            stale, \(Self.code("state", of: stateNames)), state, stages, filled, required, \
-            \(Self.code("last_channel", of: Self.channels.map(\.rawValue))), last_channel, switches, last_change_at, deal_id, channel_path
-            """
     }
 
-    /// `column`'s value as its position in `names`: -1 for NULL, -2 for another value.
-    private static func code(_ column: String, of names: [String]) -> String {
-        let cases = names.enumerated().map { index, name in " WHEN '\(name.replacingOccurrences(of: "'", with: "''"))' THEN \(index)" }
-        return "CASE WHEN \(column) IS NULL THEN -1 ELSE CASE \(column)\(cases.joined()) ELSE -2 END END"
-    }
-
-    /// - Complexity: one indexed range of the table, in its primary key order (no sort).
-    func read(_ scope: AnalyticsScope, _ body: (any StoredAnalyticsRow) throws -> Void) throws -> LogPosition? {
-        try lock.withLock { () -> LogPosition? in
+    /// - Complexity: for a whole dealership, its totals (a few dozen rows), the first
+    ///   `switchesLimit` and `idleLimit` entries of two indexes, and a count over the index
+    ///   range of its idle deals; for a narrower scope, its rows.
+    func read(_ query: AnalyticsQuery) throws -> AnalyticsSummary? {
+        try lock.withLock {
             guard let database else { throw RelayStorageError.storeClosed }
-            var sql = "SELECT \(columns) FROM deal_analytics WHERE dealership = ?"
-            var arguments: [SQLiteValue] = [.text(scope.dealership)]
-            if let deal = scope.deal {
-                sql += " AND deal_id = ?"
-                arguments.append(.deal(deal))
-            }
-            if let buyer = scope.buyerUser {
-                sql += " AND deal_id IN (SELECT id FROM deal WHERE dealership = ? AND buyer_user = ?)"
-                arguments += [.text(scope.dealership), .text(buyer)]
-            }
-            sql += " ORDER BY deal_id"
-            return try database.transaction(.deferred) { db -> LogPosition? in
-                // The same read transaction as the rows: the position they are current to.
+            return try database.transaction(.deferred) { db -> AnalyticsSummary? in
+                // All in one read transaction: the position is the one the rows are current to.
                 let cursor = LogPosition(try db.scalar("SELECT seq FROM sqlite_sequence WHERE name = 'change_log'")?.int64 ?? 0)
-                var isStale = false
-                try db.forEachRow(sql, arguments) { statement in
-                    guard statement.int64(at: 0) == 0 else {
-                        isStale = true
-                        return false
+                let (filter, arguments) = Self.filter(query.scope)
+                guard try db.scalar("SELECT 1 FROM deal_analytics WHERE stale = 1 AND \(filter) LIMIT 1", arguments) == nil else { return nil }
+                let totals: AnalyticsTotals
+                if query.scope.deal == nil && query.scope.buyerUser == nil {
+                    totals = try Self.totals(query.scope.dealership, in: db)
+                } else {
+                    var sum = AnalyticsTotals()
+                    try db.forEachRow("SELECT \(SQLiteRelayStorage.analyticsColumns) FROM deal_analytics WHERE stale = 0 AND \(filter)", arguments) {
+                        if let facts = try SQLiteRelayStorage.analyticsRow($0).row.facts { sum.add(AnalyticsTotals(facts)) }
+                        return true
                     }
-                    try body(Row(statement: statement))
-                    return true
+                    totals = sum
                 }
-                return isStale ? nil : cursor
+                let mostSwitches = try db.query(
+                    """
+                    SELECT deal_id, switches, channel_path FROM deal_analytics
+                    WHERE stale = 0 AND switches > 0 AND \(filter) ORDER BY switches DESC, deal_id LIMIT ?
+                    """, arguments + [.integer(Int64(query.switchesLimit))]
+                ) { row in
+                    AnalyticsSummary.SwitchingDeal(deal: try row.dealID(at: 0), switches: Int(clamping: row.int64(at: 1)),
+                                                   path: try SQLiteRelayStorage.channelPath(row.string(at: 2)))
+                }
+                let idle = "stale = 0 AND is_open = 1 AND last_change_at IS NOT NULL AND last_change_at < ? AND \(filter)"
+                let idleArguments = [SQLiteValue.integer(query.idleBefore)] + arguments
+                let idleCount = try db.scalar("SELECT count(*) FROM deal_analytics WHERE \(idle)", idleArguments)?.int64 ?? 0
+                let idleDeals = try db.query(
+                    "SELECT deal_id, last_change_at FROM deal_analytics WHERE \(idle) ORDER BY last_change_at, deal_id LIMIT ?",
+                    idleArguments + [.integer(Int64(query.idleLimit))]
+                ) { row in AnalyticsSummary.IdleDeal(deal: try row.dealID(at: 0), lastChange: row.int64(at: 1)) }
+                return AnalyticsSummary(cursor: cursor, totals: totals, mostSwitches: mostSwitches, idleCount: Int(clamping: idleCount),
+                                        idle: idleDeals)
             }
         }
+    }
+
+    /// The rows `scope` reaches, as a condition on `deal_analytics` and its arguments.
+    private static func filter(_ scope: AnalyticsScope) -> (String, [SQLiteValue]) {
+        var sql = "dealership = ?"
+        var arguments: [SQLiteValue] = [.text(scope.dealership)]
+        if let deal = scope.deal {
+            sql += " AND deal_id = ?"
+            arguments.append(.deal(deal))
+        }
+        if let buyer = scope.buyerUser {
+            sql += " AND deal_id IN (SELECT id FROM deal WHERE dealership = ? AND buyer_user = ?)"
+            arguments += [.text(scope.dealership), .text(buyer)]
+        }
+        return (sql, arguments)
+    }
+
+    /// The stored totals of `dealership`.
+    static func totals(_ dealership: String, in db: SQLiteDatabase) throws -> AnalyticsTotals {
+        var counters: [String: Int64] = [:]
+        try db.forEachRow("SELECT counter, value FROM deal_analytics_totals WHERE dealership = ?", [.text(dealership)]) { row in
+            counters[row.string(at: 0)] = row.int64(at: 1)
+            return true
+        }
+        return AnalyticsTotals(counters: counters)
     }
 
     func close() {
@@ -76,30 +100,5 @@ final class SQLiteAnalyticsReader: DealAnalyticsReader, @unchecked Sendable {
             database?.close()
             database = nil
         }
-    }
-
-    /// The current row of the reader's statement.
-    private struct Row: StoredAnalyticsRow {
-        let statement: Statement
-
-        var stateCode: Int { Int(statement.int64(at: 1)) }
-        func stateName() -> String? { statement.optionalString(at: 2) }
-        func withStageLetters<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
-            try statement.withUnsafeBlob(at: 3, body)
-        }
-        var filled: Int64 { statement.int64(at: 4) }
-        var required: Int64 { statement.int64(at: 5) }
-        func lastChannel() throws -> Channel? {
-            let code = Int(statement.int64(at: 6))
-            if code == -1 { return nil }
-            guard code >= 0 && code < SQLiteAnalyticsReader.channels.count else {
-                throw RelayStorageError.unreadableValue(column: "last_channel", value: statement.string(at: 7))
-            }
-            return SQLiteAnalyticsReader.channels[code]
-        }
-        var switches: Int64 { statement.int64(at: 8) }
-        var lastChangeAt: Int64? { statement.isNull(at: 9) ? nil : statement.int64(at: 9) }
-        func deal() throws -> DealID { try statement.dealID(at: 10) }
-        func path() throws -> [Channel] { try SQLiteRelayStorage.channelPath(statement.string(at: 11)) }
     }
 }

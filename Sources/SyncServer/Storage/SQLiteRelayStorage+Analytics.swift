@@ -3,28 +3,46 @@ import Foundation
 import SQLiteKit
 
 /// Table `deal_analytics`: one row per deal with at least one logged change, holding its
-/// ``DealFacts`` as plain columns, so that a report reads numbers and short texts and never a
-/// document. A row is current (`stale = 0`) or stale: appended to without a new row, its
-/// entries set aside, computed under other rules, or left by the migration for the relay to
-/// compute (``RelayStorage/staleAnalyticsDeals(limit:)``).
+/// ``DealFacts`` as plain columns; table `deal_analytics_totals`: per dealership the
+/// ``AnalyticsTotals`` of its current rows, moved with every row written. A row is current
+/// (`stale = 0`) or stale: appended to without a new row, its entries set aside, computed
+/// under other rules, or left by the migration for the relay to compute
+/// (``RelayStorage/staleAnalyticsDeals(limit:)``). Stale rows count in no total.
 extension SQLiteRelayStorage {
     static let analyticsColumns = """
-        dealership, deal_id, stale, state, stages, filled, required, last_channel, switches, channel_path, last_change_at
+        dealership, deal_id, stale, state, stages, filled, required, last_channel, switches, channel_path, last_change_at, is_open
         """
 
     public func appendChanges(_ entries: [NewLogEntry], analytics: [DealAnalyticsRow]) throws -> [LogRecord] {
         guard !entries.isEmpty || !analytics.isEmpty else { return [] }
         return try database.transaction { db in
             let records = try Self.append(entries, in: db)
-            try Self.saveAnalytics(analytics, in: db)
+            try Self.saveAnalytics(analytics, appended: records, in: db)
             return records
         }
     }
 
+    /// Stores `rows` and marks stale the rows of the other deals `appended` changed, inside
+    /// the caller's transaction, moving the dealerships' totals along.
+    static func saveAnalytics(_ rows: [DealAnalyticsRow], appended: [LogRecord], in db: SQLiteDatabase) throws {
+        try saveAnalytics(rows, in: db)
+        let given = Set(rows.map { DealKey(dealership: $0.dealership, deal: $0.deal) })
+        let others = Set(appended.map { DealKey(dealership: $0.entry.dealership, deal: $0.entry.deal) }).subtracting(given)
+        try markAnalyticsStale(others.sorted().map { ($0.dealership, $0.deal) }, in: db)
+    }
+
     /// Marks the rows of `deals` stale inside the caller's transaction, creating them when
-    /// missing (a deal's first change).
-    static func markAnalyticsStale(_ deals: some Sequence<(dealership: String, deal: DealID)>, in db: SQLiteDatabase) throws {
+    /// missing (a deal's first change) unless `existingOnly`, and takes their facts out of
+    /// the totals.
+    static func markAnalyticsStale(_ deals: some Sequence<(dealership: String, deal: DealID)>, existingOnly: Bool = false,
+                                   in db: SQLiteDatabase) throws {
+        var totals: [String: AnalyticsTotals] = [:]
         for (dealership, deal) in deals {
+            if let old = try currentFacts(dealership, deal, in: db) { totals[dealership, default: .init()].add(AnalyticsTotals(old), sign: -1) }
+            if existingOnly {
+                try db.execute("UPDATE deal_analytics SET stale = 1 WHERE dealership = ? AND deal_id = ?", arguments: [.text(dealership), .deal(deal)])
+                continue
+            }
             try db.execute(
                 """
                 INSERT INTO deal_analytics(dealership, deal_id, stale) VALUES (?, ?, 1)
@@ -32,30 +50,59 @@ extension SQLiteRelayStorage {
                 """,
                 arguments: [.text(dealership), .deal(deal)])
         }
+        try addTotals(totals, in: db)
     }
 
-    /// Stores `rows` inside the caller's transaction: each current, or removed without facts.
+    /// Stores `rows` inside the caller's transaction (each current, or removed without
+    /// facts), and moves the totals by the difference.
     static func saveAnalytics(_ rows: [DealAnalyticsRow], in db: SQLiteDatabase) throws {
+        var totals: [String: AnalyticsTotals] = [:]
         for row in rows {
+            if let old = try currentFacts(row.dealership, row.deal, in: db) {
+                totals[row.dealership, default: .init()].add(AnalyticsTotals(old), sign: -1)
+            }
             guard let facts = row.facts else {
                 try db.execute("DELETE FROM deal_analytics WHERE dealership = ? AND deal_id = ?", arguments: [.text(row.dealership), .deal(row.deal)])
                 continue
             }
+            totals[row.dealership, default: .init()].add(AnalyticsTotals(facts))
             try db.execute(
                 """
-                INSERT INTO deal_analytics(\(analyticsColumns)) VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO deal_analytics(\(analyticsColumns)) VALUES (?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(dealership, deal_id) DO UPDATE SET
                     stale = 0, state = excluded.state, stages = excluded.stages, filled = excluded.filled, required = excluded.required,
                     last_channel = excluded.last_channel, switches = excluded.switches, channel_path = excluded.channel_path,
-                    last_change_at = excluded.last_change_at
+                    last_change_at = excluded.last_change_at, is_open = excluded.is_open
                 """,
                 arguments: [
                     .text(row.dealership), .deal(row.deal), .optionalText(facts.state), .text(DealAnalyticsRow.stageLetters(facts.stages)),
                     .integer(Int64(facts.completeness.filled)), .integer(Int64(facts.completeness.required)),
                     .optionalText(facts.lastChannel?.rawValue), .integer(Int64(facts.switches)),
                     .text(facts.path.map(\.rawValue).joined(separator: " ")), facts.lastChange.map { .integer($0) } ?? .null,
+                    .integer(DealAnalytics.closedStates.contains(facts.state ?? "") ? 0 : 1),
                 ])
         }
+        try addTotals(totals, in: db)
+    }
+
+    /// Adds `totals` (per dealership) to the stored ones.
+    private static func addTotals(_ totals: [String: AnalyticsTotals], in db: SQLiteDatabase) throws {
+        for (dealership, delta) in totals.sorted(by: { $0.key < $1.key }) {
+            for (counter, value) in delta.counters.sorted(by: { $0.key < $1.key }) {
+                try db.execute(
+                    """
+                    INSERT INTO deal_analytics_totals(dealership, counter, value) VALUES (?, ?, ?)
+                    ON CONFLICT(dealership, counter) DO UPDATE SET value = value + excluded.value
+                    """,
+                    arguments: [.text(dealership), .text(counter), .integer(value)])
+            }
+        }
+    }
+
+    /// The facts of a deal's current row; nil when it has none or a stale one.
+    private static func currentFacts(_ dealership: String, _ deal: DealID, in db: SQLiteDatabase) throws -> DealFacts? {
+        try db.query("SELECT \(analyticsColumns) FROM deal_analytics WHERE dealership = ? AND deal_id = ? AND stale = 0",
+                     [.text(dealership), .deal(deal)]) { try analyticsRow($0).row.facts }.first ?? nil
     }
 
     public func staleAnalyticsDeals(limit: Int) throws -> [(dealership: String, deal: DealID)] {
@@ -75,47 +122,59 @@ extension SQLiteRelayStorage {
 
     public func restartAnalytics(rules: String) throws {
         try database.transaction { db in
-            // Every deal with a logged change gets a row to compute, whatever the table held.
+            // Every deal with a logged change gets a row to compute, whatever the table held;
+            // with no current row left, every total is 0.
             try db.execute("""
                 INSERT INTO deal_analytics(dealership, deal_id, stale) SELECT DISTINCT dealership, deal_id, 1 FROM change_log WHERE true
                 ON CONFLICT(dealership, deal_id) DO UPDATE SET stale = 1
                 """)
             try db.execute("UPDATE deal_analytics SET stale = 1 WHERE stale = 0")
+            try db.execute("DELETE FROM deal_analytics_totals")
             try db.execute("INSERT INTO deal_analytics_rules(id, rules) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET rules = excluded.rules",
                            arguments: [.text(rules)])
         }
     }
 
-    public func makeAnalyticsReader(stateNames: [String]) throws -> any DealAnalyticsReader {
-        try SQLiteAnalyticsReader(path: path, stateNames: stateNames)
+    public func makeAnalyticsReader() throws -> any DealAnalyticsReader {
+        try SQLiteAnalyticsReader(path: path)
     }
 
     /// Every row of `dealership` as stored, in deal id order, stale ones flagged (tests and
-    /// tools; a report reads through ``makeAnalyticsReader(stateNames:)``).
+    /// tools).
     /// - Throws: ``RelayStorageError/unreadableValue(column:value:)`` for a row that holds no facts.
     func analyticsRows(dealership: String) throws -> [(row: DealAnalyticsRow, isStale: Bool)] {
-        try database.query("SELECT \(Self.analyticsColumns) FROM deal_analytics WHERE dealership = ? ORDER BY deal_id", [.text(dealership)]) { row in
-            let deal = try row.dealID(at: 1)
-            guard let stages = DealAnalyticsRow.stages(fromLetters: row.string(at: 4)) else {
-                throw RelayStorageError.unreadableValue(column: "stages", value: row.string(at: 4))
-            }
-            let filled = row.int64(at: 5)
-            let required = row.int64(at: 6)
-            guard filled >= 0, filled <= required, required <= Int64(Int32.max) else {
-                throw RelayStorageError.unreadableValue(column: "filled", value: "\(filled) of \(required)")
-            }
-            let path = try Self.channelPath(row.string(at: 9))
-            let lastChannel = try row.optionalString(at: 7).map { text in
-                guard let channel = Channel(rawValue: text) else { throw RelayStorageError.unreadableValue(column: "last_channel", value: text) }
-                return channel
-            }
-            guard lastChannel == path.last, row.int64(at: 8) == Int64(max(path.count - 1, 0)) else {
-                throw RelayStorageError.unreadableValue(column: "channel_path", value: row.string(at: 9))
-            }
-            let facts = DealFacts(stages: stages, completeness: Completeness(filled: Int(filled), required: Int(required)),
-                                  state: row.optionalString(at: 3), path: path, lastChange: row.isNull(at: 10) ? nil : row.int64(at: 10))
-            return (DealAnalyticsRow(dealership: row.string(at: 0), deal: deal, facts: facts), row.int64(at: 2) != 0)
+        try database.query("SELECT \(Self.analyticsColumns) FROM deal_analytics WHERE dealership = ? ORDER BY deal_id", [.text(dealership)]) {
+            try Self.analyticsRow($0)
         }
+    }
+
+    /// The stored totals of `dealership` (tests and tools).
+    func analyticsTotals(dealership: String) throws -> AnalyticsTotals {
+        try SQLiteAnalyticsReader.totals(dealership, in: database)
+    }
+
+    /// A row of ``analyticsColumns``; a stale row's facts are what it last held.
+    static func analyticsRow(_ row: Statement) throws -> (row: DealAnalyticsRow, isStale: Bool) {
+        let deal = try row.dealID(at: 1)
+        guard let stages = DealAnalyticsRow.stages(fromLetters: row.string(at: 4)) else {
+            throw RelayStorageError.unreadableValue(column: "stages", value: row.string(at: 4))
+        }
+        let filled = row.int64(at: 5)
+        let required = row.int64(at: 6)
+        guard filled >= 0, filled <= required, required <= Int64(Int32.max) else {
+            throw RelayStorageError.unreadableValue(column: "filled", value: "\(filled) of \(required)")
+        }
+        let path = try channelPath(row.string(at: 9))
+        let lastChannel = try row.optionalString(at: 7).map { text in
+            guard let channel = Channel(rawValue: text) else { throw RelayStorageError.unreadableValue(column: "last_channel", value: text) }
+            return channel
+        }
+        guard lastChannel == path.last, row.int64(at: 8) == Int64(max(path.count - 1, 0)) else {
+            throw RelayStorageError.unreadableValue(column: "channel_path", value: row.string(at: 9))
+        }
+        let facts = DealFacts(stages: stages, completeness: Completeness(filled: Int(filled), required: Int(required)),
+                              state: row.optionalString(at: 3), path: path, lastChange: row.isNull(at: 10) ? nil : row.int64(at: 10))
+        return (DealAnalyticsRow(dealership: row.string(at: 0), deal: deal, facts: facts), row.int64(at: 2) != 0)
     }
 
     /// Column `channel_path`: channel names separated by single spaces.
@@ -124,5 +183,13 @@ extension SQLiteRelayStorage {
             guard let channel = Channel(rawValue: String(name)) else { throw RelayStorageError.unreadableValue(column: "channel_path", value: text) }
             return channel
         }
+    }
+
+    /// A deal of a dealership, as a set element.
+    struct DealKey: Hashable, Comparable {
+        var dealership: String
+        var deal: DealID
+
+        static func < (lhs: DealKey, rhs: DealKey) -> Bool { (lhs.dealership, lhs.deal) < (rhs.dealership, rhs.deal) }
     }
 }

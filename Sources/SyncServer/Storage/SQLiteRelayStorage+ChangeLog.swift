@@ -43,13 +43,12 @@ extension SQLiteRelayStorage {
             // A push decided after a failed one may have computed its deals' analytics rows
             // with the failed push's changes in them: those deals' rows are computed again.
             // (Only rows that exist: a deal the failed push would have created is not stored.)
+            var failedDeals: Set<DealKey> = []
             for (commit, result) in zip(commits, results) {
                 guard case .failure = result else { continue }
-                for entry in commit.entries {
-                    try db.execute("UPDATE deal_analytics SET stale = 1 WHERE dealership = ? AND deal_id = ?",
-                                   arguments: [.text(entry.dealership), .deal(entry.deal)])
-                }
+                for entry in commit.entries { failedDeals.insert(DealKey(dealership: entry.dealership, deal: entry.deal)) }
             }
+            try Self.markAnalyticsStale(failedDeals.sorted().map { ($0.dealership, $0.deal) }, existingOnly: true, in: db)
             return results
         }
     }
@@ -69,7 +68,7 @@ extension SQLiteRelayStorage {
         for deal in commit.deals { try Self.insertDeal(deal, in: db) }
         for entry in commit.quarantine { try Self.insertQuarantine(entry, in: db) }
         let records = try Self.append(commit.entries, in: db)
-        try Self.saveAnalytics(commit.analytics, in: db)
+        try Self.saveAnalytics(commit.analytics, appended: records, in: db)
         if !commit.snapshots.isEmpty {
             // Each holds every change the log now has of its document (PushCommit.snapshots).
             try Self.storeSnapshots(commit.snapshots, covering: try Self.latestPosition(in: db), in: db)
@@ -77,9 +76,9 @@ extension SQLiteRelayStorage {
         return records
     }
 
-    /// Appends `entries` inside the caller's transaction, marks the stored snapshots of their
-    /// documents and the analytics rows of their deals stale (the caller then stores the
-    /// current ones); see ``appendChanges(_:analytics:)``.
+    /// Appends `entries` inside the caller's transaction and marks the stored snapshots of
+    /// their documents stale; see ``appendChanges(_:analytics:)`` (the caller then stores the
+    /// analytics rows of their deals: ``saveAnalytics(_:appended:in:)``).
     static func append(_ entries: [NewLogEntry], in db: SQLiteDatabase) throws -> [LogRecord] {
         var registeredDeals: Set<[String]> = []
         /// Per (dealership, deal, document, replica): the last change sequence in the log so far.
@@ -88,7 +87,6 @@ extension SQLiteRelayStorage {
         records.reserveCapacity(entries.count)
         /// Documents whose stored snapshot this call has marked stale already.
         var markedStale: Set<[String]> = []
-        var changedDeals: Set<DealKey> = []
         for entry in entries {
             if !registeredDeals.contains([entry.dealership, entry.deal.rawValue]) {
                 guard try db.scalar("SELECT 1 FROM deal WHERE dealership = ? AND id = ?", [.text(entry.dealership), .deal(entry.deal)]) != nil else {
@@ -151,18 +149,8 @@ extension SQLiteRelayStorage {
             var stored = entry
             stored.receivedAt = entry.receivedAt.roundedToStoredPrecision
             records.append(LogRecord(position: position, entry: stored))
-            changedDeals.insert(DealKey(dealership: entry.dealership, deal: entry.deal))
         }
-        try markAnalyticsStale(changedDeals.sorted().map { ($0.dealership, $0.deal) }, in: db)
         return records
-    }
-
-    /// A deal of a dealership, as a set element.
-    private struct DealKey: Hashable, Comparable {
-        var dealership: String
-        var deal: DealID
-
-        static func < (lhs: DealKey, rhs: DealKey) -> Bool { (lhs.dealership, lhs.deal) < (rhs.dealership, rhs.deal) }
     }
 
     /// - Complexity: with a deal filter, the ids are passed as one JSON array parameter

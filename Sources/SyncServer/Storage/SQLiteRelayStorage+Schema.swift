@@ -250,6 +250,28 @@ extension SQLiteRelayStorage {
                 ) STRICT;
                 """)
         }
+        migrator.registerStep("deal_analytics: totals per dealership, is_open, indexes of switches and idle deals") { db in
+            // A report of a whole dealership reads these instead of every row: per dealership
+            // the sums of its current rows' facts (AnalyticsTotals, counters by name), moved by
+            // the difference of a row's old and new facts in the transaction that writes it,
+            // and two indexes whose first entries are its lists. `is_open` is 0 for a deal in a
+            // closed state (never idle). Every row is computed again (its totals and is_open
+            // with it): marked stale, and the rules forgotten.
+            try db.execute("""
+                ALTER TABLE deal_analytics ADD COLUMN is_open INTEGER NOT NULL DEFAULT 0 CHECK (is_open IN (0, 1));
+                UPDATE deal_analytics SET stale = 1;
+                DELETE FROM deal_analytics_rules;
+                CREATE INDEX deal_analytics_switches ON deal_analytics(dealership, switches DESC, deal_id) WHERE stale = 0 AND switches > 0;
+                CREATE INDEX deal_analytics_idle ON deal_analytics(dealership, last_change_at, deal_id)
+                    WHERE stale = 0 AND is_open = 1 AND last_change_at IS NOT NULL;
+                CREATE TABLE deal_analytics_totals(
+                    dealership TEXT NOT NULL,
+                    counter TEXT NOT NULL,
+                    value INTEGER NOT NULL,
+                    PRIMARY KEY (dealership, counter)
+                ) STRICT, WITHOUT ROWID;
+                """)
+        }
         return migrator
     }()
 }

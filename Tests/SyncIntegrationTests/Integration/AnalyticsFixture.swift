@@ -192,6 +192,18 @@ enum AnalyticsFixture {
         }
     }
 
+    /// Writes ``edits`` as the first build with analytics rows (no totals) left them, with
+    /// rows that claim to be current and hold facts no deal has: the next schema step must
+    /// have them computed again.
+    static func writeFirstRowsStore(in directory: String) throws {
+        try writePreviousStore(in: directory)
+        let database = try SQLiteDatabase(path: directory + "/" + SQLiteRelayStorage.fileName)
+        defer { database.close() }
+        try SQLiteRelayStorage.migrator.migrate(database, upTo: previousSchemaVersion + 1)
+        try database.execute("UPDATE deal_analytics SET stale = 0, state = 'won', stages = 'ddddddddddd', filled = 1, required = 1")
+        try database.execute("INSERT INTO deal_analytics_rules(id, rules) VALUES (1, 'rules of the first build')")
+    }
+
     /// A head-of-sales token record of `dealership` (the report does not look it up).
     static func headToken(dealership: String = "north", deal: String? = nil) -> TokenRecord {
         TokenRecord(id: "tok_fixture", storedHash: "", user: "boss", role: .head, dealership: dealership, deal: deal,
@@ -232,6 +244,19 @@ extension Relay {
             }
             return analytics.facts(deal: deal, documents: documents).map { DealAnalyticsRow(dealership: dealership, deal: deal, facts: $0) }
         }
+    }
+
+    /// The stored totals of `dealership`.
+    func storedAnalyticsTotals(dealership: String = "north") throws -> AnalyticsTotals {
+        guard let sqlite = storage as? SQLiteRelayStorage else { throw RelayError(.internalError, "not a SQLite store") }
+        return try sqlite.analyticsTotals(dealership: dealership)
+    }
+
+    /// The totals by the definition: the sum over ``recomputedAnalyticsRows(dealership:)``.
+    func recomputedAnalyticsTotals(dealership: String = "north") throws -> AnalyticsTotals {
+        var totals = AnalyticsTotals()
+        for row in try recomputedAnalyticsRows(dealership: dealership) { totals.add(AnalyticsTotals(row.facts!)) }
+        return totals
     }
 
     /// The report by the definition, over ``recomputedAnalyticsRows(dealership:)``, as JSON.

@@ -33,8 +33,11 @@ struct AnalyticsRowsTests {
         PinnedAnswer(dealership: "south", deal: nil, idleDays: 7, json: #"{"asOf":"2025-06-15T15:06:40Z","byStage":{"assessment":{"done":0,"inProgress":0,"skipped":0,"untouched":1},"benefits":{"done":0,"inProgress":0,"skipped":0,"untouched":1},"conversation":{"done":0,"inProgress":0,"skipped":0,"untouched":1},"credit":{"done":0,"inProgress":0,"skipped":0,"untouched":1},"delivery":{"done":0,"inProgress":0,"skipped":0,"untouched":1},"documents":{"done":0,"inProgress":0,"skipped":0,"untouched":1},"insurance":{"done":0,"inProgress":0,"skipped":0,"untouched":1},"payment":{"done":0,"inProgress":0,"skipped":0,"untouched":1},"status":{"done":0,"inProgress":0,"skipped":0,"untouched":1},"tradeIn":{"done":0,"inProgress":0,"skipped":0,"untouched":1},"vehicle":{"done":0,"inProgress":1,"skipped":0,"untouched":0}},"byState":{"active":0,"cancelled":0,"lead":0,"lost":0,"onHold":0,"unset":1,"won":0},"channelSwitches":{"averagePerDeal":0,"top":[],"total":0},"completeness":{"averagePercent":5.3,"buckets":{"0-24":1,"100":0,"25-49":0,"50-74":0,"75-99":0}},"cursor":18,"deals":1,"idle":{"count":0,"days":7,"deals":[]},"lastChannel":{"integration":0,"kiosk":0,"pc":1,"phone":0,"tablet":0,"web":0}}"#),
     ]
 
-    @Test func anOldStoreAnswersExactlyWhatItAnsweredBefore() async throws {
-        let harness = try SyncHarness(prepareRelayData: AnalyticsFixture.writePreviousStore)
+    /// A store of the build before analytics rows, and one of the first build with rows (before
+    /// the totals): both answer what the build before the rows answered.
+    @Test(arguments: [false, true])
+    func anOldStoreAnswersExactlyWhatItAnsweredBefore(writtenWithFirstRows: Bool) async throws {
+        let harness = try SyncHarness(prepareRelayData: writtenWithFirstRows ? AnalyticsFixture.writeFirstRowsStore : AnalyticsFixture.writePreviousStore)
         let relay = harness.server.relay
         for pinned in Self.pinnedAnswers {
             let token = AnalyticsFixture.headToken(dealership: pinned.dealership, deal: pinned.deal)
@@ -46,6 +49,7 @@ struct AnalyticsRowsTests {
             let stored = try await relay.storedAnalyticsRows(dealership: dealership)
             #expect(stored.allSatisfy { !$0.isStale })
             #expect(stored.map(\.row) == (try await relay.recomputedAnalyticsRows(dealership: dealership)))
+            #expect(try await relay.storedAnalyticsTotals(dealership: dealership) == (try await relay.recomputedAnalyticsTotals(dealership: dealership)))
         }
         #expect(try await relay.storedAnalyticsRows().map(\.row.deal.rawValue).contains(AnalyticsFixture.emptyDeal) == false)
         // Computed once, from the documents: 7 north deals and 1 south.
@@ -112,6 +116,7 @@ struct AnalyticsRowsTests {
         for (row, expected) in zip(stored.map(\.row), recomputed) where row != expected {
             Issue.record("seed \(seed): deal \(row.deal) stored \(String(describing: row.facts)), recomputed \(String(describing: expected.facts))")
         }
+        #expect(try await relay.storedAnalyticsTotals() == (try await relay.recomputedAnalyticsTotals()), "seed \(seed)")
         let now = Date()
         let head = AnalyticsFixture.headToken()
         for days in [0, 7] {
@@ -152,6 +157,10 @@ struct AnalyticsRowsTests {
         try await buyer.sync()
         try await sales.sync()
         let before = try await relay.storedAnalyticsRows()
+        let totalsBefore = try await relay.storedAnalyticsTotals()
+        let now = Date()
+        let head = AnalyticsFixture.headToken()
+        let reportBefore = try await relay.analyticsJSON(head, now: now)
         #expect(before.count == 1 && before[0].row.facts?.state == nil)
 
         // A refused change (a buyer may not set the price) stores nothing of the deal's facts.
@@ -172,6 +181,7 @@ struct AnalyticsRowsTests {
         #expect(failed.status == 503, "\(failed.text)")
         #expect(try await harness.loggedChanges(deal.rawValue) == logged)
         #expect(try await relay.storedAnalyticsRows().map(\.row) == before.map(\.row))
+        #expect(try await relay.storedAnalyticsTotals() == totalsBefore)
 
         // A push whose quarantine insert fails (before the log and the rows) stores nothing either.
         try await relay.executeOnStore("DROP TRIGGER refuse_rows")
@@ -186,6 +196,10 @@ struct AnalyticsRowsTests {
                                                     body: String(decoding: try JSONEncoder().encode(SyncRequest(cursor: 1, push: mixed)), as: UTF8.self))
         #expect(failedAgain.status == 503, "\(failedAgain.text)")
         #expect(try await relay.storedAnalyticsRows().map(\.row) == before.map(\.row))
+        // (The group commit marks a failed push's deals stale, to be computed again: the
+        // report does so, and finds what was there.)
+        #expect(try await relay.analyticsJSON(head, now: now) == reportBefore)
+        #expect(try await relay.storedAnalyticsTotals() == totalsBefore)
 
         // Once the store is well again, the same edit goes through with its row.
         try await relay.executeOnStore("DROP TRIGGER refuse_quarantine")
@@ -193,6 +207,7 @@ struct AnalyticsRowsTests {
         let after = try await relay.storedAnalyticsRows()
         #expect(after.map(\.row.facts?.state) == ["won"])
         #expect(after.map(\.row) == (try await relay.recomputedAnalyticsRows()))
+        #expect(try await relay.storedAnalyticsTotals() == (try await relay.recomputedAnalyticsTotals()))
         await harness.stop()
     }
 
@@ -281,6 +296,7 @@ struct AnalyticsRowsTests {
             let stored = try await relay.storedAnalyticsRows()
             #expect(stored.allSatisfy { !$0.isStale })
             #expect(stored.map(\.row) == (try await relay.recomputedAnalyticsRows()))
+            #expect(try await relay.storedAnalyticsTotals() == (try await relay.recomputedAnalyticsTotals()))
             #expect(relay.metrics.analyticsRowsComputed.value == 0)
         }
         await showroom.stop()
