@@ -27,9 +27,10 @@ struct TargetedFanOutTests {
         let anna = try harness.device("anna", .buyer, channel: .phone)
         _ = try await ivan.store.createDeal(values: ["vehicle.model": .text("Camry")])
         try await ivan.sync()
+        // Behind the log's end: the long-poll reads what it may see after it first, and waits.
+        let cursor = try await harness.cursorNow(token: ivan.token)
         let theirs = try await anna.store.createDeal(values: ["vehicle.model": .text("RAV4")])
         try await anna.sync()
-        let cursor = try await harness.cursorNow(token: ivan.token)
         let woken = harness.wakeups
 
         async let ivanWatch = harness.watch(token: ivan.token, cursor: cursor, wait: Self.unwokenWait)
@@ -173,6 +174,34 @@ struct TargetedFanOutTests {
         #expect(one.response.changes.count == 1)
         #expect(one.response.changes.first?.deal == deal)
         #expect(one.response.changes.first?.cursor == one.response.cursor)
+        await harness.stop()
+    }
+
+    @Test func anIntegrationWriteWakesOnlyTheWatchersOfItsDeal() async throws {
+        let harness = try SyncHarness()
+        let ivan = try harness.device("ivan", .buyer, channel: .kiosk)
+        let anna = try harness.device("anna", .buyer, channel: .phone)
+        let mine = try await ivan.store.createDeal(values: ["vehicle.model": .text("RAV4")])
+        try await ivan.sync()
+        _ = try await anna.store.createDeal(values: ["vehicle.model": .text("Camry")])
+        try await anna.sync()
+        let gateway = try harness.token("gateway", .integration)
+        let cursor = try await harness.cursorNow(token: ivan.token)
+        let woken = harness.wakeups
+
+        async let ivanWatch = harness.watch(token: ivan.token, cursor: cursor, wait: Self.wokenWait)
+        async let annaWatch = harness.watch(token: anna.token, cursor: cursor, wait: Self.unwokenWait)
+        try await harness.waitForLongPolls(2)
+        let answer = try await harness.integrationPost("/v1/integration/deals/\(mine)", token: gateway,
+                                                       #"{"fields": {"payment.status": "captured"}}"#)
+        #expect(answer.status == 200, "\(answer.text)")
+        #expect(harness.wakeups == woken + 1)
+        #expect(harness.longPollsWaiting == 1)
+        let seen = try await ivanWatch
+        #expect(seen.response.changes.map(\.deal) == [mine])
+        let quiet = try await annaWatch
+        #expect(quiet.elapsed >= .seconds(Self.unwokenWait))
+        #expect(quiet.response.changes.isEmpty)
         await harness.stop()
     }
 

@@ -40,10 +40,14 @@ struct ChildProcessTests {
     }
 
     @Test func aChildThatRunsTooLongIsKilledAndReported() async throws {
-        let child = try ChildProcess("/bin/sleep", ["30"])
+        // Ten minutes: even on a machine so loaded that this task resumes late, the child is
+        // still running when the timeout is noticed (with 30 s, a late resume saw it end).
+        let child = try ChildProcess("/bin/sleep", ["600"])
         await #expect(throws: ChildProcess.Failure.self) { try await child.finish(timeout: .milliseconds(200)) }
         #expect(child.hasExited)
-        #expect(throws: ChildProcess.Failure.self) { try ChildProcess("/bin/sleep", ["30"]).readLine(timeout: .milliseconds(100)) }
+        let quiet = try ChildProcess("/bin/sleep", ["600"])
+        #expect(throws: ChildProcess.Failure.self) { try quiet.readLine(timeout: .milliseconds(100)) }
+        quiet.kill()
     }
 
     @Test func aMissingExecutableIsAnErrorNamingIt() {
