@@ -31,10 +31,8 @@ extension Relay {
         // Fresh snapshots of the documents it changed, while memory holds them (freshSnapshots).
         commit.snapshots = freshSnapshots(for: commit.entries)
         // Committed with the pushes decided meanwhile (RelayGroupCommit); answered after.
-        if case .failure(let error) = await commitGrouped(commit) {
-            for key in plan.named { sync.cache.remove(key) }
-            throw error
-        }
+        // A failed push's documents are forgotten by the flush itself (RelayGroupCommit).
+        if case .failure(let error) = await commitGrouped(commit, named: Array(plan.named)) { throw error }
         metrics.changesRefused.increment(by: Double(plan.refused.count))
         if !plan.commit.entries.isEmpty {
             metrics.changesAccepted.increment(by: Double(plan.commit.entries.count))

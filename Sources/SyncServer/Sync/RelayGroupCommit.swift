@@ -11,11 +11,17 @@ import Foundation
 ///
 /// A decision made while earlier pushes wait sees them as if stored: the documents in memory
 /// already hold their changes, and the storage, the authority, checks each push again in its
-/// savepoint. When a push fails, every document it named is forgotten, so memory follows the log.
+/// savepoint. When a push fails, every document it named is forgotten inside the flush, before
+/// any request resumes, so memory follows the log: nothing that runs on the actor between the
+/// commit and the failed request's resumption (a first sync, an analytics slice, an integration
+/// write) can read the refused changes.
 struct RelayGroupCommit {
     struct Waiting {
         let commit: PushCommit
-        let continuation: CheckedContinuation<Result<[LogRecord], RelayCommitError>, Never>
+        /// The documents the push's decision read or changed, forgotten if it fails.
+        let named: [RelaySyncState.DocumentKey]
+        /// Answers the waiting request (called once, on the actor, after the commit).
+        let resume: @Sendable (Result<[LogRecord], RelayCommitError>) -> Void
     }
 
     /// Pushes decided and not yet committed, in the order they were decided.
@@ -26,10 +32,10 @@ struct RelayGroupCommit {
 
 extension Relay {
     /// Waits for the next group commit and returns this push's part of it.
-    func commitGrouped(_ commit: PushCommit) async -> Result<[LogRecord], RelayCommitError> {
+    func commitGrouped(_ commit: PushCommit, named: [RelaySyncState.DocumentKey]) async -> Result<[LogRecord], RelayCommitError> {
         guard !commit.isEmpty else { return .success([]) }
         return await withCheckedContinuation { continuation in
-            sync.groupCommit.waiting.append(.init(commit: commit, continuation: continuation))
+            sync.groupCommit.waiting.append(.init(commit: commit, named: named, resume: { continuation.resume(returning: $0) }))
             guard !sync.groupCommit.flushScheduled else { return }
             sync.groupCommit.flushScheduled = true
             Task { self.flushGroupCommit() }
@@ -49,6 +55,10 @@ extension Relay {
         }
         metrics.groupCommits.increment()
         metrics.groupCommittedPushes.increment(by: Double(group.count))
-        for (waiting, result) in zip(group, results) { waiting.continuation.resume(returning: result) }
+        for (waiting, result) in zip(group, results) {
+            guard case .failure = result else { continue }
+            for key in waiting.named { sync.cache.remove(key) }
+        }
+        for (waiting, result) in zip(group, results) { waiting.resume(result) }
     }
 }

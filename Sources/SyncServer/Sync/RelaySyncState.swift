@@ -42,7 +42,7 @@ final class RelaySyncState {
     var fromUpstream: Set<String> = []
     /// The dealership of the upstream relay token, once known.
     var upstreamDealership: String?
-    /// Pushes decided and waiting for the next group commit (``Relay/commitGrouped(_:)``).
+    /// Pushes decided and waiting for the next group commit (``Relay/commitGrouped(_:named:)``).
     var groupCommit = RelayGroupCommit()
     let schema: DealSchema
     /// What one change and one document may cost.

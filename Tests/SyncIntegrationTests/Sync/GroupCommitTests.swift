@@ -138,4 +138,36 @@ struct GroupCommitTests {
         await reader.close()
         restarted.stop()
     }
+
+    /// A push the storage refuses in a group: its documents leave memory inside the flush,
+    /// before any request resumes, so nothing that runs on the actor meanwhile (a first
+    /// sync, an analytics slice) can read the changes that were refused.
+    @Test func aFailedPushsDocumentsLeaveMemoryBeforeAnyRequestResumes() async throws {
+        let harness = try SyncHarness()
+        let sales = try harness.device("sales", .sales, channel: .pc)
+        let deal = try await sales.store.createDeal(values: ["vehicle.model": .text("Car")])
+        try await sales.session.sync()
+        let held = try await harness.server.relay.heldAfterAFailedFlush(deal: deal)
+        #expect(held.before, "the document was not in memory before the flush")
+        #expect(!held.after, "the refused push's document was still in memory when the requests resumed")
+        await sales.store.close()
+        await harness.stop()
+    }
+}
+
+extension Relay {
+    /// Loads `deal`'s shared document, flushes a one-push group the storage refuses (another
+    /// change under the stored id of the deal's first change), and says whether the document
+    /// was in memory before and right after the flush (no suspension in between).
+    fileprivate func heldAfterAFailedFlush(deal: DealID) throws -> (before: Bool, after: Bool) {
+        let stored = try #require(try storage.changes(dealership: "north", deal: deal, document: .shared).first)
+        var forged = stored.entry
+        forged.blob = forged.blob + [0]
+        let key = RelaySyncState.DocumentKey(dealership: "north", deal: deal, document: .shared)
+        _ = try documentEntry("north", deal, .shared)
+        let before = sync.cache.entry(key) != nil
+        sync.groupCommit.waiting.append(.init(commit: PushCommit(entries: [forged]), named: [key], resume: { _ in }))
+        flushGroupCommit()
+        return (before, sync.cache.entry(key) != nil)
+    }
 }
