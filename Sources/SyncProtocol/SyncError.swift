@@ -1,3 +1,4 @@
+import DealCardKit
 /// Why a sync round failed. Local edits are safe in the store whatever happened.
 public enum SyncError: Error, Sendable, CustomStringConvertible {
     /// The relay could not be reached (refused, timed out, cut): retry later.
@@ -65,6 +66,14 @@ public struct SyncReport: Sendable, Equatable {
     public var snapshots = 0
     public var cursor: LogPosition = .start
     public var rounds = 0
+    /// Deals asked for in `fetch` that came whole.
+    public var fetched: [DealID] = []
+    /// Deals asked for in `fetch` that the relay has none of for this token.
+    public var unknownDeals: [DealID] = []
+    /// When the round made a first sync: the closed-deal window the relay applied (nil:
+    /// every deal) and how many deals it left out.
+    public var closedDealDays: Int?
+    public var archivedDeals: Int?
 
     public init() {}
 }

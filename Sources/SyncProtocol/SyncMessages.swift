@@ -22,6 +22,17 @@ public struct SyncRequest: Codable, Sendable, Equatable {
     /// received, and the log position the first answer named (echoed from the answer).
     public var snapshotsAfter: DealID?
     public var bootstrapCursor: LogPosition?
+    /// On a first sync: leave out deals in a closed state whose last change is older than
+    /// this many days (0…36500; nil: the relay's default, 30). They are fetched when asked
+    /// for (``fetch``).
+    public var closedDealDays: Int?
+    /// On a later sync (cursor > 0): deals to send whole, as snapshots of every document the
+    /// token reads, whatever their state (at most ``SyncRequest/maxFetch``). From then on
+    /// their changes come like any other deal's.
+    public var fetch: [DealID]?
+
+    /// Deals one request may ask for in ``fetch``.
+    public static let maxFetch = 100
 
     public init(cursor: LogPosition, push: [PushedChange], wait: Int = 0, limit: Int? = nil) {
         self.protocolVersion = syncProtocolVersion
@@ -32,7 +43,7 @@ public struct SyncRequest: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case protocolVersion = "protocol", cursor, push, wait, limit, snapshotsAfter, bootstrapCursor
+        case protocolVersion = "protocol", cursor, push, wait, limit, snapshotsAfter, bootstrapCursor, closedDealDays, fetch
     }
 }
 
@@ -57,7 +68,8 @@ public struct SyncResponse: Codable, Sendable, Equatable {
     public var accepted: [ChangeRef]
     /// Pushed changes the relay refused, with the reason; they were not stored or relayed.
     public var refused: [RefusedChange]
-    /// Whole documents, for a device that has not synced before (or newly may read a deal).
+    /// Whole documents, for a device that has not synced before, or of the deals it asked
+    /// for (``SyncRequest/fetch``).
     public var snapshots: [DocumentSnapshot]
     /// Changes after the request's cursor that the token may read, in log order.
     public var changes: [LoggedChange]
@@ -69,6 +81,15 @@ public struct SyncResponse: Codable, Sendable, Equatable {
     /// position to echo (see ``SyncRequest/snapshotsAfter``).
     public var snapshotsAfter: DealID?
     public var bootstrapCursor: LogPosition?
+    /// On every page of a first sync: the closed-deal window the relay applied, in days
+    /// (absent when it sent every deal: a relay token's first sync).
+    public var closedDealDays: Int?
+    /// On the last page of a first sync: how many deals the window left out.
+    public var archivedDeals: Int?
+    /// Deals of the request's ``SyncRequest/fetch`` that the token cannot see (hidden or
+    /// missing alike). A fetched deal neither here nor in ``snapshots`` did not fit the
+    /// answer: ask again (the answer says ``more``).
+    public var unknownDeals: [DealID]?
 
     public init(accepted: [ChangeRef], refused: [RefusedChange], snapshots: [DocumentSnapshot],
                 changes: [LoggedChange], cursor: LogPosition, more: Bool) {
@@ -82,7 +103,8 @@ public struct SyncResponse: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case protocolVersion = "protocol", accepted, refused, snapshots, changes, cursor, more, snapshotsAfter, bootstrapCursor
+        case protocolVersion = "protocol", accepted, refused, snapshots, changes, cursor, more, snapshotsAfter, bootstrapCursor,
+             closedDealDays, archivedDeals, unknownDeals
     }
 }
 

@@ -49,11 +49,19 @@ public struct SyncRound: Sendable {
         case setCursor(LogPosition)
         /// Forget the cursor: the relay's data was replaced; start again from 0.
         case resetCursor
+        /// A first sync ended: keep its closed-deal window (nil: every deal was sent) and how
+        /// many deals it left out.
+        case recordFirstSync(closedDealDays: Int?, archivedDeals: Int?)
+        /// The answer dealt with these deals of the request's `fetch` (brought them, or named
+        /// them unknown): stop asking for them.
+        case fetchAnswered([DealID])
     }
 
     /// Seconds the first request may wait in a long-poll.
     private var wait: Int
     private let refusals: RefusalHandling
+    /// The closed-deal window a first sync asks for (nil: the relay's default).
+    private let closedDealDays: Int?
     /// A first sync spread over several answers: where the next page starts (nil when no
     /// first sync is under way).
     public private(set) var firstSyncPage: FirstSyncPage?
@@ -65,23 +73,33 @@ public struct SyncRound: Sendable {
     ///   - firstSyncPage: a first sync under way, as an earlier round left it (a relay keeps
     ///     it in its store; a device finishes its first sync in one round).
     ///   - refusals: what a refused change leads to.
-    public init(wait: Int = 0, firstSyncPage: FirstSyncPage? = nil, refusals: RefusalHandling = .rebase) {
+    ///   - closedDealDays: on a first sync, the window for closed deals to ask for (nil: the
+    ///     relay's default, 30 days).
+    public init(wait: Int = 0, firstSyncPage: FirstSyncPage? = nil, refusals: RefusalHandling = .rebase, closedDealDays: Int? = nil) {
         self.wait = wait
         self.firstSyncPage = firstSyncPage
         self.refusals = refusals
+        self.closedDealDays = closedDealDays
     }
 
-    /// The next request: the outbox, the cursor, a long-poll only when there is nothing to
-    /// push, no local edit waiting and no first-sync page to fetch.
-    public func request(outbox: [OutboxItem], cursor: LogPosition, localEditPending: Bool, limit: Int?) -> SyncRequest {
-        let mayWait = outbox.isEmpty && !localEditPending && firstSyncPage == nil
+    /// The next request: the outbox, the cursor, the deals to fetch (on a later sync; at most
+    /// ``SyncRequest/maxFetch``), a long-poll only when there is nothing to push or fetch, no
+    /// local edit waiting and no first-sync page to get.
+    public func request(outbox: [OutboxItem], cursor: LogPosition, localEditPending: Bool, limit: Int?,
+                        fetch: [DealID] = []) -> SyncRequest {
+        let fetching = cursor.isStart ? [] : Array(fetch.prefix(SyncRequest.maxFetch))
+        let mayWait = outbox.isEmpty && !localEditPending && firstSyncPage == nil && fetching.isEmpty
         var request = SyncRequest(cursor: cursor,
                                   push: outbox.map { PushedChange(deal: $0.ref.deal, document: $0.ref.document, change: $0.blob) },
                                   wait: mayWait ? wait : 0, limit: limit)
-        if cursor.isStart, let firstSyncPage {
-            request.snapshotsAfter = firstSyncPage.after
-            request.bootstrapCursor = firstSyncPage.cursor
+        if cursor.isStart {
+            request.closedDealDays = closedDealDays
+            if let firstSyncPage {
+                request.snapshotsAfter = firstSyncPage.after
+                request.bootstrapCursor = firstSyncPage.cursor
+            }
         }
+        if !fetching.isEmpty { request.fetch = fetching }
         return request
     }
 
@@ -90,6 +108,16 @@ public struct SyncRound: Sendable {
     /// - Throws: ``SyncError/badResponse(_:)`` when a blob in the answer cannot be read
     ///   (nothing of the answer is applied then).
     public mutating func receive(_ response: SyncResponse, pushed: [OutboxItem]) throws(SyncError) -> [Action] {
+        try receive(response, to: nil, pushed: pushed)
+    }
+
+    /// The actions for the answer to `request`, which pushed `pushed`; with the request known,
+    /// they include what became of its `fetch` (``Action/fetchAnswered(_:)``) and, at the end
+    /// of a first sync, its window (``Action/recordFirstSync(closedDealDays:archivedDeals:)``).
+    ///
+    /// - Throws: ``SyncError/badResponse(_:)`` when a blob in the answer cannot be read
+    ///   (nothing of the answer is applied then).
+    public mutating func receive(_ response: SyncResponse, to request: SyncRequest?, pushed: [OutboxItem]) throws(SyncError) -> [Action] {
         var actions: [Action] = [.acknowledge(response.accepted)]
         report.pushed += pushed.count
         report.accepted += response.accepted.count
@@ -139,6 +167,20 @@ public struct SyncRound: Sendable {
         report.snapshots += response.snapshots.count
         report.received += response.changes.count
         if !groups.isEmpty { actions.append(.apply(groups)) }
+        if let fetch = request?.fetch, !fetch.isEmpty {
+            // Brought whole, or unknown; one that did not fit stays asked for.
+            let brought = Set(response.snapshots.map(\.deal))
+            let unknown = Set(response.unknownDeals ?? [])
+            let answered = fetch.filter { brought.contains($0) || unknown.contains($0) }
+            report.fetched += fetch.filter { brought.contains($0) }
+            report.unknownDeals += fetch.filter { unknown.contains($0) && !brought.contains($0) }
+            if !answered.isEmpty { actions.append(.fetchAnswered(answered)) }
+        }
+        if let request, request.cursor.isStart, response.snapshotsAfter == nil {
+            report.closedDealDays = response.closedDealDays
+            report.archivedDeals = response.archivedDeals
+            actions.append(.recordFirstSync(closedDealDays: response.closedDealDays, archivedDeals: response.archivedDeals))
+        }
         actions.append(.setCursor(response.cursor))
         report.cursor = response.cursor
         report.rounds += 1

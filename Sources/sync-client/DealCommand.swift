@@ -16,6 +16,6 @@ func dealCommand() -> Command {
         subcommands: [
             dealNewCommand(), dealListCommand(), dealShowCommand(), dealSetCommand(), dealAddCommand(),
             dealRemoveCommand(), dealSayCommand(), dealHistoryCommand(), dealConflictsCommand(),
-            dealResolveCommand(), dealSkipCommand(skipping: true), dealSkipCommand(skipping: false),
+            dealResolveCommand(), dealSkipCommand(skipping: true), dealSkipCommand(skipping: false), dealFetchCommand(),
         ])
 }

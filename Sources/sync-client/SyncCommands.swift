@@ -1,5 +1,6 @@
 import CLIKit
 import CanonicalJSON
+import DealCardKit
 import RelayClient
 import SyncCore
 import SyncProtocol
@@ -23,12 +24,25 @@ func syncCommand() -> Command {
             receives nothing twice. Changes the relay refuses are kept in the quarantine
             (see 'sync-client status') and the card returns to the relay's state.
             """,
-        examples: [Example("Sync the device in ./kiosk", "sync-client sync --store ./kiosk")],
-        options: [storeOption, jsonFlag],
+        examples: [
+            Example("Sync the device in ./kiosk", "sync-client sync --store ./kiosk"),
+            Example("A first sync with a year of closed deals", "sync-client sync --store ./pc --closed-deal-days 365"),
+        ],
+        options: [
+            storeOption,
+            .option("closed-deal-days", value: "n",
+                    help: "On a first sync, also bring deals closed within n days (0…36500; default: the relay's, 30). Older ones: 'deal fetch'."),
+            jsonFlag,
+        ],
         run: { parsed in
             let terminal = Terminal.current()
+            let closedDealDays = try parsed.option("closed-deal-days", as: Int.self)
+            if let closedDealDays, !(0...36_500).contains(closedDealDays) {
+                throw ValidationError("--closed-deal-days must be within 0…36500 (got \(closedDealDays))")
+            }
             try await withStore(parsed) { store in
                 let session = try syncSession(for: store)
+                await session.setClosedDealDays(closedDealDays)
                 let before = try await store.outboxCount()
                 let report: SyncReport
                 do {
@@ -91,11 +105,18 @@ func statusCommand() -> Command {
                 let relay = identity.server ?? ""
                 let lastSync = try await store.lastSync(relay: relay)
                 let quarantine = try await store.quarantined()
+                let window = try await store.firstSyncWindow(relay: relay)
+                let toFetch = try await store.dealsToFetch()
                 if parsed.flag("json") {
                     terminal.write(ClientJSON.text(.object([
                         "user": .string(identity.user), "role": .string(identity.role.rawValue), "device": .string(identity.device),
                         "channel": .string(identity.channel.rawValue), "relay": .string(relay), "online": .bool(isOnline),
                         "outbox": .number(String(outbox)), "lastSync": lastSync.map { .string(utcTimestamp($0)) } ?? .null,
+                        "firstSync": window.map { window in
+                            .object(["closedDealDays": window.closedDealDays.map { .number(String($0)) } ?? .null,
+                                     "archivedDeals": window.archivedDeals.map { .number(String($0)) } ?? .null])
+                        } ?? .null,
+                        "fetching": .array(toFetch.map { .string($0.rawValue) }),
                         "quarantine": .array(quarantine.map { entry in
                             .object(["deal": .string(entry.ref.deal.rawValue), "document": .string(entry.ref.document.rawValue),
                                      "seq": .number(String(entry.ref.seq)), "code": .string(entry.code.rawValue), "reason": .string(entry.reason)])
@@ -108,6 +129,7 @@ func statusCommand() -> Command {
                     "Relay    \(relay.isEmpty ? "none" : relay): " + terminal.paint(online, isOnline ? .green : .yellow),
                     "Outbox   \(outbox) change\(outbox == 1 ? "" : "s") waiting",
                     "Synced   \(lastSync.map(localMinute) ?? "never")",
+                    "Deals    " + windowText(window, fetching: toFetch),
                     "Quarantine  \(quarantine.count) refused change\(quarantine.count == 1 ? "" : "s")",
                 ]
                 for entry in quarantine {
@@ -116,6 +138,25 @@ func statusCommand() -> Command {
                 terminal.write(lines.joined(separator: "\n") + "\n")
             }
         })
+}
+
+/// The status line of the first-sync window: which deals the device holds.
+private func windowText(_ window: DeviceStore.FirstSyncWindow?, fetching: [DealID]) -> String {
+    var text: String
+    if let window {
+        if let days = window.closedDealDays {
+            text = "open ones and those closed within \(days) day\(days == 1 ? "" : "s") of the first sync"
+            if let archived = window.archivedDeals {
+                text += "; \(archived) older closed deal\(archived == 1 ? "" : "s") left on the relay ('sync-client deal fetch DEAL')"
+            }
+        } else {
+            text = "every deal (the relay applied no window)"
+        }
+    } else {
+        text = "no first sync yet"
+    }
+    if !fetching.isEmpty { text += "; \(fetching.count) to fetch on the next sync" }
+    return text
 }
 
 /// `sync-client watch [DEAL]`: live mode, printing each change as it arrives.

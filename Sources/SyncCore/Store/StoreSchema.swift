@@ -58,6 +58,16 @@ enum StoreSchema {
                 try db.execute("ALTER TABLE \(table) RENAME COLUMN kind TO document")
             }
         }
+        migrator.registerStep("first-sync window and deals to fetch") { db in
+            // Per relay: the closed-deal window its first sync applied (NULL: every deal, or
+            // not known) and how many deals it left out; and the deals to ask it for whole
+            // (named by `sync-client deal fetch`, or found holding changes with no history).
+            try db.execute("""
+                ALTER TABLE cursors ADD COLUMN closed_deal_days INTEGER;
+                ALTER TABLE cursors ADD COLUMN archived_deals INTEGER;
+                CREATE TABLE deal_fetch(deal_id TEXT PRIMARY KEY, requested_at INTEGER NOT NULL);
+                """)
+        }
         return migrator
     }
 }

@@ -1,3 +1,4 @@
+import DealCardKit
 import RelayClient
 import SyncProtocol
 import Foundation
@@ -18,6 +19,12 @@ public actor SyncSession {
 
     /// Sets ``pageLimit``.
     public func setPageLimit(_ limit: Int?) { pageLimit = limit }
+    /// On a first sync, leave out deals closed more than this many days ago (0…36500; nil:
+    /// the relay's default, 30). They come when fetched (``fetchDeal(_:)``).
+    public var closedDealDays: Int?
+
+    /// Sets ``closedDealDays``.
+    public func setClosedDealDays(_ days: Int?) { closedDealDays = days }
     private(set) public var state: SyncState = .offline("not synced yet")
     private var stateObservers: [UUID: AsyncStream<SyncState>.Continuation] = [:]
     private var liveTask: Task<Void, Never>?
@@ -57,12 +64,14 @@ public actor SyncSession {
             if roundWaiters.isEmpty { roundInFlight = false } else { roundWaiters.removeFirst().resume() }
         }
         setState(.syncing)
-        var round = SyncRound(wait: wait)
+        var round = SyncRound(wait: wait, closedDealDays: closedDealDays)
         do {
             while true {
                 let outbox = try await storeCall { try await self.store.outbox(limit: self.pushBatch) }
                 let cursor = try await storeCall { try await self.store.cursor(relay: self.relayKey) }
-                let request = round.request(outbox: outbox, cursor: cursor, localEditPending: localEditPending, limit: pageLimit)
+                let fetch = cursor.isStart ? [] : try await storeCall { try await self.store.dealsToFetch() }
+                let request = round.request(outbox: outbox, cursor: cursor, localEditPending: localEditPending, limit: pageLimit,
+                                            fetch: fetch)
                 localEditPending = false
                 let response: SyncResponse
                 do {
@@ -73,10 +82,16 @@ public actor SyncSession {
                     try await perform(round.cursorAhead())
                     continue
                 }
-                try await perform(try round.receive(response, pushed: outbox))
+                try await perform(try round.receive(response, to: request, pushed: outbox))
                 progress?(round.report)
                 let remaining = try await storeCall { try await self.store.outboxCount() }
-                if round.isFinished(after: response, pushedCount: outbox.count, remaining: remaining) { break }
+                // Deals to fetch are asked for at once while the answers move them on: found by
+                // this answer (changes with no history here), left over by a cut answer, or
+                // waiting for the first sync to end. The same ones left as asked: a relay that
+                // does not fetch; the round ends, and they stay asked for.
+                let toFetch = try await storeCall { try await self.store.dealsToFetch() }
+                let fetchWaits = !toFetch.isEmpty && toFetch != (request.fetch ?? [])
+                if round.isFinished(after: response, pushedCount: outbox.count, remaining: remaining) && !fetchWaits { break }
             }
             setState(.upToDate)
             return round.report
@@ -88,6 +103,34 @@ public actor SyncSession {
 
     /// Syncs, retrying transient failures with exponential backoff and jitter (0.25 s
     /// doubling up to `maxDelay`), at most `attempts` times.
+    /// What became of ``fetchDeal(_:)``.
+    public enum FetchOutcome: Sendable, Equatable {
+        /// The deal is on the device now, and syncs from now on.
+        case fetched
+        /// The device held the deal already (it synced).
+        case alreadyHere
+        /// The relay has no such deal for this device (missing, or hidden from its token).
+        case unknown
+        /// The relay answered without the deal (a relay too old to fetch); still asked for.
+        case notSent
+    }
+
+    /// Fetches one deal whole from the relay, for instance one closed before the first sync's
+    /// window, and keeps it synced from then on (a pull reads every deal the token sees).
+    /// The request survives a restart of the device until an answer settles it.
+    ///
+    /// - Throws: ``SyncError`` as ``sync(wait:progress:)``; the deal stays asked for.
+    public func fetchDeal(_ deal: DealID) async throws(SyncError) -> FetchOutcome {
+        if try await storeCall({ try await self.store.holdsHistory(of: deal) }) {
+            try await sync()
+            return .alreadyHere
+        }
+        try await storeCall { try await self.store.requestFetch(deal) }
+        let report = try await sync()
+        if try await storeCall({ try await self.store.holdsHistory(of: deal) }) { return .fetched }
+        return report.unknownDeals.contains(deal) ? .unknown : .notSent
+    }
+
     @discardableResult
     public func syncRetrying(attempts: Int = 8, maxDelay: Double = 8,
                              progress: (@Sendable (SyncReport) -> Void)? = nil) async throws(SyncError) -> SyncReport {
@@ -192,7 +235,14 @@ public actor SyncSession {
             case .rebase(let refusal, let pushed):
                 try await storeCall { try await self.store.rebase(after: refusal, pushed: pushed) }
             case .apply(let groups):
-                try await storeCall { try await self.store.applyRemote(received: groups) }
+                try await storeCall {
+                    try await self.store.applyRemote(received: groups)
+                    try await self.store.requestFetchOfDealsWithoutHistory(groups)
+                }
+            case .fetchAnswered(let deals):
+                try await storeCall { try await self.store.fetchAnswered(deals) }
+            case .recordFirstSync(let days, let archived):
+                try await storeCall { try await self.store.recordFirstSync(relay: self.relayKey, closedDealDays: days, archivedDeals: archived) }
             case .setCursor(let cursor):
                 try await storeCall { try await self.store.setCursor(cursor, relay: self.relayKey) }
             case .resetCursor:

@@ -110,6 +110,10 @@ public protocol RelayStorage: AnyObject {
     /// (an old store, filled lazily) is ``SnapshotPage/Slot/build`` when the log holds a
     /// change of it.
     func snapshotPage(_ request: SnapshotPage.Request) throws -> SnapshotPage
+    /// How many deals of `deals` a first sync with ``SnapshotPage/Request/closedBefore`` =
+    /// `closedBefore` leaves out (archived: current analytics row, closed state, last change
+    /// before it).
+    func archivedDealCount(_ deals: DealSelection, closedBefore: Int64) throws -> Int
     /// Stores snapshots in one transaction, each covering `position`: the caller promises that
     /// each blob holds every loadable change of its document with a position up to it (it
     /// built them from documents that match the log at `position`). A snapshot covering less

@@ -272,6 +272,13 @@ extension SQLiteRelayStorage {
                 ) STRICT, WITHOUT ROWID;
                 """)
         }
+        migrator.registerStep("deal_analytics: index of closed deals by last change") { db in
+            // A first sync leaves out the deals closed before its window; this counts them.
+            try db.execute("""
+                CREATE INDEX deal_analytics_closed ON deal_analytics(dealership, last_change_at)
+                    WHERE stale = 0 AND is_open = 0;
+                """)
+        }
         return migrator
     }()
 }

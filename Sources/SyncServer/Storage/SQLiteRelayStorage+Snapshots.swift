@@ -29,6 +29,16 @@ extension SQLiteRelayStorage {
         }
         // Every deal id is longer than '' (and ids compare by their bytes, as SQLite's BINARY does).
         arguments.append(.text(request.after?.rawValue ?? ""))
+        var archived = ""
+        if let closedBefore = request.closedBefore {
+            // One primary-key lookup per deal walked; a deal without a current row (never
+            // summarised, or being summarised again) counts as open.
+            archived = """
+                 AND NOT EXISTS (SELECT 1 FROM deal_analytics a WHERE a.dealership = d.dealership AND a.deal_id = d.id
+                    AND \(Self.archivedCondition))
+                """
+            arguments.append(.integer(closedBefore))
+        }
         // One more deal than the limit tells whether any come after the page.
         arguments.append(.integer(Int64(request.limit) + 1))
         var columns = ["d.id"]
@@ -54,7 +64,7 @@ extension SQLiteRelayStorage {
         let sql = """
             SELECT \(columns.joined(separator: ", ")) FROM \(table)
             \(joins.joined(separator: "\n"))
-            WHERE \(filter) AND d.id > ? ORDER BY d.id LIMIT ?
+            WHERE \(filter) AND d.id > ?\(archived) ORDER BY d.id LIMIT ?
             """
         var deals: [SnapshotPage.Deal] = []
         var bytes = 0
@@ -85,6 +95,35 @@ extension SQLiteRelayStorage {
             return true
         }
         return SnapshotPage(deals: deals, more: more)
+    }
+
+    /// An analytics row `a` of an archived deal, given the time before which it is one.
+    static let archivedCondition = "a.stale = 0 AND a.is_open = 0 AND a.last_change_at < ?"
+
+    /// - Complexity: for a dealership, a count over one range of the index of closed deals
+    ///   (`deal_analytics_closed`); for a buyer or one deal, their rows.
+    public func archivedDealCount(_ deals: DealSelection, closedBefore: Int64) throws -> Int {
+        let count: Int64?
+        switch deals {
+        case .none:
+            return 0
+        case .dealership(let dealership):
+            count = try database.scalar(
+                "SELECT count(*) FROM deal_analytics a INDEXED BY deal_analytics_closed WHERE a.dealership = ? AND \(Self.archivedCondition)",
+                [.text(dealership), .integer(closedBefore)])?.int64
+        case .buyer(let dealership, let user):
+            count = try database.scalar(
+                """
+                SELECT count(*) FROM deal d INDEXED BY deal_by_buyer
+                JOIN deal_analytics a ON a.dealership = d.dealership AND a.deal_id = d.id
+                WHERE d.dealership = ? AND d.buyer_user = ? AND \(Self.archivedCondition)
+                """, [.text(dealership), .text(user), .integer(closedBefore)])?.int64
+        case .deal(let dealership, let id):
+            count = try database.scalar(
+                "SELECT count(*) FROM deal_analytics a WHERE a.dealership = ? AND a.deal_id = ? AND \(Self.archivedCondition)",
+                [.text(dealership), .deal(id), .integer(closedBefore)])?.int64
+        }
+        return Int(clamping: count ?? 0)
     }
 
     public func storeSnapshots(_ snapshots: [StoredSnapshot], covering position: LogPosition) throws {

@@ -20,14 +20,19 @@ public struct SnapshotPage: Sendable, Hashable {
         public var limit: Int
         /// The page ends after the deal with which the stored blobs reach this many bytes.
         public var maxBytes: Int
+        /// Leaves out archived deals: those whose analytics row is current, in a closed state
+        /// and last changed before this time (milliseconds since 1970). Nil: every deal.
+        public var closedBefore: Int64?
 
-        public init(deals: DealSelection, after: DealID?, documents: Set<DealDocumentKind>, base: LogPosition, limit: Int, maxBytes: Int) {
+        public init(deals: DealSelection, after: DealID?, documents: Set<DealDocumentKind>, base: LogPosition, limit: Int, maxBytes: Int,
+                    closedBefore: Int64? = nil) {
             self.deals = deals
             self.after = after
             self.documents = documents
             self.base = base
             self.limit = limit
             self.maxBytes = maxBytes
+            self.closedBefore = closedBefore
         }
     }
 

@@ -25,6 +25,10 @@ extension Relay {
     /// Snapshot bytes one push encodes at most (estimated from the documents' stored bytes,
     /// before encoding); documents past it are left stale.
     static let snapshotBytesPerPush = 1 << 20
+    /// A first sync's window for closed deals when the request names none.
+    public static let defaultClosedDealDays = 30
+    /// The widest window a request may name (100 years: every deal).
+    public static let maxClosedDealDays = 36_500
 
     /// The deals a token may see, as the store selects them: the same as
     /// ``visibleDealIDs(_:)`` and ``canSee(_:_:)``.
@@ -48,11 +52,16 @@ extension Relay {
     ///   - latest: the log's last position now; snapshots built here cover it.
     /// - Complexity: one query for the page; one document load or encode for each document
     ///   whose stored snapshot is missing or stale for `base`, none for the others.
-    func firstSyncPage(token: TokenRecord, limit: Int, snapshotsAfter: DealID?, base: LogPosition, latest: LogPosition) throws -> SyncResponse {
+    ///   - closedDealDays: deals in a closed state last changed more than this many days before
+    ///     `now` are left out (archived); nil sends every deal.
+    func firstSyncPage(token: TokenRecord, limit: Int, snapshotsAfter: DealID?, base: LogPosition, latest: LogPosition,
+                       closedDealDays: Int? = nil, now: Date = Date()) throws -> SyncResponse {
         let started = ContinuousClock.now
+        let closedBefore = closedDealDays.map { DealAnalytics.idleBefore(now: now, idleDays: $0) }
+        let selection = dealSelection(token)
         let page = try storage.snapshotPage(SnapshotPage.Request(
-            deals: dealSelection(token), after: snapshotsAfter, documents: readableKinds(token), base: base, limit: limit,
-            maxBytes: Relay.answerBytes))
+            deals: selection, after: snapshotsAfter, documents: readableKinds(token), base: base, limit: limit,
+            maxBytes: Relay.answerBytes, closedBefore: closedBefore))
         var snapshots: [DocumentSnapshot] = []
         var built: [StoredSnapshot] = []
         var bytes = 0
@@ -63,25 +72,9 @@ extension Relay {
                 resumeAfter = page.deals[index - 1].id
                 break
             }
-            for item in deal.documents {
-                let blob: [UInt8]
-                switch item.slot {
-                case .stored(let stored):
-                    blob = stored
-                case .build:
-                    // The document in memory matches the log (``pull`` committed the waiting
-                    // group first), so its snapshot covers `latest`; loading it from the log
-                    // sets aside what cannot load.
-                    let document = try document(token.dealership, deal.id, item.kind)
-                    let encoded = document.encodeSnapshot()
-                    metrics.snapshotsBuilt.increment()
-                    built.append(StoredSnapshot(dealership: token.dealership, deal: deal.id, document: item.kind, blob: encoded,
-                                                changeCount: document.history.count))
-                    guard !document.history.isEmpty else { continue }
-                    blob = encoded
-                }
-                bytes += blob.count
-                snapshots.append(DocumentSnapshot(deal: deal.id, document: item.kind, snapshot: blob))
+            for snapshot in try documentSnapshots(of: deal, dealership: token.dealership, built: &built) {
+                bytes += snapshot.blob.count
+                snapshots.append(DocumentSnapshot(deal: deal.id, document: snapshot.kind, snapshot: snapshot.blob))
             }
         }
         if resumeAfter == nil && page.more { resumeAfter = page.deals.last?.id }
@@ -90,7 +83,79 @@ extension Relay {
                                     cursor: resumeAfter == nil ? base : .start, more: resumeAfter != nil || base < latest)
         response.snapshotsAfter = resumeAfter
         response.bootstrapCursor = resumeAfter == nil ? nil : base
+        response.closedDealDays = closedDealDays
+        if let closedBefore, resumeAfter == nil {
+            response.archivedDeals = try storage.archivedDealCount(selection, closedBefore: closedBefore)
+        }
         return response
+    }
+
+    /// The snapshot blobs of one deal of a page: stored ones as they are, the others built
+    /// from the document (and added to `built`, to be stored). A document without a change
+    /// is left out.
+    private func documentSnapshots(of deal: SnapshotPage.Deal, dealership: String,
+                           built: inout [StoredSnapshot]) throws -> [(kind: DealDocumentKind, blob: [UInt8])] {
+        var blobs: [(kind: DealDocumentKind, blob: [UInt8])] = []
+        for item in deal.documents {
+            switch item.slot {
+            case .stored(let stored):
+                blobs.append((item.kind, stored))
+            case .build:
+                // The document in memory matches the log (``pull`` committed the waiting group
+                // first), so its snapshot covers the log's last position; loading it from the
+                // log sets aside what cannot load.
+                let document = try document(dealership, deal.id, item.kind)
+                let encoded = document.encodeSnapshot()
+                metrics.snapshotsBuilt.increment()
+                built.append(StoredSnapshot(dealership: dealership, deal: deal.id, document: item.kind, blob: encoded,
+                                            changeCount: document.history.count))
+                guard !document.history.isEmpty else { continue }
+                blobs.append((item.kind, encoded))
+            }
+        }
+        return blobs
+    }
+
+    /// What a later sync's ``SyncRequest/fetch`` gets: each deal the token may see, whole
+    /// (every document it reads, as of `latest`), in the order asked, until the answer's
+    /// bytes reach ``answerBytes`` (one deal always goes); the ones it may not see.
+    struct FetchedDeals {
+        var snapshots: [DocumentSnapshot] = []
+        var unknown: [DealID] = []
+        var bytes = 0
+        /// Whether deals were left for the next request.
+        var isCut = false
+    }
+
+    /// See ``FetchedDeals``. Archived or not, a deal comes whole; from then on its changes
+    /// come like any other's, since a pull reads every deal the token sees.
+    func fetchedDeals(_ fetch: [DealID], token: TokenRecord, latest: LogPosition) throws -> FetchedDeals {
+        var result = FetchedDeals()
+        guard !fetch.isEmpty else { return result }
+        var built: [StoredSnapshot] = []
+        var seen: Set<DealID> = []
+        let kinds = readableKinds(token)
+        for id in fetch where seen.insert(id).inserted {
+            if result.bytes >= Relay.answerBytes {
+                result.isCut = true
+                break
+            }
+            guard let deal = try storage.deal(dealership: token.dealership, id: id), canSee(deal, token) else {
+                result.unknown.append(id)
+                continue
+            }
+            let page = try storage.snapshotPage(SnapshotPage.Request(
+                deals: .deal(dealership: token.dealership, id: id), after: nil, documents: kinds, base: latest, limit: 1,
+                maxBytes: Relay.answerBytes))
+            for pageDeal in page.deals {
+                for snapshot in try documentSnapshots(of: pageDeal, dealership: token.dealership, built: &built) {
+                    result.bytes += snapshot.blob.count
+                    result.snapshots.append(DocumentSnapshot(deal: id, document: snapshot.kind, snapshot: snapshot.blob))
+                }
+            }
+        }
+        storeBuilt(built, covering: latest)
+        return result
     }
 
     /// Keeps snapshots a first sync built for the next one. A failure costs only that: the

@@ -84,6 +84,23 @@ extension Relay {
         if !request.cursor.isStart && (request.snapshotsAfter != nil || request.bootstrapCursor != nil) {
             return .failure(RelayError(.badRequest, "snapshotsAfter and bootstrapCursor belong to a first sync (cursor 0) only; send them back as the answer gave them"))
         }
+        if let days = request.closedDealDays {
+            guard request.cursor.isStart else {
+                return .failure(RelayError(.badRequest, "closedDealDays belongs to a first sync (cursor 0) only; to get an older deal later, name it in fetch"))
+            }
+            guard (0...Relay.maxClosedDealDays).contains(days) else {
+                return .failure(RelayError(.badRequest, "closedDealDays must be within 0…\(Relay.maxClosedDealDays) days (got \(days))"))
+            }
+        }
+        let fetch = request.fetch ?? []
+        if !fetch.isEmpty {
+            guard !request.cursor.isStart else {
+                return .failure(RelayError(.badRequest, "fetch belongs to a later sync (cursor > 0); a first sync sends the deals itself, so sync first and fetch after"))
+            }
+            guard fetch.count <= SyncRequest.maxFetch else {
+                return .failure(RelayError(.badRequest, "fetch names at most \(SyncRequest.maxFetch) deals (got \(fetch.count)); ask for the rest in the next request"))
+            }
+        }
         if let base = request.bootstrapCursor, base < .start {
             return .failure(RelayError(.badRequest, "bootstrapCursor must be ≥ 0 (got \(base)); send back the value of the previous answer"))
         }
@@ -103,7 +120,7 @@ extension Relay {
             return .failure(RelayError(.badRequest, "at most 5000 changes per push; send the rest in the next request"))
         }
         let limit = min(request.limit ?? 2_000, 10_000)
-        if request.wait > 0 && decoded.count == 0 && !request.cursor.isStart && request.cursor == latest {
+        if request.wait > 0 && decoded.count == 0 && fetch.isEmpty && !request.cursor.isStart && request.cursor == latest {
             // Nothing is after the log's last position: wait without reading the deals and the
             // log (every watcher polls again at once after a fan-out).
             return .success(.waiting(waitForNews(token: token, cursor: request.cursor, limit: limit, seconds: request.wait)))
@@ -118,9 +135,10 @@ extension Relay {
             return .failure(RelayError(.unavailable, "the change log could not be written (\(error)); nothing was stored, retry"))
         }
         do {
-            var response = try pull(after: request.cursor, token: token, limit: min(request.limit ?? 2_000, 10_000),
-                                    snapshotsAfter: request.snapshotsAfter, bootstrapCursor: request.bootstrapCursor)
-            if request.wait > 0 && decoded.count == 0 && response.changes.isEmpty && response.snapshots.isEmpty {
+            var response = try pull(after: request.cursor, token: token, limit: limit,
+                                    snapshotsAfter: request.snapshotsAfter, bootstrapCursor: request.bootstrapCursor,
+                                    closedDealDays: request.closedDealDays, fetch: fetch)
+            if request.wait > 0 && decoded.count == 0 && fetch.isEmpty && response.changes.isEmpty && response.snapshots.isEmpty {
                 // Nothing pushed, so nothing accepted or refused: the answer is the pull's alone.
                 trimDocumentCache()
                 return .success(.waiting(waitForNews(token: token, cursor: request.cursor, limit: limit, seconds: request.wait)))
@@ -136,8 +154,14 @@ extension Relay {
 
     /// What a token may read after `cursor`: snapshots of every visible document for a first
     /// sync, otherwise the log's changes in order, at most `limit`.
+    ///
+    /// - Parameters:
+    ///   - closedDealDays: a first sync's window for closed deals (nil: ``defaultClosedDealDays``;
+    ///     a relay token gets every deal).
+    ///   - fetch: deals to send whole besides the changes (a later sync only).
     func pull(after cursor: LogPosition, token: TokenRecord, limit: Int, snapshotsAfter: DealID? = nil,
-              bootstrapCursor: LogPosition? = nil) throws -> SyncResponse {
+              bootstrapCursor: LogPosition? = nil, closedDealDays: Int? = nil, fetch: [DealID] = [],
+              now: Date = Date()) throws -> SyncResponse {
         // Pushes still waiting for their group commit are in the documents in memory: commit
         // them first, so nothing here reads or builds on a change that is not stored yet.
         flushGroupCommit()
@@ -148,18 +172,25 @@ extension Relay {
             // `timeBudget` allows), read from the stored snapshots. Every page but the last
             // answers cursor 0 and where to go on; the last answers the log position the first
             // page started at, so nothing committed meanwhile is missed.
+            let window = token.isRelay ? nil : closedDealDays ?? Relay.defaultClosedDealDays
             return try firstSyncPage(token: token, limit: limit, snapshotsAfter: snapshotsAfter,
-                                     base: min(bootstrapCursor ?? latest, latest), latest: latest)
+                                     base: min(bootstrapCursor ?? latest, latest), latest: latest,
+                                     closedDealDays: window, now: now)
         }
+        // Deals asked for go first, whole; the changes fill what is left of the answer.
+        let fetched = try fetchedDeals(fetch, token: token, latest: latest)
         let dealIDs = try visibleDealIDs(token)
         let kinds = readableKinds(token)
         guard !dealIDs.isEmpty else {
-            return SyncResponse(accepted: [], refused: [], snapshots: [], changes: [], cursor: max(cursor, latest), more: false)
+            var response = SyncResponse(accepted: [], refused: [], snapshots: [], changes: [], cursor: max(cursor, latest), more: false)
+            response.unknownDeals = fetch.isEmpty ? nil : fetch
+            return response
         }
-        let records = try storage.changes(after: cursor, dealership: token.dealership, dealIDs: dealIDs, documents: kinds, limit: limit + 1, maxBytes: Relay.answerBytes)
+        let maxBytes = max(Relay.answerBytes - fetched.bytes, 1)
+        let records = try storage.changes(after: cursor, dealership: token.dealership, dealIDs: dealIDs, documents: kinds, limit: limit + 1, maxBytes: maxBytes)
         // More may wait when a row beyond `limit` came back, or when the byte budget may have
         // stopped the read early (a last empty answer is harmless).
-        let more = records.count > limit || records.reduce(0) { $0 + $1.entry.blob.count } >= Relay.answerBytes
+        let more = records.count > limit || records.reduce(0) { $0 + $1.entry.blob.count } >= maxBytes
         let read = records.prefix(limit)
         // The cursor moves past entries set aside just now, like past any other read.
         let sent = try servable(Array(read))
@@ -167,6 +198,9 @@ extension Relay {
             LoggedChange(cursor: record.position, deal: record.entry.deal, document: record.entry.document, change: record.entry.blob)
         }
         let newCursor = more ? (read.last?.position ?? cursor) : max(cursor, latest)
-        return SyncResponse(accepted: [], refused: [], snapshots: [], changes: changes, cursor: newCursor, more: more)
+        var response = SyncResponse(accepted: [], refused: [], snapshots: fetched.snapshots, changes: changes, cursor: newCursor,
+                                    more: more || fetched.isCut)
+        response.unknownDeals = fetch.isEmpty ? nil : fetched.unknown
+        return response
     }
 }

@@ -45,6 +45,9 @@ extension Relay {
                 position.pulled(to: cursor, firstSyncPage: firstSyncPage, sentFrom: exchange.sentFrom)
                 try storage.saveUpstreamPosition(position, upstream: exchange.upstream)
                 for key in exchange.outbox.upstreamKeys(through: position.pushedThrough) { sync.fromUpstream.remove(key) }
+            case .recordFirstSync, .fetchAnswered:
+                // A relay token's first sync has no window, and this relay fetches nothing.
+                break
             case .resetCursor:
                 if position.restart(sentFrom: exchange.sentFrom) {
                     try storage.saveUpstreamPosition(position, upstream: exchange.upstream)

@@ -62,7 +62,7 @@ struct ReceivedSyncRequest: Decodable {
     var push: [DecodedPush.Received]
 
     enum CodingKeys: String, CodingKey {
-        case protocolVersion = "protocol", cursor, push, wait, limit, snapshotsAfter, bootstrapCursor
+        case protocolVersion = "protocol", cursor, push, wait, limit, snapshotsAfter, bootstrapCursor, closedDealDays, fetch
     }
 
     init(from decoder: any Decoder) throws {
@@ -75,6 +75,8 @@ struct ReceivedSyncRequest: Decodable {
         message.protocolVersion = protocolVersion
         message.snapshotsAfter = try container.decodeIfPresent(DealID.self, forKey: .snapshotsAfter)
         message.bootstrapCursor = try container.decodeIfPresent(LogPosition.self, forKey: .bootstrapCursor)
+        message.closedDealDays = try container.decodeIfPresent(Int.self, forKey: .closedDealDays)
+        message.fetch = try container.decodeIfPresent([DealID].self, forKey: .fetch)
     }
 }
 

@@ -31,6 +31,7 @@ struct CLIClientHelpTests {
               resolve                 Resolve a conflict with the value that should stand.
               skip                    Skip or postpone a stage; its values are kept.
               resume                  Resume a skipped stage with its values.
+              fetch                   Get a deal this device lacks (an older closed one).
 
               See 'sync-client deal help <subcommand>' for detailed help.
 

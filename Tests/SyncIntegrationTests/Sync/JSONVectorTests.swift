@@ -80,8 +80,10 @@ struct JSONVectorTests {
     }
 
     static func body(cursor: Int64, push: [SchemaJSON] = [], limit: Int? = nil, snapshotsAfter: String? = nil,
-                     bootstrapCursor: Int64? = nil) -> SchemaJSON {
+                     bootstrapCursor: Int64? = nil, closedDealDays: Int? = nil, fetch: [String]? = nil) -> SchemaJSON {
         var members: [String: SchemaJSON] = ["protocol": .integer(1), "cursor": .integer(cursor), "push": .array(push), "wait": .integer(0)]
+        if let closedDealDays { members["closedDealDays"] = .integer(Int64(closedDealDays)) }
+        if let fetch { members["fetch"] = .array(fetch.map { .string($0) }) }
         if let limit { members["limit"] = .integer(Int64(limit)) }
         if let snapshotsAfter { members["snapshotsAfter"] = .string(snapshotsAfter) }
         if let bootstrapCursor { members["bootstrapCursor"] = .integer(bootstrapCursor) }
@@ -111,6 +113,14 @@ struct JSONVectorTests {
         try await buyer.createDeal(id: own, values: ["vehicle.model": .text("Camry")])
         try await buyer.set(own, "credit.downPayment", .money(minorUnits: 300_000_00, currency: "RUB"))
         let ivanChanges = try await buyer.outbox()
+
+        // Two deals of Olga's made on 2026-01-01 (the stores' fixed clock): one active, one won.
+        try await sales.createDeal(id: DealID("d-open")!, values: ["vehicle.model": .text("Granta"), "status.state": .enumCase("active")])
+        try await sales.createDeal(id: DealID("d-won")!, values: ["vehicle.model": .text("Largus"), "status.state": .enumCase("won")])
+        let (open, won) = try await { () async throws -> (OutboxItem, OutboxItem) in
+            let all = try await sales.outbox()
+            return (all[made.count], all[made.count + 1])
+        }()
 
         return [
             Scenario(
@@ -170,6 +180,25 @@ struct JSONVectorTests {
                             body: body(cursor: 0, push: [item(ivanChanges[0])])),
                     Request(note: "the next edit, cursor 1", token: "ivan", body: body(cursor: 1, push: [item(ivanChanges[1])])),
                     Request(note: "the same push again, cursor 2", token: "ivan", body: body(cursor: 2, push: [item(ivanChanges[1])])),
+                ]),
+            Scenario(
+                name: "open-deals-first",
+                what: """
+                    Open deals first. Olga pushes the first changes of d-open (status.state active) and d-won \
+                    (status.state won), both made on 2026-01-01, at cursor 0: her push is also a first sync, and \
+                    its answer leaves out d-won, a closed deal last changed more than 30 days before (the default \
+                    window, closedDealDays 30; archivedDeals 1). The head of sales' first sync gets d-open alone \
+                    the same way. His next request, at cursor 2, fetches d-won and d-none: d-won comes whole in \
+                    snapshots, and d-none, which is no deal of his, is listed in unknownDeals. (The vector holds \
+                    while the relay's clock is more than 30 days past 2026-01-01.)
+                    """,
+                tokens: ["olga": olga, "boss": boss],
+                requests: [
+                    Request(note: "olga's first round: two deals, one of them won long ago", token: "olga",
+                            body: body(cursor: 0, push: [item(open), item(won)])),
+                    Request(note: "boss's first sync: the open deal only", token: "boss", body: body(cursor: 0)),
+                    Request(note: "boss fetches the won deal, and an id that is no deal", token: "boss",
+                            body: body(cursor: 2, fetch: ["d-won", "d-none"])),
                 ]),
             Scenario(
                 name: "cursor-ahead",
