@@ -179,9 +179,16 @@ extension Relay {
         }
         // Deals asked for go first, whole; the changes fill what is left of the answer.
         let fetched = try fetchedDeals(fetch, token: token, latest: latest)
-        let dealIDs = try visibleDealIDs(token)
+        // A token of the whole dealership reads every deal of it: the log's dealership filter
+        // says so, with no list of ids to read and pass (O(deals) a pull); a buyer's and a
+        // deal-scoped token name their few deals.
+        let dealIDs: Set<DealID>?
+        switch dealSelection(token) {
+        case .dealership: dealIDs = nil
+        case .buyer, .deal, .none: dealIDs = try visibleDealIDs(token)
+        }
         let kinds = readableKinds(token)
-        guard !dealIDs.isEmpty else {
+        guard dealIDs?.isEmpty != true else {
             var response = SyncResponse(accepted: [], refused: [], snapshots: [], changes: [], cursor: max(cursor, latest), more: false)
             response.unknownDeals = fetch.isEmpty ? nil : fetch
             return response

@@ -1,5 +1,7 @@
+import DealCardKit
 import Foundation
 import RelayTestSupport
+import SyncCore
 import Testing
 
 /// The `sync`, `status`, `watch`, `init` (asking the relay) and `demo` commands, run as the
@@ -31,6 +33,33 @@ struct CLIClientSyncTests {
         #expect(try sharedValues(webJSON) == sharedValues(pcJSON))
         let status = try await folder.succeed(["status", "--json", "--store", web])
         #expect(status.contains("\"online\":true") && status.contains("\"outbox\":0"), "\(status)")
+        await harness.stop()
+    }
+
+    /// `status` reports the first sync's window and what it left on the relay; `deal fetch`
+    /// gets such a deal and says what became of the request; `sync --closed-deal-days` is checked.
+    @Test func statusShowsTheFirstSyncWindowAndDealFetchGetsAnOlderDeal() async throws {
+        let harness = try SyncHarness()
+        let maker = try harness.device("olga", .sales, channel: .pc, clock: { DeviceStore.now() - 90 * 86_400_000 })
+        let old = try await maker.store.createDeal(values: ["vehicle.model": .text("Old"), "status.state": .enumCase("won")])
+        try await maker.session.sync()
+        await maker.store.close()
+        let folder = try CLIClientFolder()
+        let store = folder.store("pc")
+        try await folder.succeed(["init", "--store", store, "--server", harness.url, "--token", try harness.token("olga", .sales), "--channel", "pc"])
+        let refused = try await folder.run(["sync", "--store", store, "--closed-deal-days", "-3"])
+        #expect(refused.status == 64 && refused.stderr.contains("--closed-deal-days must be within 0…36500"), "\(refused)")
+        try await folder.succeed(["sync", "--store", store])
+        let status = try await folder.succeed(["status", "--store", store])
+        #expect(status.contains("closed within 30 days of the first sync; 1 older closed deal left on the relay"), "\(status)")
+        let json = try await folder.succeed(["status", "--json", "--store", store])
+        #expect(json.contains("\"firstSync\":{\"archivedDeals\":1,\"closedDealDays\":30}"), "\(json)")
+        #expect(try await folder.succeed(["deal", "list", "--store", store]).contains(old.rawValue) == false)
+        let fetched = try await folder.succeed(["deal", "fetch", old.rawValue, "--store", store])
+        #expect(fetched.contains("Fetched \(old)"), "\(fetched)")
+        #expect(try await folder.succeed(["deal", "show", old.rawValue, "--store", store]).contains("Old"))
+        let unknown = try await folder.run(["deal", "fetch", "d-nosuchdeal1", "--store", store])
+        #expect(unknown.status == 1 && unknown.stderr.contains("the relay has no deal d-nosuchdeal1 for this device"), "\(unknown)")
         await harness.stop()
     }
 
