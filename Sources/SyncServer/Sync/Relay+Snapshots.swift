@@ -180,19 +180,15 @@ extension Relay {
     /// a change the log never gets. Without one, the document in memory is what the log holds
     /// once this push is in, which is what its savepoint stores the snapshot with.
     ///
-    /// - Complexity: one encode per document changed, O(its ops), bounded by the budgets.
+    /// - Complexity: one encode per document changed, O(its ops), bounded by the budgets;
+    ///   nothing per push waiting in the group (``RelayGroupCommit/changedDocuments``).
     func freshSnapshots(for entries: [NewLogEntry]) -> [StoredSnapshot] {
         var budget = Relay.snapshotBytesPerPush
         var seen: Set<RelaySyncState.DocumentKey> = []
-        for waiting in sync.groupCommit.waiting {
-            for entry in waiting.commit.entries {
-                seen.insert(RelaySyncState.DocumentKey(dealership: entry.dealership, deal: entry.deal, document: entry.document))
-            }
-        }
         var snapshots: [StoredSnapshot] = []
         for entry in entries {
             let key = RelaySyncState.DocumentKey(dealership: entry.dealership, deal: entry.deal, document: entry.document)
-            guard seen.insert(key).inserted, let cached = sync.cache.entry(key),
+            guard !sync.groupCommit.changedDocuments.contains(key), seen.insert(key).inserted, let cached = sync.cache.entry(key),
                   cached.storedBytes <= Relay.snapshotDocumentBytes, cached.storedBytes <= budget else { continue }
             budget -= cached.storedBytes
             snapshots.append(StoredSnapshot(dealership: entry.dealership, deal: entry.deal, document: entry.document,

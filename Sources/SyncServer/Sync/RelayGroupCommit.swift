@@ -25,7 +25,18 @@ struct RelayGroupCommit {
     }
 
     /// Pushes decided and not yet committed, in the order they were decided.
-    var waiting: [Waiting] = []
+    private(set) var waiting: [Waiting] = []
+    /// The documents the waiting pushes append to (``Relay/freshSnapshots(for:)`` asks),
+    /// kept as they join so that asking costs nothing per waiting push.
+    private(set) var changedDocuments: Set<RelaySyncState.DocumentKey> = []
+
+    /// Adds a decided push to the group.
+    mutating func append(_ push: Waiting) {
+        waiting.append(push)
+        for entry in push.commit.entries {
+            changedDocuments.insert(RelaySyncState.DocumentKey(dealership: entry.dealership, deal: entry.deal, document: entry.document))
+        }
+    }
     /// Whether a flush is scheduled on the actor.
     var flushScheduled = false
 }
@@ -35,7 +46,7 @@ extension Relay {
     func commitGrouped(_ commit: PushCommit, named: [RelaySyncState.DocumentKey]) async -> Result<[LogRecord], RelayCommitError> {
         guard !commit.isEmpty else { return .success([]) }
         return await withCheckedContinuation { continuation in
-            sync.groupCommit.waiting.append(.init(commit: commit, named: named, resume: { continuation.resume(returning: $0) }))
+            sync.groupCommit.append(.init(commit: commit, named: named, resume: { continuation.resume(returning: $0) }))
             guard !sync.groupCommit.flushScheduled else { return }
             sync.groupCommit.flushScheduled = true
             Task { self.flushGroupCommit() }

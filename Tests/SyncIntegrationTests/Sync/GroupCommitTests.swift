@@ -166,7 +166,7 @@ extension Relay {
         let key = RelaySyncState.DocumentKey(dealership: "north", deal: deal, document: .shared)
         _ = try documentEntry("north", deal, .shared)
         let before = sync.cache.entry(key) != nil
-        sync.groupCommit.waiting.append(.init(commit: PushCommit(entries: [forged]), named: [key], resume: { _ in }))
+        sync.groupCommit.append(.init(commit: PushCommit(entries: [forged]), named: [key], resume: { _ in }))
         flushGroupCommit()
         return (before, sync.cache.entry(key) != nil)
     }
