@@ -29,6 +29,8 @@ public actor Relay {
     public nonisolated let schemaJSON: [UInt8]
     /// The analytics reader and rules, usable off the actor (see `Analytics/`).
     nonisolated let analyticsRows: RelayAnalyticsState
+    /// The reader of first-sync pages, once opened (``firstSyncPageOffActor``); closed with the relay.
+    nonisolated let snapshotReader = Mutex<(any SnapshotPageReader)?>(nil)
 
     /// A relay over `storage`, which it owns from now on (and closes in ``close()``).
     public init(storage: sending any RelayStorage, metrics: RelayMetrics = RelayMetrics(), version: String = SyncServerInfo.version,
@@ -73,6 +75,10 @@ public actor Relay {
         // Long-polls still waiting end now and answer `unavailable`.
         endAllWaits()
         analyticsRows.close()
+        snapshotReader.withLock { reader in
+            reader?.close()
+            reader = nil
+        }
         storage.close()
     }
 }

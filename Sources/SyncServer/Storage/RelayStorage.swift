@@ -114,6 +114,9 @@ public protocol RelayStorage: AnyObject {
     /// `closedBefore` leaves out (archived: current analytics row, closed state, last change
     /// before it).
     func archivedDealCount(_ deals: DealSelection, closedBefore: Int64) throws -> Int
+    /// A reader of first-sync pages over its own connection, for use off the relay's actor
+    /// (``SnapshotPageReader``).
+    func makeSnapshotReader() throws -> any SnapshotPageReader
     /// Stores snapshots in one transaction, each covering `position`: the caller promises that
     /// each blob holds every loadable change of its document with a position up to it (it
     /// built them from documents that match the log at `position`). A snapshot covering less

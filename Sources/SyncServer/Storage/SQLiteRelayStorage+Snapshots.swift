@@ -6,6 +6,11 @@ extension SQLiteRelayStorage {
     /// - Complexity: one query, walking the deal table in id order from `request.after` with
     ///   one indexed lookup per document; blobs are read only as far as the page goes.
     public func snapshotPage(_ request: SnapshotPage.Request) throws -> SnapshotPage {
+        try Self.snapshotPage(request, in: database)
+    }
+
+    /// See ``snapshotPage(_:)``; on `db` (the storage's connection, or a reader's).
+    static func snapshotPage(_ request: SnapshotPage.Request, in database: SQLiteDatabase) throws -> SnapshotPage {
         let kinds = request.documents.sorted { $0.rawValue < $1.rawValue }
         guard request.limit > 0, !kinds.isEmpty else { return SnapshotPage(deals: [], more: false) }
         var table = "deal d"
@@ -103,6 +108,11 @@ extension SQLiteRelayStorage {
     /// - Complexity: for a dealership, a count over one range of the index of closed deals
     ///   (`deal_analytics_closed`); for a buyer or one deal, their rows.
     public func archivedDealCount(_ deals: DealSelection, closedBefore: Int64) throws -> Int {
+        try Self.archivedDealCount(deals, closedBefore: closedBefore, in: database)
+    }
+
+    /// See ``archivedDealCount(_:closedBefore:)``; on `database`.
+    static func archivedDealCount(_ deals: DealSelection, closedBefore: Int64, in database: SQLiteDatabase) throws -> Int {
         let count: Int64?
         switch deals {
         case .none:
@@ -124,6 +134,10 @@ extension SQLiteRelayStorage {
                 [.text(dealership), .deal(id), .integer(closedBefore)])?.int64
         }
         return Int(clamping: count ?? 0)
+    }
+
+    public func makeSnapshotReader() throws -> any SnapshotPageReader {
+        try SQLiteSnapshotPageReader(path: path)
     }
 
     public func storeSnapshots(_ snapshots: [StoredSnapshot], covering position: LogPosition) throws {

@@ -57,11 +57,66 @@ extension Relay {
     func firstSyncPage(token: TokenRecord, limit: Int, snapshotsAfter: DealID?, base: LogPosition, latest: LogPosition,
                        closedDealDays: Int? = nil, now: Date = Date()) throws -> SyncResponse {
         let started = ContinuousClock.now
-        let closedBefore = closedDealDays.map { DealAnalytics.idleBefore(now: now, idleDays: $0) }
-        let selection = dealSelection(token)
-        let page = try storage.snapshotPage(SnapshotPage.Request(
-            deals: selection, after: snapshotsAfter, documents: readableKinds(token), base: base, limit: limit,
-            maxBytes: Relay.answerBytes, closedBefore: closedBefore))
+        let request = firstSyncRequest(token: token, limit: limit, snapshotsAfter: snapshotsAfter, base: base,
+                                       closedDealDays: closedDealDays, now: now)
+        let page = try storage.snapshotPage(request)
+        let archived = try page.more ? nil : request.closedBefore.map { try storage.archivedDealCount(request.deals, closedBefore: $0) }
+        return try answer(page, archivedDeals: archived, of: request, token: token, latest: latest, closedDealDays: closedDealDays,
+                          started: started)
+    }
+
+    /// ``firstSyncPage(token:limit:snapshotsAfter:base:latest:closedDealDays:now:)`` with the
+    /// page read off the actor, through the snapshot reader's own connection: only the
+    /// documents whose stored snapshot cannot be served are built on the actor. Other requests
+    /// run while the page is read.
+    func firstSyncPageOffActor(token: TokenRecord, limit: Int, snapshotsAfter: DealID?, base: LogPosition, latest: LogPosition,
+                               closedDealDays: Int?, now: Date = Date()) async throws -> SyncResponse {
+        let started = ContinuousClock.now
+        let request = firstSyncRequest(token: token, limit: limit, snapshotsAfter: snapshotsAfter, base: base,
+                                       closedDealDays: closedDealDays, now: now)
+        let reader = try snapshotPageReader()
+        let (page, archived) = try await Self.readPage(request, with: reader)
+        guard !isClosed else { throw RelayStorageError.storeClosed }
+        // Pushes decided while the page was read wait for their group commit with their changes
+        // in the documents in memory: committed first, so a snapshot built here holds no change
+        // the log may yet refuse.
+        flushGroupCommit()
+        return try answer(page, archivedDeals: archived, of: request, token: token, latest: try storage.latestPosition,
+                          closedDealDays: closedDealDays, started: started)
+    }
+
+    /// Reads a page through `reader`, off the actor.
+    @concurrent
+    private nonisolated static func readPage(_ request: SnapshotPage.Request,
+                                             with reader: any SnapshotPageReader) async throws -> (page: SnapshotPage, archivedDeals: Int?) {
+        try reader.page(request)
+    }
+
+    /// The reader of first-sync pages, opened on first use.
+    private func snapshotPageReader() throws -> any SnapshotPageReader {
+        guard !isClosed else { throw RelayStorageError.storeClosed }
+        if let reader = snapshotReader.withLock({ $0 }) { return reader }
+        let reader = try storage.makeSnapshotReader()
+        snapshotReader.withLock { $0 = reader }
+        return reader
+    }
+
+    /// The store's page request of a first sync.
+    private func firstSyncRequest(token: TokenRecord, limit: Int, snapshotsAfter: DealID?, base: LogPosition,
+                                  closedDealDays: Int?, now: Date) -> SnapshotPage.Request {
+        SnapshotPage.Request(deals: dealSelection(token), after: snapshotsAfter, documents: readableKinds(token), base: base,
+                             limit: limit, maxBytes: Relay.answerBytes,
+                             closedBefore: closedDealDays.map { DealAnalytics.idleBefore(now: now, idleDays: $0) })
+    }
+
+    /// The answer for a page read: its snapshots (stored ones as they are, the others built
+    /// from the documents, which must match the log: the caller committed the waiting group),
+    /// cut after the deal that brings it to ``answerBytes`` or ``timeBudget``.
+    ///
+    /// - Parameter latest: the log's last position now; snapshots built here cover it.
+    private func answer(_ page: SnapshotPage, archivedDeals: Int?, of request: SnapshotPage.Request, token: TokenRecord,
+                        latest: LogPosition, closedDealDays: Int?, started: ContinuousClock.Instant) throws -> SyncResponse {
+        let base = request.base
         var snapshots: [DocumentSnapshot] = []
         var built: [StoredSnapshot] = []
         var bytes = 0
@@ -84,9 +139,7 @@ extension Relay {
         response.snapshotsAfter = resumeAfter
         response.bootstrapCursor = resumeAfter == nil ? nil : base
         response.closedDealDays = closedDealDays
-        if let closedBefore, resumeAfter == nil {
-            response.archivedDeals = try storage.archivedDealCount(selection, closedBefore: closedBefore)
-        }
+        if resumeAfter == nil { response.archivedDeals = archivedDeals }
         return response
     }
 

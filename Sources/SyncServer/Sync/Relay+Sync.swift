@@ -135,9 +135,18 @@ extension Relay {
             return .failure(RelayError(.unavailable, "the change log could not be written (\(error)); nothing was stored, retry"))
         }
         do {
-            var response = try pull(after: request.cursor, token: token, limit: limit,
-                                    snapshotsAfter: request.snapshotsAfter, bootstrapCursor: request.bootstrapCursor,
-                                    closedDealDays: request.closedDealDays, fetch: fetch)
+            var response: SyncResponse
+            if request.cursor.isStart {
+                // A first sync's page is read off the actor (``firstSyncPageOffActor``).
+                flushGroupCommit()
+                let latest = try storage.latestPosition
+                response = try await firstSyncPageOffActor(
+                    token: token, limit: limit, snapshotsAfter: request.snapshotsAfter,
+                    base: min(request.bootstrapCursor ?? latest, latest), latest: latest,
+                    closedDealDays: firstSyncWindow(request.closedDealDays, token: token))
+            } else {
+                response = try pull(after: request.cursor, token: token, limit: limit, fetch: fetch)
+            }
             if request.wait > 0 && decoded.count == 0 && fetch.isEmpty && response.changes.isEmpty && response.snapshots.isEmpty {
                 // Nothing pushed, so nothing accepted or refused: the answer is the pull's alone.
                 trimDocumentCache()
@@ -150,6 +159,12 @@ extension Relay {
         } catch {
             return .failure(RelayError(.internalError, "reading the change log failed: \(error)"))
         }
+    }
+
+    /// The closed-deal window of a first sync asking for `days` (nil: the default): none for a
+    /// relay token, which gets every deal.
+    func firstSyncWindow(_ days: Int?, token: TokenRecord) -> Int? {
+        token.isRelay ? nil : days ?? Relay.defaultClosedDealDays
     }
 
     /// What a token may read after `cursor`: snapshots of every visible document for a first
@@ -172,10 +187,9 @@ extension Relay {
             // `timeBudget` allows), read from the stored snapshots. Every page but the last
             // answers cursor 0 and where to go on; the last answers the log position the first
             // page started at, so nothing committed meanwhile is missed.
-            let window = token.isRelay ? nil : closedDealDays ?? Relay.defaultClosedDealDays
             return try firstSyncPage(token: token, limit: limit, snapshotsAfter: snapshotsAfter,
                                      base: min(bootstrapCursor ?? latest, latest), latest: latest,
-                                     closedDealDays: window, now: now)
+                                     closedDealDays: firstSyncWindow(closedDealDays, token: token), now: now)
         }
         // Deals asked for go first, whole; the changes fill what is left of the answer.
         let fetched = try fetchedDeals(fetch, token: token, latest: latest)
