@@ -15,15 +15,7 @@ final class SQLiteAnalyticsReader: DealAnalyticsReader, @unchecked Sendable {
 
     /// Opens the store at `path` (which the relay's storage has open and migrated).
     init(path: String) throws {
-        let database = try SQLiteDatabase(path: path, options: .init(create: false, walJournal: false))
-        do {
-            // Pages read straight from the file, not copied into each connection's cache.
-            try database.execute("PRAGMA query_only = ON; PRAGMA mmap_size = 268435456")
-        } catch {
-            database.close()
-            throw error
-        }
-        self.database = database
+        database = try SQLiteRelayStorage.openReader(path: path)
     }
 
     /// - Complexity: for a whole dealership, its totals (a few dozen rows), the first

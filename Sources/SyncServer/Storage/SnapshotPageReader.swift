@@ -31,14 +31,7 @@ final class SQLiteSnapshotPageReader: SnapshotPageReader, @unchecked Sendable {
 
     /// Opens the store at `path` (which the relay's storage has open and migrated).
     init(path: String) throws {
-        let database = try SQLiteDatabase(path: path, options: .init(create: false, walJournal: false))
-        do {
-            try database.execute("PRAGMA query_only = ON; PRAGMA mmap_size = 268435456")
-        } catch {
-            database.close()
-            throw error
-        }
-        self.database = database
+        database = try SQLiteRelayStorage.openReader(path: path)
     }
 
     func page(_ request: SnapshotPage.Request) throws -> (page: SnapshotPage, archivedDeals: Int?) {
@@ -57,5 +50,22 @@ final class SQLiteSnapshotPageReader: SnapshotPageReader, @unchecked Sendable {
             database?.close()
             database = nil
         }
+    }
+}
+
+extension SQLiteRelayStorage {
+    /// A second connection to the store at `path` (open and migrated by the relay's storage),
+    /// for reading off the relay's actor: `query_only`, and in WAL mode its read transactions
+    /// each see one committed state while the relay's own connection goes on writing.
+    static func openReader(path: String) throws -> SQLiteDatabase {
+        let database = try SQLiteDatabase(path: path, options: .init(create: false, walJournal: false))
+        do {
+            // Pages read straight from the file, not copied into each connection's cache.
+            try database.execute("PRAGMA query_only = ON; PRAGMA mmap_size = 268435456")
+        } catch {
+            database.close()
+            throw error
+        }
+        return database
     }
 }
