@@ -109,19 +109,25 @@ struct ConflictText {
 
     func render() -> [String] {
         guard !card.conflicts.isEmpty else { return ["No conflicts on deal \(card.id)."] }
-        var lines = [terminal.paint("⚠ Conflicts", .boldRed) + "  (the first value is shown; resolve with: sync-client deal resolve \(card.id) FIELD VALUE)"]
+        var lines = [terminal.paint("⚠ Conflicts", .boldRed) + "  (▸ marks the value shown; resolve with: sync-client deal resolve \(card.id) FIELD VALUE)"]
         for path in card.conflicts.keys.sorted() {
             let listPath = String(path.prefix { $0 != "[" })
-            let title = schema.field(listPath)?.title ?? path
-            lines.append("  " + terminal.paint(path, .bold) + "  " + terminal.paint(title, .dim))
+            let field = schema.field(listPath)
+            let title = field?.title ?? path
+            // A collaborative text shows its concurrent texts joined, one per line: no one of
+            // them is the value shown (protocol-spec/sync.md, reading a card).
+            let joined: Bool
+            if case .text(collaborative: true)? = field?.type, listPath == path { joined = true } else { joined = false }
+            lines.append("  " + terminal.paint(path, .bold) + "  " + terminal.paint(title, .dim)
+                         + (joined ? terminal.paint("  (shown joined, one text a line)", .dim) : ""))
             let values = card.conflicts[path]!
             let texts = values.map { $0.value?.displayText ?? "(unreadable value)" }
             let width = texts.map(\.count).max() ?? 0
             for (index, conflict) in values.enumerated() {
-                let marker = index == 0 ? "▸" : " "
+                let shown = index == 0 && !joined
                 let who = conflict.author.map(authorText) ?? "unknown author"
                 let when = conflict.author.map { "  " + localMinute($0.time) } ?? ""
-                lines.append("    \(marker) " + terminal.paint(padded(texts[index], to: width), index == 0 ? .bold : .yellow)
+                lines.append("    \(shown ? "▸" : " ") " + terminal.paint(padded(texts[index], to: width), shown ? .bold : .yellow)
                              + "  " + who + terminal.paint(when, .dim))
             }
         }

@@ -63,6 +63,34 @@ struct CLIClientSyncTests {
         await harness.stop()
     }
 
+    /// `deal conflicts` marks the value a field shows: the first of a conflicting value, none
+    /// of a collaborative text's concurrent texts (they are shown joined).
+    @Test func conflictsMarkTheShownValueAndNoneOfAJoinedText() async throws {
+        let harness = try SyncHarness()
+        let folder = try CLIClientFolder()
+        let olga = folder.store("olga")
+        let boss = folder.store("boss")
+        try await folder.succeed(["init", "--store", olga, "--server", harness.url, "--token", try harness.token("olga", .sales), "--channel", "pc"])
+        try await folder.succeed(["init", "--store", boss, "--server", harness.url, "--token", try harness.token("petr", .sales), "--channel", "tablet"])
+        let deal = try await folder.succeed(["deal", "new", "--set", "vehicle.model=Camry", "--store", olga]).trimmingCharacters(in: .newlines)
+        try await folder.succeed(["sync", "--store", olga])
+        try await folder.succeed(["sync", "--store", boss])
+        // Offline, both make their first staff edits: two texts for the notes, two prices.
+        try await folder.succeed(["deal", "set", deal, "staff.notes", "call back Monday", "--store", olga])
+        try await folder.succeed(["deal", "set", deal, "staff.notes", "trade-in first", "--store", boss])
+        try await folder.succeed(["deal", "set", deal, "vehicle.price", "2 330 000", "--store", olga])
+        try await folder.succeed(["deal", "set", deal, "vehicle.price", "2 300 000", "--store", boss])
+        for store in [olga, boss, olga] { try await folder.succeed(["sync", "--store", store]) }
+        let text = try await folder.succeed(["deal", "conflicts", deal, "--store", olga])
+        let lines = text.split(separator: "\n").map(String.init)
+        let notes = try #require(lines.firstIndex { $0.contains("staff.notes") }, "\(text)")
+        #expect(lines[notes].contains("shown joined"), "\(text)")
+        #expect(!lines[notes + 1].contains("▸") && !lines[notes + 2].contains("▸"), "\(text)")
+        let price = try #require(lines.firstIndex { $0.contains("vehicle.price") }, "\(text)")
+        #expect(lines[price + 1].contains("▸") && !lines[price + 2].contains("▸"), "\(text)")
+        await harness.stop()
+    }
+
     @Test func initRefusesFlagsThatDisagreeWithTheRelay() async throws {
         let harness = try SyncHarness()
         let folder = try CLIClientFolder()
