@@ -26,6 +26,18 @@ public struct CardEditor {
     /// so that the field shows exactly the new text, even when it held several texts (see
     /// `setText`).
     public func set(_ path: String, _ value: FieldValue, in document: Document, _ tx: Transaction) throws(CardError) {
+        try set(path, value, endingConflict: false, in: document, tx)
+    }
+
+    /// Resolves a field's conflict with the value that should stand: as ``set(_:_:in:_:)``,
+    /// and a collaborative text that holds several texts ends as one, even when its shown
+    /// value is already the new text (it is then collapsed into the newest text rather than
+    /// left as it is; see `setText`).
+    public func resolve(_ path: String, _ value: FieldValue, in document: Document, _ tx: Transaction) throws(CardError) {
+        try set(path, value, endingConflict: true, in: document, tx)
+    }
+
+    private func set(_ path: String, _ value: FieldValue, endingConflict: Bool, in document: Document, _ tx: Transaction) throws(CardError) {
         let spec = try writable(path)
         guard value.conforms(to: spec.type) else {
             throw .invalidValue(FieldValueError(path: path, expected: spec.type.expectation, found: value.displayText))
@@ -42,7 +54,7 @@ public struct CardEditor {
                 let list = try container(spec, in: document, tx)
                 for record in records { try insert(record, into: list, spec: spec, in: document, tx) }
             case (.text(collaborative: true), .text(let text)):
-                try setText(spec, to: text, in: document, tx)
+                try setText(spec, to: text, collapsing: endingConflict, in: document, tx)
             default:
                 guard CardCodec.isScalar(spec.type), let scalar = CardCodec.scalar(value) else {
                     throw CardError.invalidValue(FieldValueError(path: path, expected: spec.type.expectation, found: value.displayText))
@@ -167,7 +179,10 @@ public struct CardEditor {
     /// - Throws: ``CardError/tooLarge(path:bytes:limit:)`` when the new middle is larger than
     ///   one insert may be; moved content is inserted in pieces within that limit.
     /// - Complexity: O(length of the field), plus one op per deleted run and per insert.
-    private func setText(_ spec: FieldSpec, to text: String, in document: Document, _ tx: Transaction) throws {
+    ///
+    /// With `collapsing`, an edit that would be in place is collapsed all the same when the
+    /// field holds more than one non-empty text (a resolve ends the conflict).
+    private func setText(_ spec: FieldSpec, to text: String, collapsing: Bool = false, in document: Document, _ tx: Transaction) throws {
         let texts = CardReader(schema: schema).locatedTexts(of: spec, in: document)
         let new = Array(text.unicodeScalars)
         // The non-empty texts as the reader shows them, each with where it starts.
@@ -203,7 +218,7 @@ public struct CardEditor {
             splices.append((part.object, from, delete, insert))
             after[index].replaceSubrange(from..<(from + delete), with: insert)
         }
-        if Array(after.filter { !$0.isEmpty }.joined(separator: ["\n"])) == new {
+        if !(collapsing && parts.count > 1), Array(after.filter { !$0.isEmpty }.joined(separator: ["\n"])) == new {
             for splice in splices {
                 try tx.splice(splice.object, at: splice.at, delete: splice.delete, insert: Self.string(splice.insert))
             }

@@ -48,6 +48,24 @@ struct CardTextConflictTests {
         try device.document.conflicts(.root, notes).compactMap(\.value.objectID).sorted().map { try device.document.text($0) }
     }
 
+    /// Resolving a text conflict with the value it shows already ends it: one text holds the
+    /// joined value (the newest), and every replica agrees. A plain set of the same value
+    /// changes nothing (it shows it already).
+    @Test func resolvingATextConflictWithItsShownValueEndsIt() throws {
+        let (sales, finance) = try Self.splitNotes()
+        let shown = olderNote + "\n" + newerNote
+        _ = try sales.set(Self.notes, .text(shown))
+        #expect(sales.read(.staff).conflicts[Self.notes] != nil, "a set that shows the value already is no resolve")
+        let change = try #require(try sales.edit { editor, document, tx in
+            try editor.resolve(Self.notes, .text(shown), in: document, tx)
+        })
+        #expect(sales.read(.staff).values[Self.notes] == .text(shown))
+        #expect(sales.read(.staff).conflicts[Self.notes] == nil)
+        #expect(try Self.texts(sales) == ["", shown])
+        finance.document.apply([change])
+        #expect(finance.read(.staff).values[Self.notes] == .text(shown) && finance.read(.staff).conflicts[Self.notes] == nil)
+    }
+
     /// Regression: the edit spliced only the newest text to the whole new value, so appending
     /// "!" to "A\nB" showed "A\nA\nB!".
     @Test func editingTheJoinedValueShowsExactlyTheEdit() throws {
