@@ -31,7 +31,7 @@ final class SQLiteSnapshotPageReader: SnapshotPageReader, @unchecked Sendable {
 
     /// Opens the store at `path` (which the relay's storage has open and migrated).
     init(path: String) throws {
-        database = try SQLiteRelayStorage.openReader(path: path)
+        database = try SQLiteRelayStorage.openReader(path: path, mapped: false)
     }
 
     func page(_ request: SnapshotPage.Request) throws -> (page: SnapshotPage, archivedDeals: Int?) {
@@ -57,11 +57,15 @@ extension SQLiteRelayStorage {
     /// A second connection to the store at `path` (open and migrated by the relay's storage),
     /// for reading off the relay's actor: `query_only`, and in WAL mode its read transactions
     /// each see one committed state while the relay's own connection goes on writing.
-    static func openReader(path: String) throws -> SQLiteDatabase {
+    ///
+    /// - Parameter mapped: read pages straight from the file (memory-mapped, up to 256 MiB)
+    ///   rather than through the connection's cache: for short index reads. A reader that
+    ///   walks the whole store (first-sync pages) does not, or the pages it touched would count
+    ///   in the relay's resident memory.
+    static func openReader(path: String, mapped: Bool) throws -> SQLiteDatabase {
         let database = try SQLiteDatabase(path: path, options: .init(create: false, walJournal: false))
         do {
-            // Pages read straight from the file, not copied into each connection's cache.
-            try database.execute("PRAGMA query_only = ON; PRAGMA mmap_size = 268435456")
+            try database.execute("PRAGMA query_only = ON; PRAGMA mmap_size = \(mapped ? 268_435_456 : 0)")
         } catch {
             database.close()
             throw error
