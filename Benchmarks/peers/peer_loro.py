@@ -24,7 +24,8 @@ def _doc(replica_id: int) -> LoroDoc:
 
 
 class TextReplica:
-    """One replica holding the workload's text object."""
+    """One replica holding the workload's text object. (`ascii_only` is for the Yrs
+    peer's sake; Loro counts code points as the traces do.)"""
 
     __slots__ = ("doc", "text")
 

@@ -4,7 +4,7 @@ one JSON object per line, keys sorted, as sync-bench does.
 
 OVERVIEW: One (library, workload) per process, so that peak memory is that workload's.
 USAGE:    run.py --library loro|yrs --workload NAME [--repeat N]
-          run.py --all [--library loro|yrs] [--repeat N]
+          run.py --all [--library loro|yrs] [--workload NAME] [--repeat N]
 EXAMPLES: Benchmarks/peers/.venv/bin/python Benchmarks/peers/run.py --library loro --workload trace
           Benchmarks/peers/.venv/bin/python Benchmarks/peers/run.py --all --repeat 3
 """
@@ -308,7 +308,11 @@ def runner_for(name: str):
 def run_one(library: str, workload: str, repeat: int) -> int:
     peer = importlib.import_module(LIBRARIES[library])
     spec = W.workload(workload)
-    lines = runner_for(workload)(peer, spec, repeat)
+    try:
+        lines = runner_for(workload)(peer, spec, repeat)
+    except NotImplementedError as error:
+        # A peer that cannot do a workload says why; the line is kept, so tables stay whole.
+        lines = [{"not_available": {"workload": str(error) or "not supported by this peer"}}]
     peak = peak_resident_mib()
     ok = True
     for fields in lines:
@@ -324,11 +328,11 @@ def run_one(library: str, workload: str, repeat: int) -> int:
     return 0 if ok else 1
 
 
-def run_all(libraries: list[str], repeat: int) -> int:
+def run_all(libraries: list[str], names: list[str], repeat: int) -> int:
     """One child process per (library, workload), one after the other."""
     status = 0
     for library in libraries:
-        for workload in W.workload_names():
+        for workload in names:
             command = [sys.executable, str(Path(__file__).resolve()), "--library", library, "--workload", workload,
                        "--repeat", str(repeat)]
             child = subprocess.run(command)
@@ -347,16 +351,16 @@ def main(argv: list[str]) -> int:
         epilog="workloads: " + ", ".join(W.workload_names()),
     )
     parser.add_argument("--library", choices=sorted(LIBRARIES), help="the peer to run (with --all: only this one)")
-    parser.add_argument("--workload", choices=W.workload_names(), help="the workload to run")
-    parser.add_argument("--all", action="store_true", help="every (library, workload), each in its own process")
+    parser.add_argument("--workload", choices=W.workload_names(), help="the workload to run (with --all: only this one)")
+    parser.add_argument("--all", action="store_true", help="every (library, workload) pair, each in its own process, one after the other")
     parser.add_argument("--repeat", type=int, default=1, metavar="N", help="repetitions; timings are medians (default 1)")
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("argument --repeat: must be at least 1")
     if args.all:
-        if args.workload:
-            parser.error("argument --workload: not allowed with --all")
-        return run_all([args.library] if args.library else sorted(LIBRARIES), args.repeat)
+        libraries = [args.library] if args.library else sorted(LIBRARIES)
+        names = [args.workload] if args.workload else W.workload_names()
+        return run_all(libraries, names, args.repeat)
     if not args.library or not args.workload:
         parser.error("the following arguments are required: --library, --workload (or --all)")
     return run_one(args.library, args.workload, args.repeat)

@@ -8,4 +8,4 @@ if [ ! -x "$here/.venv/bin/python" ]; then
     "$python" -m venv "$here/.venv"
 fi
 "$here/.venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$here/requirements.txt"
-"$here/.venv/bin/python" -c 'import loro, pycrdt; print("peers ready:", "loro", loro.__version__ if hasattr(loro, "__version__") else "?", "/ pycrdt", pycrdt.__version__ if hasattr(pycrdt, "__version__") else "?")'
+"$here/.venv/bin/python" -c 'from importlib.metadata import version as v; print("peers ready: loro", v("loro"), "/ pycrdt", v("pycrdt"))'
