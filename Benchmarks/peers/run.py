@@ -113,31 +113,28 @@ def trace_workload(peer, spec: dict, repeat: int) -> list[dict]:
 
 
 def concurrent_plan(trace: W.ConcurrentTrace):
-    """What each transaction of a concurrent trace needs, from the trace alone: whether its
-    agent's replica must be replaced and which earlier deltas it must apply (workloads.json,
-    concurrent, steps). Returns (plan, final) where final lists the deltas agent 0 lacks."""
+    """Which earlier deltas each transaction's replica must apply first, from the trace alone
+    (workloads.json, concurrent, steps). Returns (plan, final): plan[t] lists them for
+    transaction t, final those that agent 0's replica lacks at the end. Raises ValueError for
+    a trace where an agent's transaction does not descend from its previous one."""
     agents = trace.agents
     by_agent: list[list[int]] = [[] for _ in range(agents)]
-    closure: list[list[int]] = []
-    held = [[0] * agents for _ in range(agents)]
-    plan = []
+    closure: list[list[int]] = []  # per transaction: how many of each agent's it descends from, itself included
+    held = [[0] * agents for _ in range(agents)]  # the same for each agent's replica
 
     def lacking(have: list[int], target: list[int]) -> list[int]:
         missing = [i for q in range(agents) for i in by_agent[q][have[q] : target[q]]]
         missing.sort()
         return missing
 
+    plan = []
     for index, t in enumerate(trace.transactions):
         target = [0] * agents
         for p in t.parents:
             target = [max(x, y) for x, y in zip(target, closure[p])]
         if target[t.agent] != len(by_agent[t.agent]):
-            raise ValueError(f"{trace.name}: transaction {index} does not follow its agent's previous one")
-        have = held[t.agent]
-        replace = any(h > g for h, g in zip(have, target))
-        if replace:
-            have = [0] * agents
-        plan.append((replace, lacking(have, target)))
+            raise ValueError(f"{trace.name}: transaction {index} does not descend from its agent's previous one")
+        plan.append(lacking(held[t.agent], target))
         by_agent[t.agent].append(index)
         target[t.agent] += 1
         closure.append(target)
@@ -159,9 +156,7 @@ def concurrent_workload(peer, spec: dict, repeat: int) -> list[dict]:
             with Stopwatch() as replay:
                 replicas = [peer.TextReplica(a + 1, text_name, ascii_only) for a in range(trace.agents)]
                 deltas: list[bytes] = []
-                for t, (replace, lacking) in zip(trace.transactions, plan):
-                    if replace:
-                        replicas[t.agent] = peer.TextReplica(t.agent + 1, text_name, ascii_only)
+                for t, lacking in zip(trace.transactions, plan):
                     replica = replicas[t.agent]
                     for i in lacking:
                         replica.apply(deltas[i])
@@ -171,12 +166,11 @@ def concurrent_workload(peer, spec: dict, repeat: int) -> list[dict]:
                 for i in final_plan:
                     replicas[0].apply(deltas[i])
             final = replicas[0].content()
-            applied = [i for _, lacking in plan for i in lacking] + final_plan
+            applied = [i for lacking in plan for i in lacking] + final_plan
             return {
                 "trace": name, "transactions": len(trace.transactions), "patches": trace.patch_count,
                 "agents": trace.agents, "replay_ms": replay.ms, "deltas_applied": len(applied),
                 "delta_bytes_applied": sum(len(deltas[i]) for i in applied),
-                "replicas_replaced": sum(1 for replace, _ in plan if replace),
                 "final_length": len(final), "matches_end_content": final == trace.end_content,
             }
 
@@ -305,6 +299,13 @@ def runner_for(name: str):
 # Command line ------------------------------------------------------------------------------
 
 
+def unexpected(spec: dict, fields: dict) -> dict:
+    """The figures that differ from the definition's `expect` (those that no library changes),
+    each as [measured, expected]."""
+    expected = spec.get("expect", {}).get(fields.get("trace", "all"), {})
+    return {k: [fields.get(k), v] for k, v in expected.items() if k in fields and fields[k] != v}
+
+
 def run_one(library: str, workload: str, repeat: int) -> int:
     peer = importlib.import_module(LIBRARIES[library])
     spec = W.workload(workload)
@@ -323,7 +324,10 @@ def run_one(library: str, workload: str, repeat: int) -> int:
         for key, value in fields.items():
             if isinstance(value, float):
                 fields[key] = round(value, 2)
-        ok = ok and all(fields.get(k, True) for k in ("matches_end_content", "loaded_matches", "converged"))
+        wrong = unexpected(spec, fields)
+        if wrong:
+            fields["unexpected"] = wrong
+        ok = ok and not wrong and all(fields.get(k, True) for k in ("matches_end_content", "loaded_matches", "converged"))
         print(json.dumps(fields, sort_keys=True), flush=True)
     return 0 if ok else 1
 
