@@ -9,13 +9,24 @@ final class ChildProcess: @unchecked Sendable {
     private let output = Pipe()
     private var buffered: [UInt8] = []
 
-    /// Starts `executable` with `arguments`; its standard error is inherited.
-    init(executable: String, arguments: [String]) throws {
+    /// Starts `executable` with `arguments`; its standard error is inherited unless
+    /// `discardingStandardError` (a relay logs a line per request).
+    init(executable: String, arguments: [String], discardingStandardError: Bool = false) throws {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.standardInput = input
         process.standardOutput = output
+        if discardingStandardError { process.standardError = FileHandle.nullDevice }
         try process.run()
+    }
+
+    /// The child's process id.
+    var pid: Int32 { process.processIdentifier }
+
+    /// Sends SIGTERM and waits for the child to exit; returns its status.
+    func terminateAndWait() async -> Int32 {
+        process.terminate()
+        return await closeInputAndWait()
     }
 
     /// The next line the child prints, without its newline; nil at end of output.

@@ -21,10 +21,14 @@ import SyncServer
 /// applying each other's.
 ///
 /// With `seedDirect`, steps 1 and 2 are left out: the deals of step 3 are made in this process
-/// and pushed straight into `relay` (``DirectSeeder``), which makes 100,000 deals a matter of
-/// a minute rather than of an hour of device writes. Step 3 is the same either way.
-func benchRelaySync(relay: Relay, relayURL: String, relayFolder: String, folder: BenchFolder, deals: Int, devices: Int, editsPerDeal: Int,
-                    firstSyncs: Int, seedDirect: Bool) async throws {
+/// and pushed to the relay in large requests (``DirectSeeder``), which makes 100,000 deals a
+/// matter of minutes rather than of an hour of device writes. Step 3 is the same either way;
+/// after it, one `GET /v1/analytics`. The relay is then `relayProcess`, a child process, whose
+/// memory is reported (`relay.memory`) as it starts, once the deals are in, after the first
+/// syncs and after the analytics request.
+func benchRelaySync(relayURL: String, relayFolder: String, folder: BenchFolder, deals: Int, devices: Int, editsPerDeal: Int,
+                    firstSyncs: Int, seedDirect: Bool, relayProcess: RelayProcess?) async throws {
+    let started = relayProcess?.memory
     let seed = try BenchDevice(name: "seed", dealership: "north", relayURL: relayURL, relayFolder: relayFolder, folder: folder)
     var fleet: [BenchDevice] = []
     for index in 0..<(seedDirect ? 0 : devices) {
@@ -37,21 +41,33 @@ func benchRelaySync(relay: Relay, relayURL: String, relayFolder: String, folder:
         try await device.session.sync()
     }
     if seedDirect {
-        let seeder = try DirectSeeder(relay: relay, relayFolder: relayFolder, dealership: "north")
+        let seeder = try DirectSeeder(relayURL: relayURL, relayFolder: relayFolder, dealership: "north")
         var accepted = 0
         let seedMs = try await milliseconds { accepted = try await seeder.seed(prefix: "north", indexes: 0..<deals, editsPerDeal: editsPerDeal) }
         report(["bench": "relay.sync.seed", "path": "direct", "deals": deals, "edits_per_deal": editsPerDeal, "accepted": accepted,
                 "ms": round2(seedMs), "changes_per_s": round2(Double(accepted) / (seedMs / 1_000)),
-                "note": "changes made in this process and pushed through Relay.sync (no device store, HTTP or JSON), \(DirectSeeder.batch) a request"])
+                "note": "changes made in this process and pushed in POST /v1/sync requests of \(DirectSeeder.batch) (no device store)"])
+        let seeded = relayProcess?.memory
         try await measureFirstSyncs(relayURL: relayURL, relayFolder: relayFolder, folder: folder, deals: deals, firstSyncs: firstSyncs,
                                     seedPath: "direct", pushMs: nil) { fresh, sample, index in
             // The fields never written show nothing, but for the empty texts of their containers.
             try await fresh.store.card(sample).values.filter { $0.value != .text("") } == DealFixture.expectedValues(index, editsPerDeal: editsPerDeal)
         }
+        let synced = relayProcess?.memory
+        let analytics = try await fetchAnalytics(relayURL: relayURL, relayFolder: relayFolder)
         await seed.store.close()
-        report(["bench": "relay.sync.summary", "rss_mib": residentMiB(), "peak_rss_mib": peakResidentMiB(),
-                "relay_store_bytes": bytesOnDisk(in: relayFolder, prefix: "relay.sqlite"),
-                "note": "the relay and the devices share this process: RSS covers both"])
+        guard let relayProcess, let started, let seeded, let synced else { return }
+        let analysed = relayProcess.memory
+        var fields: [String: Any] = [
+            "bench": "relay.memory", "deals_on_relay": deals + 1, "changes_accepted": accepted, "first_syncs": firstSyncs,
+            "analytics_ms": round2(analytics.ms), "analytics_bytes": analytics.bytes, "target_mib": 256,
+            "under_target": max(started.peak, seeded.peak, synced.peak, analysed.peak) < 256,
+            "note": "the sync-server child's /proc/PID/status: rss = VmRSS (anon + file pages mapped), peak = VmHWM since it started; every device and request is in the bench process",
+        ]
+        for (stage, memory) in [("started", started), ("seeded", seeded), ("first_synced", synced), ("analytics", analysed)] {
+            fields.merge(memory.fields(stage)) { $1 }
+        }
+        report(fields)
         return
     }
 
@@ -131,6 +147,15 @@ private func measureFirstSyncs(relayURL: String, relayFolder: String, folder: Be
     report(fields)
     for device in freshDevices { await device.store.close() }
     try await measureWireFirstSyncs(relayURL: relayURL, relayFolder: relayFolder, runs: firstSyncs, deviceMs: median)
+}
+
+/// One `GET /v1/analytics` by a head of sales of the first dealership: its time and size.
+func fetchAnalytics(relayURL: String, relayFolder: String) async throws -> (ms: Double, bytes: Int) {
+    let token = try TokenCommands.issue(.init(dataDirectory: relayFolder, user: "head", role: "head", dealership: "north")).secret.text
+    let connection = RelayConnection(baseURL: URL(string: relayURL)!, token: token)
+    var bytes = 0
+    let ms = try await milliseconds { bytes = try await connection.getBytes("v1/analytics", timeout: 600).count }
+    return (ms, bytes)
 }
 
 /// The relay's share of a first sync: every page fetched over HTTP and decoded (JSON and

@@ -11,7 +11,8 @@ SUITES:
   crdt      Replay the automerge-paper trace; the deal-card merge workload.
   store     A device store of --cards deals: build, open, list, load a card, edit.
   relay     A relay on loopback: idle connections held, pushes, a fresh device's first sync,
-            one change fanned out to live watchers.
+            one change fanned out to live watchers; the relay's store on disk against a
+            device's. With --seed-direct, the relay's memory (a sync-server child process).
   hostile   One hostile push of --ops record inserts on --deals deals; /healthz meanwhile.
   sequence  Deleting the elements of one long list or text run, local and remote, by order.
   group-commit  --devices devices push one change each at once (another process); vs a raw commit loop.
@@ -34,8 +35,10 @@ OPTIONS:
   --first-syncs N       Fresh devices making a first sync; the median is reported (default: 5). relay
   --watchers N,N,...    Live watchers long-polling from another process, one count at a time;
                         0 skips (default: 1000). relay
-  --seed-direct         Make the first sync's deals in this process and push them straight into
-                        the relay, skipping the device-write and push measurements. relay
+  --seed-direct         Make the first sync's deals in this process and push them in large
+                        requests, skipping the device-write and push measurements; the relay
+                        runs as a sync-server child (build it too) and its memory is reported.
+                        Needs --connections 0 --watchers 0. relay
   --ops N               Record inserts in the hostile push (default: 600000). hostile
   --sizes N,N,...       Element counts, each 1 to 100000 (default: 1000,10000,100000). sequence
   -h, --help            Show this help.

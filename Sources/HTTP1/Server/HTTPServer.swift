@@ -62,6 +62,14 @@ public final class HTTPServer: Sendable {
         }
     }
 
+    /// The connections each event loop owns now, in loop order; for tests.
+    var connectionsPerLoop: [Int] {
+        state.withLock { state in
+            if case .running(let loops, _, _, _) = state { return loops.map(\.connectionCount) }
+            return []
+        }
+    }
+
     /// Binds, listens and starts the event-loop threads.
     ///
     /// - Returns: the bound port (the kernel's pick when the configured port is 0).
@@ -86,6 +94,8 @@ public final class HTTPServer: Sendable {
                 Glibc.close(listenFD)
                 throw error
             }
+            let turns = HTTPAcceptTurns()
+            for loop in loops { loop.share(connectionsWith: loops, turns: turns) }
             executor.start()
             var finished: [DispatchSemaphore] = []
             for (index, loop) in loops.enumerated() {

@@ -283,4 +283,24 @@ import Testing
             #expect(Self.eventually(10) { server.stats.openConnections == 1 })
         }
     }
+
+    /// Regression: EPOLLEXCLUSIVE woke whichever loop the kernel picked, so one loop came to
+    /// own 70% of 10,000 connections and wrote 70% of a fan-out's answers alone. Accepted
+    /// connections now go round the loops in turn, and each loop serves the ones handed to it.
+    @Test func connectionsAreSpreadEvenlyOverTheLoops() throws {
+        try Self.withServer({ $0.eventLoopCount = 3 }) { server, port in
+            var clients: [HTTPTestClient] = []
+            for _ in 0..<30 {
+                clients.append(try HTTPTestClient(port: port))
+            }
+            #expect(Self.eventually(10) { server.stats.openConnections == 30 })
+            #expect(server.connectionsPerLoop == [10, 10, 10])
+            for (index, client) in clients.enumerated() {
+                client.send("GET /spread/\(index) HTTP/1.1\r\nHost: t\r\n\r\n")
+                #expect(client.readResponse()?.text == "echo GET /spread/\(index) 0")
+            }
+            clients.removeAll()
+            #expect(Self.eventually(10) { server.connectionsPerLoop == [0, 0, 0] })
+        }
+    }
 }
