@@ -12,7 +12,7 @@ import Foundation
 /// changes a second against a raw loop of single-row SQLite commits with the same settings
 /// (WAL, `synchronous=FULL`) measured in the same run, and the average group the relay
 /// committed together (its `relay_push_group_*` metrics).
-func benchGroupCommit(devices: Int) async throws {
+func benchGroupCommit(devices: Int, firstPush: Bool) async throws {
     let folder = try BenchFolder("group-commit")
     defer { folder.remove() }
     // The baseline: what one commit costs on this disk with the relay's settings.
@@ -42,7 +42,8 @@ func benchGroupCommit(devices: Int) async throws {
     let before = (server.relay.metrics.groupCommits.value, server.relay.metrics.groupCommittedPushes.value)
 
     let executable = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")
-    let child = try ChildProcess(executable: executable, arguments: ["group-commit-pusher", "--url", url, "--tokens", tokens])
+    let child = try ChildProcess(executable: executable, arguments: ["group-commit-pusher", "--url", url, "--tokens", tokens]
+                                 + (firstPush ? ["--first-push"] : []))
     guard await child.readLine() == "ready" else {
         _ = await child.closeInputAndWait()
         await server.stop()
@@ -63,6 +64,7 @@ func benchGroupCommit(devices: Int) async throws {
             "changes_per_s": round2(perSecond), "raw_single_row_commits_per_s": round2(rawPerSecond),
             "vs_raw_commit_loop": ratio(perSecond, rawPerSecond), "group_commits": Int(commits),
             "average_group": commits == 0 ? 0 : round2(pushes / commits),
+            "cursor": firstPush ? "0 (each push is also a first sync)" : "the device's own, after a first sync",
             "note": "each device pushes one new deal (one change) at once from a child process; the baseline commits one row a transaction with the relay's settings (WAL, synchronous=FULL)"])
     await server.stop()
 }
@@ -75,7 +77,7 @@ enum GroupCommitPusher {
         FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 
-    static func run(url: String, tokens: String) async -> Int32 {
+    static func run(url: String, tokens: String, firstPush: Bool) async -> Int32 {
         var ready = false
         do {
             let text = try String(contentsOfFile: tokens, encoding: .utf8)
@@ -90,8 +92,16 @@ enum GroupCommitPusher {
                     try editor.createContainers(document: .shared, in: document, tx)
                     try editor.set("vehicle.model", .text("Camry"), in: document, tx)
                 }!
-                let request = SyncRequest(cursor: 0, push: [PushedChange(deal: deal, document: .shared, change: change.encoded())])
-                pushes.append((RelayConnection(baseURL: URL(string: url)!, token: parts[2]), request))
+                let connection = RelayConnection(baseURL: URL(string: url)!, token: parts[2])
+                // A device that has synced before pushes at its cursor (an ordinary round); with
+                // --first-push, at cursor 0 (its push is also its first sync).
+                var cursor = LogPosition.start
+                if !firstPush {
+                    let first: SyncResponse = try await connection.post("v1/sync", SyncRequest(cursor: 0, push: []), timeout: 120)
+                    cursor = first.cursor
+                }
+                let request = SyncRequest(cursor: cursor, push: [PushedChange(deal: deal, document: .shared, change: change.encoded())])
+                pushes.append((connection, request))
             }
             emit("ready")
             ready = true

@@ -31,6 +31,8 @@ OPTIONS:
   --seconds N           Length of each probing window, alone and under load (default: 20). analytics
   --devices N           Devices pushing; the first alone, then the rest at once (default: 4). relay
                         Devices pushing one change each at once (default: 100). group-commit
+  --first-push          Each device's push is its first round (cursor 0, so also a first sync),
+                        not a push at the cursor of a device that synced before. group-commit
   --edits-per-deal N    Price edits per deal before the push (default: 4). relay
   --first-syncs N       Fresh devices making a first sync; the median is reported (default: 5). relay
   --watchers N,N,...    Live watchers long-polling from another process, one count at a time;
@@ -107,10 +109,11 @@ do {
     case "hostile":
         try await benchHostilePush(ops: count("--ops", default: 600_000, in: 1...10_000_000), deals: count("--deals", default: 5, in: 1...1_000))
     case "group-commit":
-        try await benchGroupCommit(devices: count("--devices", default: 100, in: 1...10_000))
+        try await benchGroupCommit(devices: count("--devices", default: 100, in: 1...10_000), firstPush: arguments.contains("--first-push"))
     case "group-commit-pusher":
         // Hidden: the child process of the group-commit suite.
-        exit(await GroupCommitPusher.run(url: option("--url") ?? "", tokens: option("--tokens") ?? ""))
+        exit(await GroupCommitPusher.run(url: option("--url") ?? "", tokens: option("--tokens") ?? "",
+                                         firstPush: arguments.contains("--first-push")))
     case "hostile-pusher":
         // Hidden: the child process of the hostile suite.
         exit(await HostilePusher.run(url: option("--url") ?? "", token: option("--token") ?? "",
