@@ -15,7 +15,7 @@ final class SQLiteAnalyticsReader: DealAnalyticsReader, @unchecked Sendable {
 
     /// Opens the store at `path` (which the relay's storage has open and migrated).
     init(path: String) throws {
-        database = try SQLiteRelayStorage.openReader(path: path, mapped: true)
+        database = try SQLiteRelayStorage.openReader(path: path)
     }
 
     /// - Complexity: for a whole dealership, its totals (a few dozen rows), the first

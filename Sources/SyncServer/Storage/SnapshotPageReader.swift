@@ -31,7 +31,7 @@ final class SQLiteSnapshotPageReader: SnapshotPageReader, @unchecked Sendable {
 
     /// Opens the store at `path` (which the relay's storage has open and migrated).
     init(path: String) throws {
-        database = try SQLiteRelayStorage.openReader(path: path, mapped: false)
+        database = try SQLiteRelayStorage.openReader(path: path)
     }
 
     func page(_ request: SnapshotPage.Request) throws -> (page: SnapshotPage, archivedDeals: Int?) {
@@ -56,16 +56,12 @@ final class SQLiteSnapshotPageReader: SnapshotPageReader, @unchecked Sendable {
 extension SQLiteRelayStorage {
     /// A second connection to the store at `path` (open and migrated by the relay's storage),
     /// for reading off the relay's actor: `query_only`, and in WAL mode its read transactions
-    /// each see one committed state while the relay's own connection goes on writing.
-    ///
-    /// - Parameter mapped: read pages straight from the file (memory-mapped, up to 256 MiB)
-    ///   rather than through the connection's cache: for short index reads. A reader that
-    ///   walks the whole store (first-sync pages) does not, or the pages it touched would count
-    ///   in the relay's resident memory.
-    static func openReader(path: String, mapped: Bool) throws -> SQLiteDatabase {
+    /// each see one committed state while the relay's own connection goes on writing. Not
+    /// memory-mapped: the pages a reader touched would count in the relay's resident memory.
+    static func openReader(path: String) throws -> SQLiteDatabase {
         let database = try SQLiteDatabase(path: path, options: .init(create: false, walJournal: false))
         do {
-            try database.execute("PRAGMA query_only = ON; PRAGMA mmap_size = \(mapped ? 268_435_456 : 0)")
+            try database.execute("PRAGMA query_only = ON")
         } catch {
             database.close()
             throw error

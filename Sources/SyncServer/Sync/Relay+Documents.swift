@@ -19,14 +19,18 @@ extension Relay {
     func documentEntry(_ dealership: String, _ deal: DealID, _ kind: DealDocumentKind) throws -> RelayDocumentCache.Entry {
         let key = RelaySyncState.DocumentKey(dealership: dealership, deal: deal, document: kind)
         if let cached = sync.cache.entry(key) { return cached }
-        _ = try checkedAfter()
-        sync.loadedOnce.insert(key)
+        let checkedAfter = try checkedAfter()
         metrics.documentsLoaded.increment()
         let document = Document(replica: sync.replica)
         var changes: [Change] = []
         var records: [ChangeID: LogRecord] = [:]
         var unloadable: [(LogRecord, String)] = []
-        for record in try storage.changes(dealership: dealership, deal: deal, document: kind) {
+        let stored = try storage.changes(dealership: dealership, deal: deal, document: kind)
+        // Remembered only for a document with entries from before this relay started: the
+        // others' entries were all checked on their way in (``servable(_:)``), and a relay
+        // with many deals would keep a key for each for nothing.
+        if stored.first.map({ $0.position <= checkedAfter }) == true { sync.loadedOnce.insert(key) }
+        for record in stored {
             do {
                 let change = try Change(encoded: record.entry.blob)
                 changes.append(change)

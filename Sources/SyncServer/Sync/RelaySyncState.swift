@@ -21,8 +21,9 @@ final class RelaySyncState {
     /// The log's last position when this relay started (read on first use): entries after it
     /// were checked on their way in; those up to it are checked by loading their document once.
     var checkedAfter: LogPosition?
-    /// Documents loaded at least once since this relay started, so their stored entries are
-    /// known to load (or were set aside). Kept when a document leaves the cache.
+    /// Documents with entries from before this relay started that it has loaded at least once,
+    /// so those entries are known to load (or were set aside). Kept when a document leaves the
+    /// cache; a document whose entries all came later is never in it.
     var loadedOnce: Set<DocumentKey> = []
     /// The long-polls waiting for a commit they may read, filed by what they may read.
     var longPolls = LongPollIndex<LongPollWaiter>()
