@@ -1,6 +1,6 @@
 import Foundation
 
-/// A sequential editing trace (format in `bench-data/README.md`):
+/// A sequential editing trace (format in `Benchmarks/data/README.md`):
 /// patches of (position, delete count, inserted text) applied in order to an empty text.
 struct EditingTrace {
     struct Patch {

@@ -19,7 +19,7 @@ SUITES:
   analytics GET /v1/analytics over --deals deals; /healthz and sync rounds while it is polled.
 
 OPTIONS:
-  --data DIR            Folder of the editing traces (default: bench-data). crdt
+  --data DIR            Folder of the editing traces (default: Benchmarks/data). crdt
   --trace NAME          Sequential trace to replay, DIR/NAME.json.gz (default: seph-blog1). crdt
   --seed N              Seed of the random workloads (default: 42). crdt, sequence
   --cards N             Deals in the store (default: 10000). store
@@ -85,7 +85,7 @@ guard let suite = arguments.first, !arguments.contains("--help"), !arguments.con
     print(usage)
     exit(arguments.isEmpty ? 64 : 0)
 }
-let dataFolder = option("--data") ?? "bench-data"
+let dataFolder = option("--data") ?? "Benchmarks/data"
 let traceName = option("--trace") ?? "seph-blog1"
 let seed = UInt64(option("--seed") ?? "42") ?? 42
 
