@@ -168,6 +168,11 @@ private func measureWireFirstSyncs(relayURL: String, relayFolder: String, runs: 
     var pages = 0
     var snapshots = 0
     var blobBytes = 0
+    // A small device of another dealership syncs every 10 ms, alone and then while the first
+    // syncs run: what a first sync costs everyone else.
+    let prober = try await SmallSyncProber(relayURL: relayURL, relayFolder: relayFolder)
+    let alone = try await prober.probe(for: .seconds(2))
+    let probing = Task { try await prober.probe(for: .seconds(3_600)) }
     for _ in 0..<runs {
         (pages, snapshots, blobBytes) = (0, 0, 0)
         times.append(try await milliseconds {
@@ -185,6 +190,14 @@ private func measureWireFirstSyncs(relayURL: String, relayFolder: String, runs: 
             }
         })
     }
+    probing.cancel()
+    let during = try await probing.value
+    report(["bench": "relay.sync.small_sync_during_first_sync", "deals_on_relay_first_synced": snapshots,
+            "alone_p50_ms": round2(percentile(alone, 0.5)), "alone_p99_ms": round2(percentile(alone, 0.99)),
+            "during_p50_ms": round2(percentile(during, 0.5)), "during_p99_ms": round2(percentile(during, 0.99)),
+            "during_max_ms": round2(during.last ?? 0), "rounds_alone": alone.count, "rounds_during": during.count,
+            "p99_vs_alone": ratio(percentile(during, 0.99), percentile(alone, 0.99)),
+            "note": "one sync round (nothing to push, nothing new) of a device of another dealership every 10 ms, alone and while the first syncs below are fetched; times sorted"])
     let ms = median(times)
     report(["bench": "relay.sync.first_sync_wire", "runs": runs, "ms": round2(ms), "ms_runs": times.map(round2), "pages": pages,
             "snapshots": snapshots, "snapshot_bytes": blobBytes, "device_share": round2(1 - ms / max(deviceMs, 1)),
@@ -221,4 +234,33 @@ private func pushAll(_ devices: [BenchDevice]) async throws -> (report: SyncRepo
         }
     }
     return (total, ms, Double(total.accepted) / (ms / 1_000))
+}
+
+/// A device of its own dealership (`probe`) that makes one small sync round (nothing to push,
+/// nothing new, no long-poll) every 10 ms and times each.
+private struct SmallSyncProber: Sendable {
+    let connection: RelayConnection
+    let cursor: LogPosition
+
+    init(relayURL: String, relayFolder: String) async throws {
+        let token = try TokenCommands.issue(.init(dataDirectory: relayFolder, user: "probe", role: "sales", dealership: "probe",
+                                                  device: "probe-pc")).secret.text
+        connection = RelayConnection(baseURL: URL(string: relayURL)!, token: token)
+        let first: SyncResponse = try await connection.post("v1/sync", SyncRequest(cursor: 0, push: []))
+        cursor = first.cursor
+    }
+
+    /// The rounds' times in milliseconds, sorted, until `duration` passes or the task is cancelled.
+    func probe(for duration: Duration) async throws -> [Double] {
+        var times: [Double] = []
+        let end = ContinuousClock.now + duration
+        while ContinuousClock.now < end && !Task.isCancelled {
+            let started = ContinuousClock.now
+            let _: SyncResponse = try await connection.post("v1/sync", SyncRequest(cursor: cursor, push: []))
+            let elapsed = ContinuousClock.now - started
+            times.append(Double(elapsed.components.seconds) * 1_000 + Double(elapsed.components.attoseconds) / 1e15)
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return times.sorted()
+    }
 }
