@@ -103,7 +103,7 @@ public struct CardReader {
     /// The whole card from the documents the reader may see.
     ///
     /// - Parameter touches: the stages' last edits, when the caller keeps them up to date
-    ///   (``StageTouches/add(_:)`` as changes arrive); nil computes them from the histories.
+    ///   (``addTouches(of:in:to:)`` as changes arrive); nil computes them from the histories.
     /// - Complexity: O(fields) with `touches`, plus O(history) without.
     public func card(id: DealID, documents: [DealDocumentKind: Document], touches: StageTouches? = nil) -> DealCard {
         var values: [String: FieldValue] = [:]
@@ -115,7 +115,7 @@ public struct CardReader {
             values.merge(read.values) { first, _ in first }
             conflicts.merge(read.conflicts) { first, _ in first }
             skipped.formUnion(read.skipped)
-            if touches == nil { lastTouch.add(history(document, kind: kind), schema: schema) }
+            if touches == nil { addTouches(of: document.history[...], in: document, to: &lastTouch) }
         }
         let snapshot = CardSnapshot(values: values, skippedStages: skipped, documents: Set(documents.keys))
         let stages = schema.stageStatuses(in: snapshot).map {
@@ -138,48 +138,77 @@ public struct CardReader {
     private func entry(_ change: Change, in document: Document, kind: DealDocumentKind) -> HistoryEntry {
         var paths: [String] = []
         var edits: [String] = []
+        forEachEdit(of: change, in: document) { op, path in
+            if !paths.contains(path) { paths.append(path) }
+            if let line = line(op, path: path), !edits.contains(line) { edits.append(line) }
+        }
+        return HistoryEntry(change: change.id, document: kind, author: ChangeAuthor(metadata: change.metadata), edits: edits, paths: paths)
+    }
+
+    /// Takes the edits of `changes` of a document (a slice of its history) into `touches`:
+    /// what ``StageTouches/add(_:schema:)`` of their ``history(_:of:kind:)`` does, without
+    /// writing the entries' lines.
+    ///
+    /// - Complexity: O(ops of `changes`).
+    public func addTouches(of changes: ArraySlice<Change>, in document: Document, to touches: inout StageTouches) {
+        for change in changes {
+            guard let author = ChangeAuthor(metadata: change.metadata) else { continue }
+            forEachEdit(of: change, in: document) { _, path in
+                touches.add(change: change.id, author: author, path: path, schema: schema)
+            }
+        }
+    }
+
+    /// Calls `body` with each op of `change` that edits a field or a skip marker and the root
+    /// key it falls under. The sub-field writes of a record added by this change are part of
+    /// "record added", so they are not edits of their own.
+    private func forEachEdit(of change: Change, in document: Document, _ body: (Op, String) -> Void) {
         var counter = change.startOp
         var created = Set<ObjectID>()
         for op in change.ops {
             let id = OpID(counter: counter, replica: change.replica)
             counter += op.width
-            // The sub-field writes of a record added by this change are part of "record added".
             if created.contains(op.object) { continue }
             if case .insert(_, .object) = op.action { created.insert(ObjectID(id)) }
-            let (path, line) = describe(op, id: id, in: document)
-            guard let path else { continue }
-            if !paths.contains(path) { paths.append(path) }
-            if let line, !edits.contains(line) { edits.append(line) }
+            if let path = path(of: op, in: document) { body(op, path) }
         }
-        return HistoryEntry(change: change.id, document: kind, author: ChangeAuthor(metadata: change.metadata), edits: edits, paths: paths)
     }
 
-    private func describe(_ op: Op, id: OpID, in document: Document) -> (String?, String?) {
+    /// The root key an op edits; nil for structure (creating a field's empty list or text)
+    /// and for ops that name no root key.
+    private func path(of op: Op, in document: Document) -> String? {
+        guard op.object.isRoot else { return document.rootKey(of: op.object) }
+        switch op.action {
+        case .set(.map, .object, let pred) where pred.isEmpty: return nil
+        case .set(.map(let key), _, _): return key
+        case .delete(.map(let key), _): return key
+        default: return nil
+        }
+    }
+
+    /// The history line of an op that edits `path` (``path(of:in:)``), if it has one.
+    private func line(_ op: Op, path: String) -> String? {
         if op.object.isRoot {
             switch op.action {
-            case .set(.map, .object, let pred) where pred.isEmpty:
-                // Creating a field's empty list or text is structure, not an edit.
-                return (nil, nil)
-            case .set(.map(let key), let value, _):
-                if let stage = CardCodec.stage(ofSkipKey: key) { return (key, "stage \(stage.rawValue) skipped") }
-                guard let spec = schema.field(key) else { return (key, "\(key) set") }
+            case .set(_, let value, _):
+                if let stage = CardCodec.stage(ofSkipKey: path) { return "stage \(stage.rawValue) skipped" }
+                guard let spec = schema.field(path) else { return "\(path) set" }
                 if case .scalar(let scalar) = value, let typed = CardCodec.value(scalar, as: spec.type) {
-                    return (key, "\(key) = \(typed.displayText)")
+                    return "\(path) = \(typed.displayText)"
                 }
-                return (key, nil)
-            case .delete(.map(let key), _):
-                if let stage = CardCodec.stage(ofSkipKey: key) { return (key, "stage \(stage.rawValue) resumed") }
-                return (key, "\(key) cleared")
+                return nil
+            case .delete:
+                if let stage = CardCodec.stage(ofSkipKey: path) { return "stage \(stage.rawValue) resumed" }
+                return "\(path) cleared"
             default:
-                return (nil, nil)
+                return nil
             }
         }
-        guard let path = document.rootKey(of: op.object) else { return (nil, nil) }
         switch op.action {
-        case .insert: return (path, "\(path): record added")
-        case .delete(.element, _): return (path, "\(path): record removed")
-        case .insertText, .deleteRun: return (path, "\(path) edited")
-        default: return (path, "\(path): record updated")
+        case .insert: return "\(path): record added"
+        case .delete(.element, _): return "\(path): record removed"
+        case .insertText, .deleteRun: return "\(path) edited"
+        default: return "\(path): record updated"
         }
     }
 }

@@ -62,6 +62,10 @@ extension DeviceStore {
         var touched: [DocumentKey] = []
         var reports: [Document.ApplyReport] = []
         var events: [StoreEvent] = []
+        // The deals that got rows, in the order first written: each gets its summary once, after
+        // every document of it in the answer is applied (a summary reads the whole card).
+        var written: [DealID] = []
+        var isWritten = Set<DealID>()
         do {
             let now = clock()
             try db.transaction { db in
@@ -85,11 +89,15 @@ extension DeviceStore {
                     }
                     if !toStore.isEmpty || keptSnapshot != nil {
                         try write(toStore, deal: deal, kind: kind, local: false, receivedSnapshot: keptSnapshot, document: document,
-                                  summary: try summaryJSON(deal, updatedAt: now), now: now, in: db)
+                                  now: now, in: db)
+                        if isWritten.insert(deal).inserted { written.append(deal) }
                     }
                     if !report.applied.isEmpty {
                         events.append(StoreEvent(deal: deal, document: kind, changes: report.applied, origin: .remote))
                     }
+                }
+                for deal in written {
+                    try DealRow.touch(deal, updatedAt: now, summary: try summaryJSON(deal, updatedAt: now), in: db)
                 }
             }
         } catch {
