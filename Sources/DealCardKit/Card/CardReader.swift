@@ -9,51 +9,58 @@ public struct CardReader {
     }
 
     /// Values, conflicts and skip markers of one document.
+    ///
+    /// - Complexity: O(keys the document holds), not O(fields of the schema): a card fills
+    ///   few of its fields, and a field without a key shows nothing.
     public func read(_ document: Document, kind: DealDocumentKind)
         -> (values: [String: FieldValue], conflicts: [String: [FieldConflict]], skipped: Set<Stage>) {
         var values: [String: FieldValue] = [:]
         var conflicts: [String: [FieldConflict]] = [:]
-        for spec in schema.fields(in: kind) {
-            if CardCodec.isScalar(spec.type) {
-                let entries = (try? document.conflicts(.root, spec.path)) ?? []
-                guard let first = entries.first else { continue }
-                if let value = first.value.scalar.flatMap({ CardCodec.value($0, as: spec.type) }) { values[spec.path] = value }
-                if entries.count > 1 { conflicts[spec.path] = entries.map { conflict($0, spec.type, document) } }
-            } else if case .list(let fields) = spec.type {
-                let located = locatedRecords(of: spec, in: document)
-                if !located.isEmpty { values[spec.path] = .list(located.map(\.record)) }
-                for (index, item) in located.enumerated() {
-                    for field in fields {
-                        let entries = (try? document.conflicts(item.object, field.name)) ?? []
-                        if entries.count > 1 {
-                            conflicts["\(spec.path)[\(index)].\(field.name)"] = entries.map { conflict($0, field.type, document) }
-                        }
-                    }
-                }
-            } else {
-                // Texts created concurrently on several devices are all kept: shown one after
-                // the other (by object id) and reported as a conflict. An empty text shows
-                // nothing, not even a line feed, so that an edit that empties texts
-                // (`CardEditor.set`) shows exactly what was typed.
-                let texts = locatedTexts(of: spec, in: document)
-                guard !texts.isEmpty else { continue }
-                let shown = texts.filter { !$0.text.isEmpty }
-                values[spec.path] = .text(shown.map(\.text).joined(separator: "\n"))
-                if shown.count > 1 {
-                    conflicts[spec.path] = shown.map { object, text in
-                        FieldConflict(value: .text(text), author: document.change(containing: object.op).flatMap { ChangeAuthor(metadata: $0.metadata) },
-                                      opID: object.op)
-                    }
-                }
-            }
-        }
         var skipped = Set<Stage>()
         for key in (try? document.keys(.root)) ?? [] {
             if let stage = CardCodec.stage(ofSkipKey: key), case .scalar(.bool(true))? = try? document.get(.root, key) {
                 skipped.insert(stage)
             }
+            if let spec = schema.field(key, in: kind) { read(spec, of: document, into: &values, &conflicts) }
         }
         return (values, conflicts, skipped)
+    }
+
+    /// The value and conflicts of one field of the document.
+    private func read(_ spec: FieldSpec, of document: Document, into values: inout [String: FieldValue],
+                      _ conflicts: inout [String: [FieldConflict]]) {
+        if CardCodec.isScalar(spec.type) {
+            let entries = (try? document.conflicts(.root, spec.path)) ?? []
+            guard let first = entries.first else { return }
+            if let value = first.value.scalar.flatMap({ CardCodec.value($0, as: spec.type) }) { values[spec.path] = value }
+            if entries.count > 1 { conflicts[spec.path] = entries.map { conflict($0, spec.type, document) } }
+        } else if case .list(let fields) = spec.type {
+            let located = locatedRecords(of: spec, in: document)
+            if !located.isEmpty { values[spec.path] = .list(located.map(\.record)) }
+            for (index, item) in located.enumerated() {
+                for field in fields {
+                    let entries = (try? document.conflicts(item.object, field.name)) ?? []
+                    if entries.count > 1 {
+                        conflicts["\(spec.path)[\(index)].\(field.name)"] = entries.map { conflict($0, field.type, document) }
+                    }
+                }
+            }
+        } else {
+            // Texts created concurrently on several devices are all kept: shown one after
+            // the other (by object id) and reported as a conflict. An empty text shows
+            // nothing, not even a line feed, so that an edit that empties texts
+            // (`CardEditor.set`) shows exactly what was typed.
+            let texts = locatedTexts(of: spec, in: document)
+            guard !texts.isEmpty else { return }
+            let shown = texts.filter { !$0.text.isEmpty }
+            values[spec.path] = .text(shown.map(\.text).joined(separator: "\n"))
+            if shown.count > 1 {
+                conflicts[spec.path] = shown.map { object, text in
+                    FieldConflict(value: .text(text), author: document.change(containing: object.op).flatMap { ChangeAuthor(metadata: $0.metadata) },
+                                  opID: object.op)
+                }
+            }
+        }
     }
 
     /// The records of a list field, with where each lives. Concurrently created lists of one

@@ -81,6 +81,13 @@ public struct DealSchema: Sendable, Hashable {
         indexByPath[path].map { fields[$0] }
     }
 
+    /// The field declared at exactly `path` if it lives in `document`, or `nil`.
+    /// - Complexity: O(1).
+    func field(_ path: String, in document: DealDocumentKind) -> FieldSpec? {
+        guard let index = indexByPath[path], layout.documents[index] == document else { return nil }
+        return fields[index]
+    }
+
     /// The field a write target falls under, or `nil` if it names no field.
     ///
     /// A target is a field path, or a path below a list field: an element

@@ -133,9 +133,19 @@ struct CardFastReadingTests {
         }
     }
 
+    @Test(arguments: ["", " ", "\t\n", "a", " a", "a ", "\u{A0}", "\u{202F}x", " \u{301}", "\u{301} ", "e\u{301}", "\r\n",
+                      "\u{200B}", "\u{2028}", "🚗", "\u{FEFF}", "\u{3000}\u{3000}", "\u{85}"])
+    func aTextIsFilledUnlessEveryCharacterIsWhitespace(_ text: String) {
+        #expect(FieldValue.text(text).isFilled == !text.allSatisfy(\.isWhitespace))
+    }
+
     @Test func aSchemasFieldsOfADocumentAreItsFieldsInThatDocument() {
         for kind in DealDocumentKind.allCases {
-            #expect(DealSchema.standard.fields(in: kind) == DealSchema.standard.fields.filter { $0.document == kind })
+            let fields = DealSchema.standard.fields.filter { $0.document == kind }
+            #expect(DealSchema.standard.fields(in: kind) == fields)
+            for field in DealSchema.standard.fields {
+                #expect(DealSchema.standard.field(field.path, in: kind) == (field.document == kind ? field : nil))
+            }
         }
     }
 }
