@@ -17,7 +17,9 @@ public struct CardReader {
         var values: [String: FieldValue] = [:]
         var conflicts: [String: [FieldConflict]] = [:]
         var skipped = Set<Stage>()
-        for key in (try? document.keys(.root)) ?? [] {
+        let keys = (try? document.keys(.root)) ?? []
+        values.reserveCapacity(keys.count)
+        for key in keys {
             if let stage = CardCodec.stage(ofSkipKey: key), case .scalar(.bool(true))? = try? document.get(.root, key) {
                 skipped.insert(stage)
             }

@@ -35,6 +35,10 @@ public actor DeviceStore {
     /// Changes kept as rows after a document's snapshot before they are folded into it.
     static let changesPerSnapshot = 128
 
+    /// Documents kept in memory beyond which a sync answer's documents are let go after it
+    /// commits (``applyRemote(received:)``).
+    static let cachedDocumentLimit = 4_096
+
     /// The database file inside a store folder.
     public static func databasePath(in folder: String) -> String { folder + "/store.sqlite" }
 
@@ -194,7 +198,10 @@ public actor DeviceStore {
                 try OutboxRow(deal: deal, document: kind, change: encoded.change.id, blob: encoded.blob, createdAt: now).insert(in: db)
             }
         }
-        if try StoredChangeRow.count(deal: deal, document: kind, in: db) >= DeviceStore.changesPerSnapshot {
+        // A received snapshot is kept only for a document the device had nothing of: with no
+        // change after it, it has no change rows to fold.
+        if !(changes.isEmpty && receivedSnapshot != nil),
+           try StoredChangeRow.count(deal: deal, document: kind, in: db) >= DeviceStore.changesPerSnapshot {
             try SnapshotFold.fold(document, deal: deal, document: kind, in: db)
         }
     }
@@ -263,6 +270,11 @@ extension DeviceStore {
     /// A document's change rows, in the order written (for tests and diagnostics).
     func storedChanges(_ deal: DealID, _ kind: DealDocumentKind) throws -> [StoredChangeRow] {
         try StoredChangeRow.all(deal: deal, document: kind, in: db)
+    }
+
+    /// How many documents are in memory (for tests and diagnostics).
+    func cachedDocumentCount() -> Int {
+        documents.count
     }
 
     /// Every deal row with its stored summary, the most recently changed first (for tests and

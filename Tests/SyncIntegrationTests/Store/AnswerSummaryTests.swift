@@ -167,3 +167,42 @@ struct AnswerSummaryTests {
         await store.close()
     }
 }
+
+/// A first sync brings every deal; the store does not keep them all in memory.
+@Suite("Documents in memory after a sync answer")
+struct AnswerMemoryTests {
+    @Test func anAnswerBeyondTheCacheLimitLeavesItsDocumentsOnDiskOnly() async throws {
+        let folder = try TemporaryDirectory()
+        let store = try DeviceStore(creatingAt: folder.file("device"), identity: testIdentity("olga", .sales, replica: 0xD1))
+        // One deal opened before the sync, and kept in memory through it.
+        let open = try await store.createDeal(values: ["vehicle.model": .text("Camry")])
+        let source = ReplicaID(0xD2)
+        let deals = (0..<(DeviceStore.cachedDocumentLimit / 2 + 10)).map { DealID("d-many-\($0)")! }
+        var batch: [(deal: DealID, document: DealDocumentKind, changes: [Change])] = []
+        for (index, deal) in deals.enumerated() {
+            for kind in DealDocumentKind.allCases {
+                let document = Document(replica: source)
+                let path = kind == .shared ? "vehicle.model" : "staff.scoring"
+                let value: ScalarValue = kind == .shared ? .string("Model \(index)") : .int(Int64(index))
+                let change = try #require(try document.change(metadata: ChangeAuthor(user: "petr", role: .sales, device: "p", channel: .phone,
+                                                                                      time: 1).encoded()) { try $0.put(.root, path, value) })
+                batch.append((deal, kind, [change]))
+            }
+        }
+        try await store.applyRemote(batch: batch)
+        #expect(await store.cachedDocumentCount() == 1, "only the deal opened before the answer")
+        #expect(try await store.card(open).values["vehicle.model"] == .text("Camry"))
+
+        // A document let go reads, edits and summarizes as before, loaded from disk.
+        let last = deals[deals.count - 1]
+        #expect(try await store.card(last).values["vehicle.model"] == .text("Model \(deals.count - 1)"))
+        #expect(try await store.card(last).values["staff.scoring"] == .integer(Int64(deals.count - 1)))
+        try await store.set(last, "vehicle.color", .text("white"))
+        #expect(try await store.deals().first { $0.id == last }?.model == "Model \(deals.count - 1)")
+        await store.close()
+        let reopened = try DeviceStore(openingAt: folder.file("device"))
+        #expect(try await reopened.card(last).values["vehicle.color"] == .text("white"))
+        #expect(try await reopened.deals().count == deals.count + 1)
+        await reopened.close()
+    }
+}
