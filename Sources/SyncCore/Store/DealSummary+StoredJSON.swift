@@ -12,53 +12,57 @@ extension DealSummary {
     ///
     /// - Complexity: O(length of the JSON).
     var storedJSON: String {
-        var json = #"{"completenessPercent":"#
-        json += String(completenessPercent)
-        json += #","conflictCount":"#
-        json += String(conflictCount)
-        json += #","id":"#
+        var json: [UInt8] = []
+        json.reserveCapacity(512)
+        func raw(_ text: StaticString) { text.withUTF8Buffer { json.append(contentsOf: $0) } }
+        func number<N: BinaryInteger>(_ value: N) { json.append(contentsOf: String(value).utf8) }
+        raw(#"{"completenessPercent":"#)
+        number(completenessPercent)
+        raw(#","conflictCount":"#)
+        number(conflictCount)
+        raw(#","id":"#)
         Self.append(id.rawValue, to: &json)
         if let model {
-            json += #","model":"#
+            raw(#","model":"#)
             Self.append(model, to: &json)
         }
         if let price {
-            json += #","price":"#
+            raw(#","price":"#)
             Self.append(price, to: &json)
         }
-        json += #","stages":["#
+        raw(#","stages":["#)
         for (position, stage) in stages.enumerated() {
-            json += position == 0 ? "{" : ",{"
+            raw(position == 0 ? "{" : ",{")
             if let channel = stage.lastChannel {
-                json += #""lastChannel":"#
+                raw(#""lastChannel":"#)
                 Self.append(channel.rawValue, to: &json)
-                json += ","
+                raw(",")
             }
-            json += #""stage":"#
+            raw(#""stage":"#)
             Self.append(stage.stage.rawValue, to: &json)
-            json += #","status":"#
+            raw(#","status":"#)
             Self.append(stage.status.rawValue, to: &json)
-            json += "}"
+            raw("}")
         }
-        json += #"],"updatedAt":"#
-        json += String(updatedAt)
-        json += "}"
-        return json
+        raw(#"],"updatedAt":"#)
+        number(updatedAt)
+        raw("}")
+        return String(decoding: json, as: UTF8.self)
     }
 
     /// Appends `text` as a JSON string, quoted as the encoder quotes it.
-    private static func append(_ text: String, to json: inout String) {
+    private static func append(_ text: String, to json: inout [UInt8]) {
         guard text.unicodeScalars.allSatisfy(isWrittenAsIs) else {
             // The encoder's escapes (quotes, backslashes, slashes, control characters, …)
             // are its own business: let it write the string.
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
-            json += String(decoding: (try? encoder.encode(text)) ?? Data(#""""#.utf8), as: UTF8.self)
+            json.append(contentsOf: (try? encoder.encode(text)) ?? Data(#""""#.utf8))
             return
         }
-        json += "\""
-        json += text
-        json += "\""
+        json.append(UInt8(ascii: "\""))
+        json.append(contentsOf: text.utf8)
+        json.append(UInt8(ascii: "\""))
     }
 
     /// Whether the encoder writes `scalar` in a string as it is: printable ASCII but the
