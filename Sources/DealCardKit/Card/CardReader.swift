@@ -9,51 +9,60 @@ public struct CardReader {
     }
 
     /// Values, conflicts and skip markers of one document.
+    ///
+    /// - Complexity: O(keys the document holds), not O(fields of the schema): a card fills
+    ///   few of its fields, and a field without a key shows nothing.
     public func read(_ document: Document, kind: DealDocumentKind)
         -> (values: [String: FieldValue], conflicts: [String: [FieldConflict]], skipped: Set<Stage>) {
         var values: [String: FieldValue] = [:]
         var conflicts: [String: [FieldConflict]] = [:]
-        for spec in schema.fields(in: kind) {
-            if CardCodec.isScalar(spec.type) {
-                let entries = (try? document.conflicts(.root, spec.path)) ?? []
-                guard let first = entries.first else { continue }
-                if let value = first.value.scalar.flatMap({ CardCodec.value($0, as: spec.type) }) { values[spec.path] = value }
-                if entries.count > 1 { conflicts[spec.path] = entries.map { conflict($0, spec.type, document) } }
-            } else if case .list(let fields) = spec.type {
-                let located = locatedRecords(of: spec, in: document)
-                if !located.isEmpty { values[spec.path] = .list(located.map(\.record)) }
-                for (index, item) in located.enumerated() {
-                    for field in fields {
-                        let entries = (try? document.conflicts(item.object, field.name)) ?? []
-                        if entries.count > 1 {
-                            conflicts["\(spec.path)[\(index)].\(field.name)"] = entries.map { conflict($0, field.type, document) }
-                        }
-                    }
-                }
-            } else {
-                // Texts created concurrently on several devices are all kept: shown one after
-                // the other (by object id) and reported as a conflict. An empty text shows
-                // nothing, not even a line feed, so that an edit that empties texts
-                // (`CardEditor.set`) shows exactly what was typed.
-                let texts = locatedTexts(of: spec, in: document)
-                guard !texts.isEmpty else { continue }
-                let shown = texts.filter { !$0.text.isEmpty }
-                values[spec.path] = .text(shown.map(\.text).joined(separator: "\n"))
-                if shown.count > 1 {
-                    conflicts[spec.path] = shown.map { object, text in
-                        FieldConflict(value: .text(text), author: document.change(containing: object.op).flatMap { ChangeAuthor(metadata: $0.metadata) },
-                                      opID: object.op)
-                    }
-                }
-            }
-        }
         var skipped = Set<Stage>()
-        for key in (try? document.keys(.root)) ?? [] {
+        let keys = (try? document.keys(.root)) ?? []
+        values.reserveCapacity(keys.count)
+        for key in keys {
             if let stage = CardCodec.stage(ofSkipKey: key), case .scalar(.bool(true))? = try? document.get(.root, key) {
                 skipped.insert(stage)
             }
+            if let spec = schema.field(key, in: kind) { read(spec, of: document, into: &values, &conflicts) }
         }
         return (values, conflicts, skipped)
+    }
+
+    /// The value and conflicts of one field of the document.
+    private func read(_ spec: FieldSpec, of document: Document, into values: inout [String: FieldValue],
+                      _ conflicts: inout [String: [FieldConflict]]) {
+        if CardCodec.isScalar(spec.type) {
+            let entries = (try? document.conflicts(.root, spec.path)) ?? []
+            guard let first = entries.first else { return }
+            if let value = first.value.scalar.flatMap({ CardCodec.value($0, as: spec.type) }) { values[spec.path] = value }
+            if entries.count > 1 { conflicts[spec.path] = entries.map { conflict($0, spec.type, document) } }
+        } else if case .list(let fields) = spec.type {
+            let located = locatedRecords(of: spec, in: document)
+            if !located.isEmpty { values[spec.path] = .list(located.map(\.record)) }
+            for (index, item) in located.enumerated() {
+                for field in fields {
+                    let entries = (try? document.conflicts(item.object, field.name)) ?? []
+                    if entries.count > 1 {
+                        conflicts["\(spec.path)[\(index)].\(field.name)"] = entries.map { conflict($0, field.type, document) }
+                    }
+                }
+            }
+        } else {
+            // Texts created concurrently on several devices are all kept: shown one after
+            // the other (by object id) and reported as a conflict. An empty text shows
+            // nothing, not even a line feed, so that an edit that empties texts
+            // (`CardEditor.set`) shows exactly what was typed.
+            let texts = locatedTexts(of: spec, in: document)
+            guard !texts.isEmpty else { return }
+            let shown = texts.filter { !$0.text.isEmpty }
+            values[spec.path] = .text(shown.map(\.text).joined(separator: "\n"))
+            if shown.count > 1 {
+                conflicts[spec.path] = shown.map { object, text in
+                    FieldConflict(value: .text(text), author: document.change(containing: object.op).flatMap { ChangeAuthor(metadata: $0.metadata) },
+                                  opID: object.op)
+                }
+            }
+        }
     }
 
     /// The records of a list field, with where each lives. Concurrently created lists of one
@@ -103,7 +112,7 @@ public struct CardReader {
     /// The whole card from the documents the reader may see.
     ///
     /// - Parameter touches: the stages' last edits, when the caller keeps them up to date
-    ///   (``StageTouches/add(_:)`` as changes arrive); nil computes them from the histories.
+    ///   (``addTouches(of:in:to:)`` as changes arrive); nil computes them from the histories.
     /// - Complexity: O(fields) with `touches`, plus O(history) without.
     public func card(id: DealID, documents: [DealDocumentKind: Document], touches: StageTouches? = nil) -> DealCard {
         var values: [String: FieldValue] = [:]
@@ -115,7 +124,7 @@ public struct CardReader {
             values.merge(read.values) { first, _ in first }
             conflicts.merge(read.conflicts) { first, _ in first }
             skipped.formUnion(read.skipped)
-            if touches == nil { lastTouch.add(history(document, kind: kind), schema: schema) }
+            if touches == nil { addTouches(of: document.history[...], in: document, to: &lastTouch) }
         }
         let snapshot = CardSnapshot(values: values, skippedStages: skipped, documents: Set(documents.keys))
         let stages = schema.stageStatuses(in: snapshot).map {
@@ -138,48 +147,77 @@ public struct CardReader {
     private func entry(_ change: Change, in document: Document, kind: DealDocumentKind) -> HistoryEntry {
         var paths: [String] = []
         var edits: [String] = []
+        forEachEdit(of: change, in: document) { op, path in
+            if !paths.contains(path) { paths.append(path) }
+            if let line = line(op, path: path), !edits.contains(line) { edits.append(line) }
+        }
+        return HistoryEntry(change: change.id, document: kind, author: ChangeAuthor(metadata: change.metadata), edits: edits, paths: paths)
+    }
+
+    /// Takes the edits of `changes` of a document (a slice of its history) into `touches`:
+    /// what ``StageTouches/add(_:schema:)`` of their ``history(_:of:kind:)`` does, without
+    /// writing the entries' lines.
+    ///
+    /// - Complexity: O(ops of `changes`).
+    public func addTouches(of changes: ArraySlice<Change>, in document: Document, to touches: inout StageTouches) {
+        for change in changes {
+            guard let author = ChangeAuthor(metadata: change.metadata) else { continue }
+            forEachEdit(of: change, in: document) { _, path in
+                touches.add(change: change.id, author: author, path: path, schema: schema)
+            }
+        }
+    }
+
+    /// Calls `body` with each op of `change` that edits a field or a skip marker and the root
+    /// key it falls under. The sub-field writes of a record added by this change are part of
+    /// "record added", so they are not edits of their own.
+    private func forEachEdit(of change: Change, in document: Document, _ body: (Op, String) -> Void) {
         var counter = change.startOp
         var created = Set<ObjectID>()
         for op in change.ops {
             let id = OpID(counter: counter, replica: change.replica)
             counter += op.width
-            // The sub-field writes of a record added by this change are part of "record added".
             if created.contains(op.object) { continue }
             if case .insert(_, .object) = op.action { created.insert(ObjectID(id)) }
-            let (path, line) = describe(op, id: id, in: document)
-            guard let path else { continue }
-            if !paths.contains(path) { paths.append(path) }
-            if let line, !edits.contains(line) { edits.append(line) }
+            if let path = path(of: op, in: document) { body(op, path) }
         }
-        return HistoryEntry(change: change.id, document: kind, author: ChangeAuthor(metadata: change.metadata), edits: edits, paths: paths)
     }
 
-    private func describe(_ op: Op, id: OpID, in document: Document) -> (String?, String?) {
+    /// The root key an op edits; nil for structure (creating a field's empty list or text)
+    /// and for ops that name no root key.
+    private func path(of op: Op, in document: Document) -> String? {
+        guard op.object.isRoot else { return document.rootKey(of: op.object) }
+        switch op.action {
+        case .set(.map, .object, let pred) where pred.isEmpty: return nil
+        case .set(.map(let key), _, _): return key
+        case .delete(.map(let key), _): return key
+        default: return nil
+        }
+    }
+
+    /// The history line of an op that edits `path` (``path(of:in:)``), if it has one.
+    private func line(_ op: Op, path: String) -> String? {
         if op.object.isRoot {
             switch op.action {
-            case .set(.map, .object, let pred) where pred.isEmpty:
-                // Creating a field's empty list or text is structure, not an edit.
-                return (nil, nil)
-            case .set(.map(let key), let value, _):
-                if let stage = CardCodec.stage(ofSkipKey: key) { return (key, "stage \(stage.rawValue) skipped") }
-                guard let spec = schema.field(key) else { return (key, "\(key) set") }
+            case .set(_, let value, _):
+                if let stage = CardCodec.stage(ofSkipKey: path) { return "stage \(stage.rawValue) skipped" }
+                guard let spec = schema.field(path) else { return "\(path) set" }
                 if case .scalar(let scalar) = value, let typed = CardCodec.value(scalar, as: spec.type) {
-                    return (key, "\(key) = \(typed.displayText)")
+                    return "\(path) = \(typed.displayText)"
                 }
-                return (key, nil)
-            case .delete(.map(let key), _):
-                if let stage = CardCodec.stage(ofSkipKey: key) { return (key, "stage \(stage.rawValue) resumed") }
-                return (key, "\(key) cleared")
+                return nil
+            case .delete:
+                if let stage = CardCodec.stage(ofSkipKey: path) { return "stage \(stage.rawValue) resumed" }
+                return "\(path) cleared"
             default:
-                return (nil, nil)
+                return nil
             }
         }
-        guard let path = document.rootKey(of: op.object) else { return (nil, nil) }
         switch op.action {
-        case .insert: return (path, "\(path): record added")
-        case .delete(.element, _): return (path, "\(path): record removed")
-        case .insertText, .deleteRun: return (path, "\(path) edited")
-        default: return (path, "\(path): record updated")
+        case .insert: return "\(path): record added"
+        case .delete(.element, _): return "\(path): record removed"
+        case .insertText, .deleteRun: return "\(path) edited"
+        default: return "\(path): record updated"
         }
     }
 }

@@ -21,13 +21,17 @@ public struct StageTouches: Sendable, Equatable {
     public mutating func add(_ entries: [HistoryEntry], schema: DealSchema) {
         for entry in entries {
             guard let author = entry.author else { continue }
-            for path in entry.paths {
-                guard let stage = schema.resolve(path)?.stage ?? CardCodec.stage(ofSkipKey: path) else { continue }
-                let touch = Touch(time: author.time, change: entry.change, channel: author.channel)
-                if let current = latest[stage], (current.time, current.change) >= (touch.time, touch.change) { continue }
-                latest[stage] = touch
-            }
+            for path in entry.paths { add(change: entry.change, author: author, path: path, schema: schema) }
         }
+    }
+
+    /// Takes into account that `change`, by `author`, edited `path` (a field or a skip marker;
+    /// other paths touch no stage).
+    public mutating func add(change: ChangeID, author: ChangeAuthor, path: String, schema: DealSchema) {
+        guard let stage = schema.resolve(path)?.stage ?? CardCodec.stage(ofSkipKey: path) else { return }
+        let touch = Touch(time: author.time, change: change, channel: author.channel)
+        if let current = latest[stage], (current.time, current.change) >= (touch.time, touch.change) { return }
+        latest[stage] = touch
     }
 }
 

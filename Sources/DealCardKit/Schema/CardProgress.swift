@@ -76,11 +76,39 @@ extension DealSchema {
         return filled.filter(\.isRequired).count == required.count ? .done : .inProgress
     }
 
-    /// The status of every stage that has fields in `card.documents`, in stage order.
+    /// The status of every stage that has fields in `card.documents`, in stage order: each
+    /// one's ``status(of:in:)``.
+    /// - Complexity: O(fields in the schema), all stages in one pass over the fields.
     public func stageStatuses(in card: CardSnapshot) -> [(stage: Stage, status: StageStatus)] {
-        Stage.allCases
-            .filter { stage in fields.contains { $0.stage == stage && card.documents.contains($0.document) } }
-            .map { ($0, status(of: $0, in: card)) }
+        let stages = Stage.allCases
+        var tallies = [StageTally](repeating: StageTally(), count: stages.count)
+        for index in fields.indices where card.documents.contains(layout.documents[index]) {
+            let isRequired = fields[index].isRequired
+            let isFilled = card.values[fields[index].path]?.isFilled ?? false
+            tallies[layout.stagePositions[index]].count(isRequired: isRequired, isFilled: isFilled)
+        }
+        return stages.indices.compactMap { position in
+            let (stage, tally) = (stages[position], tallies[position])
+            guard tally.fields > 0 else { return nil }
+            if card.skippedStages.contains(stage) { return (stage, .skipped) }
+            if tally.filled == 0 { return (stage, .untouched) }
+            return (stage, tally.filledRequired == tally.required ? .done : .inProgress)
+        }
+    }
+
+    /// One stage's fields counted for ``stageStatuses(in:)``.
+    private struct StageTally {
+        var fields = 0
+        var filled = 0
+        var required = 0
+        var filledRequired = 0
+
+        mutating func count(isRequired: Bool, isFilled: Bool) {
+            fields += 1
+            if isFilled { filled += 1 }
+            if isRequired { required += 1 }
+            if isRequired && isFilled { filledRequired += 1 }
+        }
     }
 
     /// The share of required fields filled in, skipped stages left out of both counts
@@ -89,11 +117,11 @@ extension DealSchema {
     public func completeness(of card: CardSnapshot) -> Completeness {
         var filled = 0
         var required = 0
-        for field in fields where field.isRequired && card.documents.contains(field.document)
-            && !card.skippedStages.contains(field.stage)
+        for index in fields.indices where fields[index].isRequired && card.documents.contains(layout.documents[index])
+            && !card.skippedStages.contains(fields[index].stage)
         {
             required += 1
-            if card.values[field.path]?.isFilled ?? false { filled += 1 }
+            if card.values[fields[index].path]?.isFilled ?? false { filled += 1 }
         }
         return Completeness(filled: filled, required: required)
     }

@@ -18,6 +18,8 @@ public struct DealSchema: Sendable, Hashable {
     /// Every field, built-in fields first in their built-in order, additions after.
     public let fields: [FieldSpec]
     private let indexByPath: [String: Int]
+    /// Where each field lives, worked out once: every card read asks it of every field.
+    let layout: FieldLayout
 
     /// Builds a schema from field declarations, checking the invariants above.
     /// - Throws: ``SchemaError`` located at `fields[i]` for the first broken rule.
@@ -47,6 +49,7 @@ public struct DealSchema: Sendable, Hashable {
         self.name = name
         self.fields = fields
         self.indexByPath = index
+        self.layout = FieldLayout(fields)
     }
 
     /// What is wrong with one declaration taken alone, or `nil`.
@@ -76,6 +79,13 @@ public struct DealSchema: Sendable, Hashable {
     /// - Complexity: O(1).
     public func field(_ path: String) -> FieldSpec? {
         indexByPath[path].map { fields[$0] }
+    }
+
+    /// The field declared at exactly `path` if it lives in `document`, or `nil`.
+    /// - Complexity: O(1).
+    func field(_ path: String, in document: DealDocumentKind) -> FieldSpec? {
+        guard let index = indexByPath[path], layout.documents[index] == document else { return nil }
+        return fields[index]
     }
 
     /// The field a write target falls under, or `nil` if it names no field.
@@ -108,8 +118,9 @@ public struct DealSchema: Sendable, Hashable {
     }
 
     /// The fields of one document, in schema order.
+    /// - Complexity: O(1).
     public func fields(in document: DealDocumentKind) -> [FieldSpec] {
-        fields.filter { $0.document == document }
+        layout.fieldsByDocument[document] ?? []
     }
 
     /// The known field path nearest to `path` by edit distance, if one is close

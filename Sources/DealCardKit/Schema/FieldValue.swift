@@ -25,7 +25,9 @@ public enum FieldValue: Sendable, Hashable {
     /// whitespace, a list or record with at least one entry, and any other value.
     public var isFilled: Bool {
         switch self {
-        case .text(let text): !text.allSatisfy(\.isWhitespace)
+        // A character is whitespace when its first scalar is: a text whose first scalar is
+        // not is filled, which spares the grapheme breaking for nearly every text.
+        case .text(let text): !(text.unicodeScalars.first?.properties.isWhitespace ?? true) || !text.allSatisfy(\.isWhitespace)
         case .record(let fields): fields.values.contains(where: \.isFilled)
         case .list(let records): !records.isEmpty
         default: true

@@ -62,14 +62,25 @@ extension DeviceStore {
         var touched: [DocumentKey] = []
         var reports: [Document.ApplyReport] = []
         var events: [StoreEvent] = []
+        // The deals that got rows, in the order first written: each gets its summary once, after
+        // every document of it in the answer is applied (a summary reads the whole card).
+        var written: [DealID] = []
+        var isWritten = Set<DealID>()
+        // Deals this answer created: none of their documents is on disk, so none is looked for.
+        var created = Set<DealID>()
+        // Documents that were not in memory before the answer (see `forgetDocuments(_:)`).
+        var loaded: [DocumentKey] = []
         do {
             let now = clock()
             try db.transaction { db in
                 for item in received {
                     let (deal, kind) = (item.deal, item.document)
-                    try DealRow(id: deal, createdAt: now, updatedAt: now).insertIfMissing(in: db)
+                    if !created.contains(deal), try DealRow(id: deal, createdAt: now, updatedAt: now).insertIfMissing(in: db) {
+                        created.insert(deal)
+                    }
                     let key = DocumentKey(deal: deal, kind: kind)
-                    let existing = try self.document(deal, kind) ?? Document(replica: identity.replica)
+                    if documents[key] == nil { loaded.append(key) }
+                    let existing = try (created.contains(deal) ? documents[key] : self.document(deal, kind)) ?? Document(replica: identity.replica)
                     let (before, pendingBefore) = (existing.version, Set(existing.pendingChanges))
                     touched.append(key)
                     let (document, report, keptSnapshot) = apply(item, to: existing)
@@ -85,19 +96,37 @@ extension DeviceStore {
                     }
                     if !toStore.isEmpty || keptSnapshot != nil {
                         try write(toStore, deal: deal, kind: kind, local: false, receivedSnapshot: keptSnapshot, document: document,
-                                  summary: try summaryJSON(deal, updatedAt: now), now: now, in: db)
+                                  now: now, in: db)
+                        if isWritten.insert(deal).inserted { written.append(deal) }
                     }
                     if !report.applied.isEmpty {
                         events.append(StoreEvent(deal: deal, document: kind, changes: report.applied, origin: .remote))
                     }
+                }
+                for deal in written {
+                    try DealRow.touch(deal, updatedAt: now, summary: try summaryJSON(deal, updatedAt: now), in: db)
                 }
             }
         } catch {
             for key in touched { documents[key] = nil }
             throw StoreError.wrap(error)
         }
+        forgetDocuments(loaded)
         for event in events { notify(event) }
         return reports
+    }
+
+    /// Lets go of the documents an answer brought into memory once memory holds more than
+    /// ``cachedDocumentLimit`` documents: a first sync brings every deal of the dealership,
+    /// and keeping them all would hold the whole store in memory (and cost the allocation of
+    /// all of it). The documents that were in memory before (those being read and edited)
+    /// stay. A document let go is on disk, committed, and is loaded again when next used.
+    private func forgetDocuments(_ loaded: [DocumentKey]) {
+        guard documents.count > Self.cachedDocumentLimit else { return }
+        for key in loaded {
+            documents[key] = nil
+            touchCache[key] = nil
+        }
     }
 
     /// Applies a received document's changes to `document`.

@@ -35,6 +35,10 @@ public actor DeviceStore {
     /// Changes kept as rows after a document's snapshot before they are folded into it.
     static let changesPerSnapshot = 128
 
+    /// Documents kept in memory beyond which a sync answer's documents are let go after it
+    /// commits (``applyRemote(received:)``).
+    static let cachedDocumentLimit = 4_096
+
     /// The database file inside a store folder.
     public static func databasePath(in folder: String) -> String { folder + "/store.sqlite" }
 
@@ -168,19 +172,21 @@ public actor DeviceStore {
         let summary = try summaryJSON(deal, updatedAt: now)
         let encoded = changes.map(EncodedChange.init)
         try db.transaction { db in
-            try write(encoded, deal: deal, kind: kind, local: local, receivedSnapshot: nil, document: document,
-                      summary: summary, now: now, in: db)
+            try write(encoded, deal: deal, kind: kind, local: local, receivedSnapshot: nil, document: document, now: now, in: db)
+            try DealRow.touch(deal, updatedAt: now, summary: summary, in: db)
         }
     }
 
-    /// The rows of ``persist(_:deal:kind:local:document:)`` and of received changes, inside the
-    /// caller's transaction. Each change is stored in the bytes it comes with.
+    /// The document rows of ``persist(_:deal:kind:local:document:)`` and of received changes,
+    /// inside the caller's transaction. Each change is stored in the bytes it comes with. The
+    /// deal's row (its summary) is the caller's to touch: a sync answer touches it once per
+    /// deal, after every document of the deal in the answer is written.
     ///
     /// - Parameter receivedSnapshot: a snapshot blob from a relay that `document` holds exactly
     ///   (every change of it applied, nothing else before it): kept as the document's snapshot,
     ///   so its changes need no rows.
     func write(_ changes: [EncodedChange], deal: DealID, kind: DealDocumentKind, local: Bool, receivedSnapshot: [UInt8]?,
-               document: Document, summary: String, now: Int64, in db: SQLiteDatabase) throws {
+               document: Document, now: Int64, in db: SQLiteDatabase) throws {
         if let receivedSnapshot {
             try SnapshotRow(deal: deal, document: kind, snapshot: receivedSnapshot).insert(in: db)
         } else {
@@ -192,10 +198,12 @@ public actor DeviceStore {
                 try OutboxRow(deal: deal, document: kind, change: encoded.change.id, blob: encoded.blob, createdAt: now).insert(in: db)
             }
         }
-        if try StoredChangeRow.count(deal: deal, document: kind, in: db) >= DeviceStore.changesPerSnapshot {
+        // A received snapshot is kept only for a document the device had nothing of: with no
+        // change after it, it has no change rows to fold.
+        if !(changes.isEmpty && receivedSnapshot != nil),
+           try StoredChangeRow.count(deal: deal, document: kind, in: db) >= DeviceStore.changesPerSnapshot {
             try SnapshotFold.fold(document, deal: deal, document: kind, in: db)
         }
-        try DealRow.touch(deal, updatedAt: now, summary: summary, in: db)
     }
 
     /// The card of a deal from its documents in memory.
@@ -215,7 +223,7 @@ public actor DeviceStore {
             }
             var entry = cached!
             if entry.processed < document.history.count {
-                entry.touches.add(reader.history(document.history[entry.processed...], of: document, kind: kind), schema: schema)
+                reader.addTouches(of: document.history[entry.processed...], in: document, to: &entry.touches)
                 entry.processed = document.history.count
             }
             touchCache[key] = entry
@@ -226,10 +234,7 @@ public actor DeviceStore {
 
     /// The summary row of a deal as stored JSON, from its documents in memory.
     func summaryJSON(_ deal: DealID, updatedAt: Int64) throws -> String {
-        let card = try currentCard(deal)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(DealSummary(card: card, updatedAt: updatedAt)), as: UTF8.self)
+        DealSummary(card: try currentCard(deal), updatedAt: updatedAt).storedJSON
     }
 
     // MARK: Observers
@@ -265,6 +270,17 @@ extension DeviceStore {
     /// A document's change rows, in the order written (for tests and diagnostics).
     func storedChanges(_ deal: DealID, _ kind: DealDocumentKind) throws -> [StoredChangeRow] {
         try StoredChangeRow.all(deal: deal, document: kind, in: db)
+    }
+
+    /// How many documents are in memory (for tests and diagnostics).
+    func cachedDocumentCount() -> Int {
+        documents.count
+    }
+
+    /// Every deal row with its stored summary, the most recently changed first (for tests and
+    /// diagnostics).
+    func dealRows() throws -> [DealRow] {
+        try DealRow.all(in: db)
     }
 
     /// A document's row with its snapshot, if the store has the document (for tests and diagnostics).

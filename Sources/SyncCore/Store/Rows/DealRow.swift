@@ -25,13 +25,15 @@ struct DealRow: Equatable {
     }
 
     /// Stores the deal unless the store has it already (a deal first seen in a sync answer);
-    /// an existing row is left as it is.
+    /// an existing row is left as it is. Returns whether the row is new.
     ///
     /// - Throws: ``StoreError/database(_:)`` when SQLite refuses the write.
-    func insertIfMissing(in db: SQLiteDatabase) throws(StoreError) {
+    @discardableResult
+    func insertIfMissing(in db: SQLiteDatabase) throws(StoreError) -> Bool {
         try StoreRows.run(StoreRows.refused("deal \(id)")) {
             try db.execute("INSERT OR IGNORE INTO deals(id, created_at, updated_at, summary) VALUES (?, ?, ?, ?)",
                            arguments: [.text(id.rawValue), .integer(createdAt), .integer(updatedAt), summary.map { .text($0) } ?? .null])
+            return db.changes > 0
         }
     }
 
