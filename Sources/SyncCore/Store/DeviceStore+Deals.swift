@@ -81,9 +81,11 @@ extension DeviceStore {
         try set(deal, path, value)
     }
 
-    /// Resolves a conflict by writing the value that should stand: an ordinary write.
+    /// Resolves a conflict by writing the value that should stand: an ordinary write, except
+    /// that a collaborative text holding several texts ends as one even when it shows the
+    /// value already (``CardEditor/resolve(_:_:in:_:)``).
     public func resolve(_ deal: DealID, _ path: String, _ value: FieldValue) throws(StoreError) {
-        try set(deal, path, value)
+        try edit(deal, DealDocumentKind.of(path: path)) { editor, document, tx in try editor.resolve(path, value, in: document, tx) }
     }
 
     /// Clears a field.

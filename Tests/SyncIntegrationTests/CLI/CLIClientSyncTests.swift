@@ -88,6 +88,13 @@ struct CLIClientSyncTests {
         #expect(!lines[notes + 1].contains("▸") && !lines[notes + 2].contains("▸"), "\(text)")
         let price = try #require(lines.firstIndex { $0.contains("vehicle.price") }, "\(text)")
         #expect(lines[price + 1].contains("▸") && !lines[price + 2].contains("▸"), "\(text)")
+        // Resolving the notes with the text they show already ends their conflict.
+        let shown = try await folder.succeed(["deal", "show", deal, "--json", "--store", olga])
+        let joined = try #require(["call back Monday\ntrade-in first", "trade-in first\ncall back Monday"].first { shown.contains($0.replacingOccurrences(of: "\n", with: "\\n")) }, "\(shown)")
+        try await folder.succeed(["deal", "resolve", deal, "staff.notes", joined, "--store", olga])
+        let after = try await folder.succeed(["deal", "conflicts", deal, "--store", olga])
+        #expect(!after.contains("staff.notes") && after.contains("vehicle.price"), "\(after)")
+        #expect(try await folder.succeed(["deal", "show", deal, "--json", "--store", olga]).contains(joined.replacingOccurrences(of: "\n", with: "\\n")))
         await harness.stop()
     }
 
