@@ -65,6 +65,11 @@ public actor SyncSession {
         }
         setState(.syncing)
         var round = SyncRound(wait: wait, closedDealDays: closedDealDays)
+        // The next page of a first sync, asked for while this one is applied (the relay's
+        // work and the wire then overlap the device's); used only if the next request is
+        // exactly the one it sent.
+        var prefetched: (request: SyncRequest, answer: Task<SyncResponse, any Error>)?
+        defer { prefetched?.answer.cancel() }
         do {
             while true {
                 let outbox = try await storeCall { try await self.store.outbox(limit: self.pushBatch) }
@@ -75,14 +80,28 @@ public actor SyncSession {
                 localEditPending = false
                 let response: SyncResponse
                 do {
-                    longPolling = request.wait > 0
-                    defer { longPolling = false }
-                    response = try await connection.post("v1/sync", request, timeout: TimeInterval(request.wait + 30))
+                    if let ahead = prefetched, ahead.request == request {
+                        prefetched = nil
+                        response = try await Self.answer(of: ahead.answer)
+                    } else {
+                        prefetched?.answer.cancel()
+                        prefetched = nil
+                        longPolling = request.wait > 0
+                        defer { longPolling = false }
+                        response = try await connection.post("v1/sync", request, timeout: TimeInterval(request.wait + 30))
+                    }
                 } catch let error where error.isCursorAhead {
                     try await perform(round.cursorAhead())
                     continue
                 }
-                try await perform(try round.receive(response, to: request, pushed: outbox))
+                let actions = try round.receive(response, to: request, pushed: outbox)
+                if response.snapshotsAfter != nil, request.push.isEmpty, !localEditPending {
+                    // A first sync goes on with nothing to push: its next request is known now.
+                    let next = round.request(outbox: [], cursor: .start, localEditPending: false, limit: pageLimit)
+                    let connection = self.connection
+                    prefetched = (next, Task { try await connection.post("v1/sync", next, timeout: 30) })
+                }
+                try await perform(actions)
                 progress?(round.report)
                 let remaining = try await storeCall { try await self.store.outboxCount() }
                 // Deals to fetch are asked for at once while the answers move them on: found by
@@ -248,6 +267,18 @@ public actor SyncSession {
             case .resetCursor:
                 try await storeCall { try await self.store.resetCursor(relay: self.relayKey) }
             }
+        }
+    }
+
+    /// The answer a prefetched request got, or its ``SyncError`` (a cancelled one is
+    /// ``SyncError/unreachable(_:)``: retry).
+    private static func answer(of task: Task<SyncResponse, any Error>) async throws(SyncError) -> SyncResponse {
+        do {
+            return try await task.value
+        } catch let error as SyncError {
+            throw error
+        } catch {
+            throw .unreachable("the request for the next page ended: \(error)")
         }
     }
 
