@@ -114,6 +114,12 @@ extension Document {
         try map(object).visibleKeys
     }
 
+    /// The keys of map `object` that hold a value, in no particular order (the order may
+    /// differ between replicas and calls): for a reader that does not need them sorted.
+    public func unorderedKeys(_ object: ObjectID) throws(CRDTError) -> [String] {
+        try map(object).unorderedVisibleKeys
+    }
+
     /// The value at `index` of list `object`.
     public func get(_ object: ObjectID, at index: Int) throws(CRDTError) -> Value? {
         try listElement(object, index).1.winner?.current
@@ -128,7 +134,7 @@ extension Document {
     public func length(_ object: ObjectID) throws(CRDTError) -> Int {
         guard let found = objects[object] else { throw .noSuchObject(object) }
         switch found {
-        case .map(let map): return map.visibleKeys.count
+        case .map(let map): return map.keys.values.reduce(0) { $0 + ($1.isEmpty ? 0 : 1) }
         case .sequence(let sequence): return sequence.visibleCount
         }
     }

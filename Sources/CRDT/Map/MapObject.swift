@@ -6,6 +6,11 @@ final class MapObject {
 
     /// The keys that currently hold a visible value, in ascending order.
     var visibleKeys: [String] {
-        keys.compactMap { $0.value.isEmpty ? nil : $0.key }.sorted()
+        unorderedVisibleKeys.sorted()
+    }
+
+    /// The keys that currently hold a visible value, in no particular order.
+    var unorderedVisibleKeys: [String] {
+        keys.compactMap { $0.value.isEmpty ? nil : $0.key }
     }
 }

@@ -43,7 +43,9 @@ struct Register: Sendable {
 
     /// The visible entries, winner first (descending op id).
     var visible: [Entry] {
-        entries.filter(\.isVisible).sorted { $0.id > $1.id }
+        // Most registers hold one entry: no filtering and sorting for it.
+        if entries.count == 1 { return entries[0].isVisible ? entries : [] }
+        return entries.filter(\.isVisible).sorted { $0.id > $1.id }
     }
 
     /// The shown value: the visible entry with the greatest id.

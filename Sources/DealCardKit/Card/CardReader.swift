@@ -17,7 +17,8 @@ public struct CardReader {
         var values: [String: FieldValue] = [:]
         var conflicts: [String: [FieldConflict]] = [:]
         var skipped = Set<Stage>()
-        let keys = (try? document.keys(.root)) ?? []
+        // In no order: what is read goes into dictionaries.
+        let keys = (try? document.unorderedKeys(.root)) ?? []
         values.reserveCapacity(keys.count)
         for key in keys {
             if let stage = CardCodec.stage(ofSkipKey: key), case .scalar(.bool(true))? = try? document.get(.root, key) {
