@@ -255,8 +255,10 @@ public actor SyncSession {
                 try await storeCall { try await self.store.rebase(after: refusal, pushed: pushed) }
             case .apply(let groups):
                 try await storeCall {
-                    try await self.store.applyRemote(received: groups)
-                    try await self.store.requestFetchOfDealsWithoutHistory(groups)
+                    let reports = try await self.store.applyRemote(received: groups)
+                    // Only a document that now holds changes back can lack its history.
+                    let waiting = zip(groups, reports).filter { !$0.1.pending.isEmpty }.map(\.0)
+                    if !waiting.isEmpty { try await self.store.requestFetchOfDealsWithoutHistory(waiting) }
                 }
             case .fetchAnswered(let deals):
                 try await storeCall { try await self.store.fetchAnswered(deals) }
