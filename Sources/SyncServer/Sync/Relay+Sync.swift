@@ -156,6 +156,9 @@ extension Relay {
             response.refused = refused
             trimDocumentCache()
             return .success(.ready(response))
+        } catch RelayStorageError.storeClosed {
+            // Closed while a first sync's page was read off the actor.
+            return .failure(Relay.closedError)
         } catch {
             return .failure(RelayError(.internalError, "reading the change log failed: \(error)"))
         }
