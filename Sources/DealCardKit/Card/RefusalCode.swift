@@ -60,6 +60,9 @@ public struct RefusalCode: RawRepresentable, Hashable, Sendable, Codable, Custom
     public static let dependsOnRefused = RefusalCode(rawValue: "depends_on_refused")
     /// A quarantined change from a device store written before codes were kept.
     public static let refused = RefusalCode(rawValue: "refused")
+    /// A stored change this build cannot load (its bytes do not decode, or today's engine
+    /// refuses it): set aside when its document is loaded, so the rest of the deal opens.
+    public static let unloadable = RefusalCode(rawValue: "unloadable")
 
     /// Every code a relay sends, in the order of its checks.
     public static let relayCodes: [RefusalCode] = [
@@ -68,5 +71,5 @@ public struct RefusalCode: RawRepresentable, Hashable, Sendable, Codable, Custom
     ]
 
     /// Every code this build knows: the relay's and the device's own.
-    public static let known: [RefusalCode] = relayCodes + [.dependsOnRefused, .refused]
+    public static let known: [RefusalCode] = relayCodes + [.dependsOnRefused, .refused, .unloadable]
 }

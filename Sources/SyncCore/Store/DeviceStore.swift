@@ -145,14 +145,51 @@ public actor DeviceStore {
         let document: Document
         do {
             document = try row.snapshot.map { try Document(snapshot: $0, replica: identity.replica) } ?? Document(replica: identity.replica)
-            let rows = try StoredChangeRow.all(deal: deal, document: kind, in: db)
-            let report = document.apply(try rows.map { try Change(encoded: $0.blob) })
-            if let refused = report.refused.first { throw StoreError.corrupt("a stored change of \(deal) was refused: \(refused)") }
         } catch let error as DecodeError {
-            throw StoreError.corrupt("document \(deal)/\(kind.rawValue): \(error)")
+            throw StoreError.corrupt("document \(deal)/\(kind.rawValue): its snapshot: \(error)")
         }
+        let rows = try StoredChangeRow.all(deal: deal, document: kind, in: db)
+        var changes: [Change] = []
+        var rowOf: [ChangeID: StoredChangeRow] = [:]
+        var unloadable: [(row: StoredChangeRow, reason: String)] = []
+        for stored in rows {
+            do {
+                let change = try Change(encoded: stored.blob)
+                changes.append(change)
+                rowOf[change.id] = stored
+            } catch {
+                unloadable.append((stored, "its bytes do not decode: \(error)"))
+            }
+        }
+        let report = document.apply(changes)
+        for failure in report.refused {
+            guard case .invalidChange(let id, _) = failure, let stored = rowOf[id] else {
+                throw StoreError.corrupt("a stored change of \(deal)/\(kind.rawValue) was refused: \(failure)")
+            }
+            unloadable.append((stored, "this build's engine refuses it: \(failure)"))
+        }
+        if !unloadable.isEmpty { try setAside(unloadable, deal: deal, kind: kind) }
         documents[key] = document
         return document
+    }
+
+    /// Moves stored changes this build cannot load out of the way, into the quarantine
+    /// (code `unloadable`, with the reason and the bytes), in one transaction, so the rest of
+    /// the document opens; changes that depend on one of them stay waiting, as for any
+    /// missing dependency. A local one leaves the outbox too: the relay would refuse it.
+    private func setAside(_ unloadable: [(row: StoredChangeRow, reason: String)], deal: DealID, kind: DealDocumentKind) throws {
+        let now = clock()
+        try db.transaction { db in
+            let gone = Set(unloadable.map(\.row.change))
+            let kept = Set(try StoredChangeRow.ids(deal: deal, document: kind, in: db)).subtracting(gone)
+            try StoredChangeRow.deleteAll(deal: deal, document: kind, except: kept, in: db)
+            for (stored, reason) in unloadable {
+                try OutboxRow.delete(deal: deal, document: kind, change: stored.change, in: db)
+                try QuarantineRow(deal: deal, document: kind, change: stored.change, blob: stored.blob, code: .unloadable,
+                                  reason: "stored change \(stored.change) of \(deal)/\(kind.rawValue) cannot be loaded: \(reason); set aside",
+                                  at: now).insert(in: db)
+            }
+        }
     }
 
     /// The documents of a deal this device may read.

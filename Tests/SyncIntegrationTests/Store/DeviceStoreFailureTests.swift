@@ -36,6 +36,42 @@ struct DeviceStoreFailureTests {
         }
     }
 
+    /// A stored change this build cannot load (its counters jump, which today's engine
+    /// refuses; or bytes that do not decode) is set aside into the quarantine as `unloadable`
+    /// when its document loads: the rest of the deal opens and stays writable.
+    @Test func aStoredChangeThisBuildCannotLoadIsSetAsideAndTheDealOpens() async throws {
+        let folder = try TemporaryDirectory()
+        let identity = testIdentity("olga", .sales, replica: 0xA1)
+        let store = try DeviceStore(creatingAt: folder.path, identity: identity)
+        let deal = try await store.createDeal(values: ["vehicle.model": .text("Camry")])
+        await store.close()
+        let forged = try Document(replica: ReplicaID(0xBEEF)).change { tx in
+            try tx.put(.root, "vehicle.trim", .string("Forged"))
+        }!.withStartOp((1 << 62) - 2)
+        do {
+            let db = try SQLiteDatabase(path: DeviceStore.databasePath(in: folder.path))
+            for (replica, blob) in [(0xBEEF, forged.encoded()), (0xDEAD, [0x44, 0x53, 0x59, 0x4E, 0x01, 0xFF])] {
+                try db.execute("INSERT INTO changes(deal_id, document, replica, seq, blob) VALUES (?, 'shared', ?, 1, ?)",
+                               arguments: [.text(deal.rawValue), .integer(Int64(replica)), .blob(blob)])
+            }
+            db.close()
+        }
+        let reopened = try DeviceStore(openingAt: folder.path)
+        let card = try await reopened.card(deal)
+        #expect(card.values["vehicle.model"] == .text("Camry") && card.values["vehicle.trim"] == nil)
+        let quarantined = try await reopened.quarantined()
+        #expect(quarantined.map(\.code) == [.unloadable, .unloadable], "\(quarantined)")
+        #expect(quarantined.contains { $0.reason.contains("engine refuses") && $0.blob == forged.encoded() }, "\(quarantined)")
+        #expect(quarantined.contains { $0.reason.contains("do not decode") }, "\(quarantined)")
+        try await reopened.set(deal, "vehicle.model", .text("Niva"))
+        await reopened.close()
+        // Set aside once: the next open finds nothing to set aside.
+        let again = try DeviceStore(openingAt: folder.path)
+        #expect(try await again.card(deal).values["vehicle.model"] == .text("Niva"))
+        #expect(try await again.quarantined().count == 2)
+        await again.close()
+    }
+
     @Test func aMissingStoreSaysHowToMakeOne() throws {
         let folder = try TemporaryDirectory()
         let error = #expect(throws: StoreError.self) { try DeviceStore(openingAt: folder.file("nothing")) }
