@@ -129,7 +129,7 @@ func statusCommand() -> Command {
                     "Relay    \(relay.isEmpty ? "none" : relay): " + terminal.paint(online, isOnline ? .green : .yellow),
                     "Outbox   \(outbox) change\(outbox == 1 ? "" : "s") waiting",
                     "Synced   \(lastSync.map(localMinute) ?? "never")",
-                    "Deals    " + windowText(window, fetching: toFetch),
+                    "Deals    " + windowText(window, synced: lastSync != nil, fetching: toFetch),
                     "Quarantine  \(quarantine.count) refused change\(quarantine.count == 1 ? "" : "s")",
                 ]
                 for entry in quarantine {
@@ -141,7 +141,7 @@ func statusCommand() -> Command {
 }
 
 /// The status line of the first-sync window: which deals the device holds.
-private func windowText(_ window: DeviceStore.FirstSyncWindow?, fetching: [DealID]) -> String {
+private func windowText(_ window: DeviceStore.FirstSyncWindow?, synced: Bool, fetching: [DealID]) -> String {
     var text: String
     if let window {
         if let days = window.closedDealDays {
@@ -153,7 +153,8 @@ private func windowText(_ window: DeviceStore.FirstSyncWindow?, fetching: [DealI
             text = "every deal (the relay applied no window)"
         }
     } else {
-        text = "no first sync yet"
+        // A relay from before windows names none: it sent every deal.
+        text = synced ? "every deal the relay sent (it named no window)" : "no first sync yet"
     }
     if !fetching.isEmpty { text += "; \(fetching.count) to fetch on the next sync" }
     return text
