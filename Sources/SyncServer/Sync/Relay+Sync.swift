@@ -147,10 +147,15 @@ extension Relay {
             } else {
                 response = try pull(after: request.cursor, token: token, limit: limit, fetch: fetch)
             }
-            if request.wait > 0 && decoded.count == 0 && fetch.isEmpty && response.changes.isEmpty && response.snapshots.isEmpty {
+            // A first sync's later page is never held (its answer ends the first sync); a bare
+            // first sync with nothing to send is, with its window (a live device on an empty
+            // dealership waits there).
+            if request.wait > 0 && decoded.count == 0 && fetch.isEmpty && request.snapshotsAfter == nil
+                && response.changes.isEmpty && response.snapshots.isEmpty {
                 // Nothing pushed, so nothing accepted or refused: the answer is the pull's alone.
                 trimDocumentCache()
-                return .success(.waiting(waitForNews(token: token, cursor: request.cursor, limit: limit, seconds: request.wait)))
+                return .success(.waiting(waitForNews(token: token, cursor: request.cursor, limit: limit, seconds: request.wait,
+                                                     closedDealDays: request.cursor.isStart ? request.closedDealDays : nil)))
             }
             response.accepted = accepted
             response.refused = refused

@@ -183,6 +183,33 @@ struct ArchivedDealTests {
         await harness.stop()
     }
 
+    /// A first sync's later page with nothing to send (the deals after it archived) is
+    /// answered at once, with the window asked for; a bare first sync that waits keeps its
+    /// window when its wait ends.
+    @Test func aFirstSyncWithNothingMoreToSendKeepsItsWindow() async throws {
+        let harness = try SyncHarness()
+        let deals = try await Self.makeDeals(harness)
+        let token = try harness.token("olga", .sales, device: "olga-pc")
+        let connection = RelayConnection(baseURL: URL(string: harness.url)!, token: token)
+        var request = SyncRequest(cursor: .start, push: [], wait: 30)
+        request.closedDealDays = 0
+        let first: SyncResponse = try await connection.post("v1/sync", request, timeout: 10)
+        #expect(first.snapshots.map(\.deal) == [deals.oldOpen] && first.closedDealDays == 0 && first.archivedDeals == 3, "\(first)")
+        request.snapshotsAfter = deals.oldOpen
+        request.bootstrapCursor = first.cursor
+        // Held, it would outlast the 10 s timeout (wait 30).
+        let after: SyncResponse = try await connection.post("v1/sync", request, timeout: 10)
+        #expect(after.snapshots.isEmpty && after.closedDealDays == 0 && after.archivedDeals == 3 && after.cursor == first.cursor, "\(after)")
+
+        // A buyer with no deal yet: the bare first sync waits, and answers with its window.
+        let buyer = RelayConnection(baseURL: URL(string: harness.url)!, token: try harness.token("nina", .buyer, device: "nina-web"))
+        var waiting = SyncRequest(cursor: .start, push: [], wait: 1)
+        waiting.closedDealDays = 7
+        let waited: SyncResponse = try await buyer.post("v1/sync", waiting, timeout: 10)
+        #expect(waited.snapshots.isEmpty && waited.closedDealDays == 7 && waited.archivedDeals == 0, "\(waited)")
+        await harness.stop()
+    }
+
     /// A fetch asked for offline is kept in the store and finished by a later sync.
     @Test func aFetchAskedForSurvivesARestartOfTheDevice() async throws {
         let harness = try SyncHarness()

@@ -25,6 +25,8 @@ struct LongPollIndex<Waiter> {
     struct Shape: Hashable, Sendable {
         var cursor: LogPosition
         var limit: Int
+        /// A first sync's closed-deal window (cursor 0 only; nil: the relay's default).
+        var closedDealDays: Int? = nil
     }
 
     /// Waiters that share one answer: the same scope and shape.

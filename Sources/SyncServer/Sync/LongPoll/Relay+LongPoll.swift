@@ -17,12 +17,12 @@ extension Relay {
     /// It ends when a commit it may read wakes it (with the answer after `cursor` then), when
     /// `seconds` pass (within a tick after; with what that answer is then: nothing new, the
     /// cursor moved on past what it may not read), or when the relay closes (`unavailable`).
-    func waitForNews(token: TokenRecord, cursor: LogPosition, limit: Int, seconds: Int) -> LongPollTicket {
+    func waitForNews(token: TokenRecord, cursor: LogPosition, limit: Int, seconds: Int, closedDealDays: Int? = nil) -> LongPollTicket {
         let ticket = LongPollTicket()
         let deadline = LongPollDeadlines.tick(atOrAfter: ContinuousClock.now + .seconds(seconds) - startedAt)
         let scope = ReadScope(token: token, documents: readableKinds(token))
         let waiter = LongPollWaiter(ticket: ticket, token: token, deadline: deadline)
-        sync.longPolls.insert(waiter, id: ticket.id, scope: scope, shape: .init(cursor: cursor, limit: limit))
+        sync.longPolls.insert(waiter, id: ticket.id, scope: scope, shape: .init(cursor: cursor, limit: limit, closedDealDays: closedDealDays))
         sync.longPollDeadlines.insert(ticket.id, at: deadline)
         metrics.longPollsWaiting.set(Double(sync.longPolls.count))
         sweepLongPollsWhileTheyWait()
@@ -132,7 +132,8 @@ extension Relay {
         for (key, batches) in Dictionary(grouping: due, by: \.answerKey) {
             guard let token = batches.lazy.compactMap({ $0.batch.waiters.first?.value.token }).first else { continue }
             do {
-                answers.append((.success(try pull(after: key.shape.cursor, token: token, limit: key.shape.limit)), batches))
+                answers.append((.success(try pull(after: key.shape.cursor, token: token, limit: key.shape.limit,
+                                                  closedDealDays: key.shape.closedDealDays)), batches))
             } catch {
                 answers.append((.failure(RelayError(.internalError, "reading the change log failed: \(error)")), batches))
             }
