@@ -149,26 +149,11 @@ public actor DeviceStore {
             throw StoreError.corrupt("document \(deal)/\(kind.rawValue): its snapshot: \(error)")
         }
         let rows = try StoredChangeRow.all(deal: deal, document: kind, in: db)
-        var changes: [Change] = []
-        var rowOf: [ChangeID: StoredChangeRow] = [:]
-        var unloadable: [(row: StoredChangeRow, reason: String)] = []
-        for stored in rows {
-            do {
-                let change = try Change(encoded: stored.blob)
-                changes.append(change)
-                rowOf[change.id] = stored
-            } catch {
-                unloadable.append((stored, "its bytes do not decode: \(error)"))
-            }
+        let load = document.applyStored(rows.map(\.blob))
+        if let failure = load.unattributed.first {
+            throw StoreError.corrupt("a stored change of \(deal)/\(kind.rawValue) was refused: \(failure)")
         }
-        let report = document.apply(changes)
-        for failure in report.refused {
-            guard case .invalidChange(let id, _) = failure, let stored = rowOf[id] else {
-                throw StoreError.corrupt("a stored change of \(deal)/\(kind.rawValue) was refused: \(failure)")
-            }
-            unloadable.append((stored, "this build's engine refuses it: \(failure)"))
-        }
-        if !unloadable.isEmpty { try setAside(unloadable, deal: deal, kind: kind) }
+        if !load.unloadable.isEmpty { try setAside(load.unloadable.map { (rows[$0.position], $0.reason) }, deal: deal, kind: kind) }
         documents[key] = document
         return document
     }

@@ -22,36 +22,23 @@ extension Relay {
         let checkedAfter = try checkedAfter()
         metrics.documentsLoaded.increment()
         let document = Document(replica: sync.replica)
-        var changes: [Change] = []
-        var records: [ChangeID: LogRecord] = [:]
-        var unloadable: [(LogRecord, String)] = []
         let stored = try storage.changes(dealership: dealership, deal: deal, document: kind)
         // Remembered only for a document with entries from before this relay started: the
         // others' entries were all checked on their way in (``servable(_:)``), and a relay
         // with many deals would keep a key for each for nothing.
         if stored.first.map({ $0.position <= checkedAfter }) == true { sync.loadedOnce.insert(key) }
-        for record in stored {
-            do {
-                let change = try Change(encoded: record.entry.blob)
-                changes.append(change)
-                records[change.id] = record
-            } catch {
-                unloadable.append((record, "cannot be decoded: \(error)"))
-            }
-        }
-        let report = document.apply(changes)
-        for failure in report.refused {
-            if case .invalidChange(let id, _) = failure, let record = records.removeValue(forKey: id) {
-                unloadable.append((record, "is refused by the engine: \(failure)"))
-            }
-        }
+        let load = document.applyStored(stored.map(\.entry.blob))
+        let report = load.report
+        var unloadable = load.unloadable.map { (stored[$0.position], $0.reason) }
+        // The log holds only changes whose dependencies it holds: one still pending depends on
+        // a change set aside, and goes with it.
         for id in report.pending {
-            if let record = records.removeValue(forKey: id) {
-                unloadable.append((record, "depends on a change that cannot be loaded"))
+            if let position = load.positions[id] {
+                unloadable.append((stored[position], "depends on a change that cannot be loaded"))
             }
         }
         if !unloadable.isEmpty { try setAside(unloadable) }
-        let storedBytes = report.applied.reduce(0) { $0 + (records[$1]?.entry.blob.count ?? 0) }
+        let storedBytes = report.applied.reduce(0) { $0 + (load.positions[$1].map { stored[$0].entry.blob.count } ?? 0) }
         // A set-aside change may still sit in the pending set: load once more without it.
         if !report.pending.isEmpty {
             let clean = Document(replica: sync.replica)
