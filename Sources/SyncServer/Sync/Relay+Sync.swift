@@ -26,18 +26,21 @@ extension Relay {
         return true
     }
 
-    /// The ids of every deal a token may see.
-    func visibleDealIDs(_ token: TokenRecord) throws -> Set<DealID> {
-        if let scopeText = token.deal {
-            // A scope that is not a deal id (never issued so) reaches no deal.
-            guard let scope = DealID(scopeText), let deal = try storage.deal(dealership: token.dealership, id: scope),
-                  canSee(deal, token) else { return [] }
+    /// The deals a token may see, as a filter of the log: nil for a token of the whole
+    /// dealership (the log's dealership filter says it all, with no list of ids to read and
+    /// pass, O(deals) a pull); a buyer's and a deal-scoped token's few deals otherwise.
+    func visibleDealIDs(_ token: TokenRecord) throws -> Set<DealID>? {
+        switch dealSelection(token) {
+        case .dealership:
+            return nil
+        case .none:
+            return []
+        case .deal(let dealership, let scope):
+            guard let deal = try storage.deal(dealership: dealership, id: scope), canSee(deal, token) else { return [] }
             return [scope]
+        case .buyer(let dealership, let user):
+            return Set(try storage.dealIDs(dealership: dealership, buyerUser: user))
         }
-        if token.role == .buyer && !token.isRelay {
-            return Set(try storage.dealIDs(dealership: token.dealership, buyerUser: token.user))
-        }
-        return Set(try storage.dealIDs(dealership: token.dealership))
     }
 
     /// Bytes of change and snapshot blobs one answer carries at most (one item always goes,
@@ -201,18 +204,11 @@ extension Relay {
         }
         // Deals asked for go first, whole; the changes fill what is left of the answer.
         let fetched = try fetchedDeals(fetch, token: token, latest: latest)
-        // A token of the whole dealership reads every deal of it: the log's dealership filter
-        // says so, with no list of ids to read and pass (O(deals) a pull); a buyer's and a
-        // deal-scoped token name their few deals.
-        let dealIDs: Set<DealID>?
-        switch dealSelection(token) {
-        case .dealership: dealIDs = nil
-        case .buyer, .deal, .none: dealIDs = try visibleDealIDs(token)
-        }
+        let dealIDs = try visibleDealIDs(token)
         let kinds = readableKinds(token)
         guard dealIDs?.isEmpty != true else {
             var response = SyncResponse(accepted: [], refused: [], snapshots: [], changes: [], cursor: max(cursor, latest), more: false)
-            response.unknownDeals = fetch.isEmpty ? nil : fetch
+            response.unknownDeals = fetch.isEmpty ? nil : fetched.unknown
             return response
         }
         let maxBytes = max(Relay.answerBytes - fetched.bytes, 1)
