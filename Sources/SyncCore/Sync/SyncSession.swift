@@ -70,11 +70,15 @@ public actor SyncSession {
         // exactly the one it sent.
         var prefetched: (request: SyncRequest, answer: Task<SyncResponse, any Error>)?
         defer { prefetched?.answer.cancel() }
+        // The deals to fetch as the end of the previous request left them (read once a request).
+        var toFetch: [DealID]?
         do {
             while true {
                 let outbox = try await storeCall { try await self.store.outbox(limit: self.pushBatch) }
                 let cursor = try await storeCall { try await self.store.cursor(relay: self.relayKey) }
-                let fetch = cursor.isStart ? [] : try await storeCall { try await self.store.dealsToFetch() }
+                let asked: [DealID]
+                if let toFetch { asked = toFetch } else { asked = try await storeCall { try await self.store.dealsToFetch() } }
+                let fetch = cursor.isStart ? [] : asked
                 let request = round.request(outbox: outbox, cursor: cursor, localEditPending: localEditPending, limit: pageLimit,
                                             fetch: fetch)
                 localEditPending = false
@@ -108,8 +112,9 @@ public actor SyncSession {
                 // this answer (changes with no history here), left over by a cut answer, or
                 // waiting for the first sync to end. The same ones left as asked: a relay that
                 // does not fetch; the round ends, and they stay asked for.
-                let toFetch = try await storeCall { try await self.store.dealsToFetch() }
-                let fetchWaits = !toFetch.isEmpty && toFetch != (request.fetch ?? [])
+                let left = try await storeCall { try await self.store.dealsToFetch() }
+                toFetch = left
+                let fetchWaits = !left.isEmpty && left != (request.fetch ?? [])
                 if round.isFinished(after: response, pushedCount: outbox.count, remaining: remaining) && !fetchWaits { break }
             }
             setState(.upToDate)
@@ -120,8 +125,6 @@ public actor SyncSession {
         }
     }
 
-    /// Syncs, retrying transient failures with exponential backoff and jitter (0.25 s
-    /// doubling up to `maxDelay`), at most `attempts` times.
     /// What became of ``fetchDeal(_:)``.
     public enum FetchOutcome: Sendable, Equatable {
         /// The deal is on the device now, and syncs from now on.
@@ -150,6 +153,8 @@ public actor SyncSession {
         return report.unknownDeals.contains(deal) ? .unknown : .notSent
     }
 
+    /// Syncs, retrying transient failures with exponential backoff and jitter (0.25 s
+    /// doubling up to `maxDelay`), at most `attempts` times.
     @discardableResult
     public func syncRetrying(attempts: Int = 8, maxDelay: Double = 8,
                              progress: (@Sendable (SyncReport) -> Void)? = nil) async throws(SyncError) -> SyncReport {
