@@ -20,10 +20,23 @@ def _doc(replica_id: int) -> LoroDoc:
     return doc
 
 
+class _Exchanging:
+    """What both replica kinds share: their version, a delta since a version, applying one."""
+
+    def version(self):
+        return self.doc.oplog_vv
+
+    def delta_since(self, version) -> bytes:
+        return self.doc.export(ExportMode.Updates(from_=version))
+
+    def apply(self, blob: bytes) -> None:
+        self.doc.import_(blob)
+
+
 # Text --------------------------------------------------------------------------------------
 
 
-class TextReplica:
+class TextReplica(_Exchanging):
     """One replica holding the workload's text object. (`ascii_only` is for the Yrs
     peer's sake; Loro counts code points as the traces do.)"""
 
@@ -57,21 +70,12 @@ class TextReplica:
         doc.import_(blob)
         return TextReplica(replica_id, text_name, doc=doc)
 
-    # For the concurrent traces.
-    def version(self):
-        return self.doc.oplog_vv
-
-    def delta_since(self, version) -> bytes:
-        return self.doc.export(ExportMode.Updates(from_=version))
-
-    def apply(self, blob: bytes) -> None:
-        self.doc.import_(blob)
 
 
 # Maps --------------------------------------------------------------------------------------
 
 
-class MapReplica:
+class MapReplica(_Exchanging):
     """One replica of a deal card: a root map of fields."""
 
     __slots__ = ("doc", "map")
@@ -95,14 +99,6 @@ class MapReplica:
     def full_state(self) -> bytes:
         return self.doc.export(ExportMode.Updates(from_=VersionVector()))
 
-    def version(self):
-        return self.doc.oplog_vv
-
-    def delta_since(self, version) -> bytes:
-        return self.doc.export(ExportMode.Updates(from_=version))
-
-    def apply(self, blob: bytes) -> None:
-        self.doc.import_(blob)
 
     def value(self) -> dict:
         return self.map.get_deep_value()

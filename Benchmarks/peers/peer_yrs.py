@@ -24,10 +24,23 @@ def _non_ascii(s: str) -> int:
     return 0 if s.isascii() else sum(1 for c in s if ord(c) > 127)
 
 
+class _Exchanging:
+    """What both replica kinds share: their version, a delta since a version, applying one."""
+
+    def version(self):
+        return self.doc.get_state()
+
+    def delta_since(self, version) -> bytes:
+        return self.doc.get_update(version)
+
+    def apply(self, blob: bytes) -> None:
+        self.doc.apply_update(blob)
+
+
 # Text --------------------------------------------------------------------------------------
 
 
-class TextReplica:
+class TextReplica(_Exchanging):
     """One replica holding the workload's text object.
 
     `non_ascii` counts the non-ASCII code points in the text; -1 means not known (a loaded
@@ -88,14 +101,8 @@ class TextReplica:
         return TextReplica(replica_id, text_name, doc=doc)
 
     # For the concurrent traces.
-    def version(self):
-        return self.doc.get_state()
-
-    def delta_since(self, version) -> bytes:
-        return self.doc.get_update(version)
-
     def apply(self, blob: bytes) -> None:
-        self.doc.apply_update(blob)
+        super().apply(blob)
         if not self.ascii_only:
             self.non_ascii = -1
 
@@ -103,7 +110,7 @@ class TextReplica:
 # Maps --------------------------------------------------------------------------------------
 
 
-class MapReplica:
+class MapReplica(_Exchanging):
     """One replica of a deal card: a root map of fields."""
 
     __slots__ = ("doc", "map")
@@ -127,14 +134,6 @@ class MapReplica:
     def full_state(self) -> bytes:
         return self.doc.get_update()
 
-    def version(self):
-        return self.doc.get_state()
-
-    def delta_since(self, version) -> bytes:
-        return self.doc.get_update(version)
-
-    def apply(self, blob: bytes) -> None:
-        self.doc.apply_update(blob)
 
     def value(self) -> dict:
         return self.map.to_py()
