@@ -12,16 +12,41 @@ public struct ReceivedChanges: Sendable, Equatable {
     public struct Snapshot: Sendable, Equatable {
         /// The snapshot blob (kind 02, `protocol-spec/encoding.md`), as received.
         public let blob: [UInt8]
-        /// The changes it holds, in the blob's (canonical) order.
-        public let changes: [Change]
+        /// The blob's format version: 1 (the changes alone) or 2 (state and history).
+        public let formatVersion: UInt8
+        /// A version 1 blob's changes, decoded on arrival (applying them is how it loads).
+        private let decoded: [Change]?
 
-        /// Decodes a received snapshot blob; the bytes are kept as they are.
+        /// The changes it holds, in the blob's (canonical) order.
         ///
-        /// - Throws: ``DecodeError`` when the bytes are not a well-formed snapshot blob.
+        /// - Complexity: for a version 2 blob, decodes the blob's history on each call; a
+        ///   store that takes the blob whole (``CRDT/Document/init(snapshot:replica:verifying:)``)
+        ///   never asks.
+        public var changes: [Change] {
+            if let decoded { return decoded }
+            do {
+                return try Change.decodeSnapshot(blob)
+            } catch {
+                preconditionFailure("a snapshot checked on arrival no longer decodes: \(error)")
+            }
+        }
+
+        /// Checks a received snapshot blob; the bytes are kept as they are.
+        ///
+        /// - Throws: ``DecodeError`` when the bytes are not a well-formed snapshot blob (a
+        ///   version 2 blob is loaded to check it: its state and history must agree).
         public init(blob: [UInt8]) throws(DecodeError) {
-            self.changes = try Change.decodeSnapshot(blob)
+            formatVersion = try Document.snapshotFormatVersion(blob)
+            if formatVersion == 1 {
+                decoded = try Change.decodeSnapshot(blob)
+            } else {
+                _ = try Document(snapshot: blob, replica: ReplicaID(UInt64.max))
+                decoded = nil
+            }
             self.blob = blob
         }
+
+        public static func == (lhs: Snapshot, rhs: Snapshot) -> Bool { lhs.blob == rhs.blob }
     }
 
     public var deal: DealID

@@ -152,7 +152,7 @@ struct HostileBlobTests {
     @Test func aSnapshotHoldingACounterJumpIsRefused() throws {
         let jump = Change(replica: alice, seq: 1, startOp: (1 << 62) - 2, deps: VersionVector(), metadata: [],
                           ops: [Op(object: .root, action: .set(.map("k"), .scalar(.int(1)), pred: []))])
-        let snapshot = ChangeBatch.encode([jump], kind: .snapshot)
+        let snapshot = ChangeBatch.encode([jump], kind: .snapshot, version: 1)
         let refusal = decodeRefusal { () throws(DecodeError) in _ = try Document(snapshot: snapshot) }
         guard case .rejected(.invalidChange(let id, let reason))? = refusal else { Issue.record("\(String(describing: refusal))"); return }
         #expect(id == jump.id)

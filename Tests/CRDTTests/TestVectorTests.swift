@@ -34,7 +34,8 @@ struct TestVectorTests {
             ("change-text", .change, text.encoded()),
             ("change-list-counter-delete", .change, list.encoded()),
             ("batch-two-authors", .changeBatch, Change.encodeBatch(doc.history)),
-            ("snapshot", .snapshot, doc.encodeSnapshot()),
+            ("snapshot", .snapshot, doc.encodeSnapshotVersion1()),
+            ("snapshot-v2", .snapshot, doc.encodeSnapshot()),
             ("version-vector", .versionVector, doc.version.encoded()),
         ]
     }
@@ -52,6 +53,7 @@ struct TestVectorTests {
             let reencoded: [UInt8] = switch kind {
             case .change: try Change(encoded: stored).encoded()
             case .changeBatch: Change.encodeBatch(try Change.decodeBatch(stored))
+            case .snapshot where name == "snapshot": try Document(snapshot: stored).encodeSnapshotVersion1()
             case .snapshot: try Document(snapshot: stored).encodeSnapshot()
             case .versionVector: try VersionVector(encoded: stored).encoded()
             }

@@ -28,7 +28,30 @@ public final class Document {
     /// Where each object (but the root) was created: its parent object and the key there.
     var parents: [ObjectID: (object: ObjectID, key: Key)] = [:]
     /// The changes applied so far, in the order applied (always a causal order).
-    public private(set) var history: [Change] = []
+    ///
+    /// A document loaded from a version 2 snapshot keeps the changes it loaded encoded until
+    /// they are first asked for (here, ``changes(since:)``, ``change(_:)`` or a new
+    /// snapshot): loading builds the state and the per-replica spans without making a
+    /// `Change` value per change. Use ``historyCount`` to count them without decoding.
+    public var history: [Change] {
+        if encodedHistory != nil { decodeHistory() }
+        return appliedChanges
+    }
+    /// The ids of the applied changes, in `history`'s order, without decoding a loaded history.
+    public var historyIDs: [ChangeID] {
+        var ids = [ChangeID](repeating: ChangeID(replica: replica, seq: 0), count: historyCount)
+        for (author, list) in positions {
+            for (index, position) in list.enumerated() { ids[position] = ChangeID(replica: author, seq: UInt64(index + 1)) }
+        }
+        return ids
+    }
+
+    /// The number of changes applied, without decoding a loaded history.
+    public var historyCount: Int { (encodedHistory?.count ?? 0) + appliedChanges.count }
+    /// The applied changes in `history` after the ones `encodedHistory` still holds.
+    private var appliedChanges: [Change] = []
+    /// The first changes of `history`, as a version 2 snapshot held them, until decoded.
+    private var encodedHistory: EncodedHistory?
     /// Per replica, the op-counter span of each of its changes (index seq-1).
     private(set) var spans: [ReplicaID: [(start: UInt64, end: UInt64)]] = [:]
     /// Per replica, the position in `history` of each of its changes (index seq-1).
@@ -51,6 +74,34 @@ public final class Document {
         precondition(replica.rawValue != 0, "replica 0 is reserved for the root object")
         self.replica = replica
         objects[.root] = .map(MapObject())
+    }
+
+    /// A document whose state a version 2 snapshot held: `history` stays encoded until it is
+    /// asked for. The caller (``SnapshotDecoder``) has checked that the history is causally
+    /// consistent and that the state's ids are ops of it.
+    init(replica: ReplicaID, loaded state: LoadedState) {
+        precondition(replica.rawValue != 0, "replica 0 is reserved for the root object")
+        self.replica = replica
+        objects = state.objects
+        parents = state.parents
+        spans = state.spans
+        positions = state.positions
+        version = state.version
+        othersVersion = state.version
+        othersVersion[replica] = 0
+        maxCounter = state.maxCounter
+        encodedHistory = state.history.count > 0 ? state.history : nil
+    }
+
+    /// Turns the loaded, still encoded changes into `Change` values, once.
+    private func decodeHistory() {
+        guard let encoded = encodedHistory else { return }
+        encodedHistory = nil
+        do {
+            appliedChanges = try encoded.decode(contentFrom: self) + appliedChanges
+        } catch {
+            preconditionFailure("a snapshot history that was checked on load no longer decodes: \(error)")
+        }
     }
 
     /// A document holding `changes`, making new changes as `replica`.
@@ -83,7 +134,8 @@ public final class Document {
             if seen < list.count { positionsWanted.append(contentsOf: list[seen...]) }
         }
         positionsWanted.sort()
-        return positionsWanted.map { history[$0] }
+        let all = history
+        return positionsWanted.map { all[$0] }
     }
 
     /// The change with this id, if applied.
@@ -121,9 +173,9 @@ public final class Document {
 
     /// Adds an applied change to the history and version.
     func commit(_ change: Change) {
-        positions[change.replica, default: []].append(history.count)
+        positions[change.replica, default: []].append(historyCount)
         spans[change.replica, default: []].append((change.startOp, change.endOp))
-        history.append(change)
+        appliedChanges.append(change)
         version[change.replica] = change.seq
         if change.replica != replica { othersVersion[change.replica] = change.seq }
         maxCounter = max(maxCounter, change.endOp - 1)
@@ -151,7 +203,7 @@ public final class Document {
         let changes = history
         objects = [.root: .map(MapObject())]
         parents = [:]
-        history = []
+        appliedChanges = []
         spans = [:]
         positions = [:]
         version = VersionVector()

@@ -7,7 +7,7 @@
 /// of keystrokes by one author costs a byte of header each. Seq numbers are implicit: each
 /// author's first seq is in the table, and its changes follow on by one.
 enum ChangeBatch {
-    static func encode(_ changes: [Change], kind: BlobKind) -> [UInt8] {
+    static func encode(_ changes: [Change], kind: BlobKind, version: UInt8? = nil) -> [UInt8] {
         let ordered = changes.sorted { ($0.startOp, $0.replica) < ($1.startOp, $1.replica) }
         var replicas = Set<ReplicaID>()
         var firstSeq: [ReplicaID: UInt64] = [:]
@@ -50,11 +50,12 @@ enum ChangeBatch {
             previous = change
             lastOfAuthor[change.replica] = change
         }
-        return Blob.wrap(kind, body: encoder.writer.bytes)
+        return Blob.wrap(kind, version: version, body: encoder.writer.bytes)
     }
 
     static func decode(_ bytes: [UInt8], kind: BlobKind) throws(DecodeError) -> [Change] {
-        var reader = try Blob.open(bytes, as: kind)
+        var (reader, version) = try Blob.openAnyVersion(bytes, as: kind)
+        guard version == 1 else { throw .unsupportedVersion(kind: kind, version: version, supported: 1) }
         _ = try reader.uleb()  // flags
         let actors = try readActorTable(&reader)
         var nextSeq: [UInt64] = []
@@ -142,27 +143,66 @@ extension Change {
 }
 
 extension Change {
-    /// The changes a snapshot blob holds, in canonical order, without applying them.
+    /// The changes a snapshot blob (of either format version) holds, in canonical order.
+    ///
+    /// - Complexity: a version 2 snapshot is loaded into a document first (its text inserts
+    ///   keep their scalars in the state), then its history is decoded.
     public static func decodeSnapshot(_ bytes: [UInt8]) throws(DecodeError) -> [Change] {
-        try ChangeBatch.decode(bytes, kind: .snapshot)
+        let (reader, version) = try Blob.openAnyVersion(bytes, as: .snapshot)
+        if version == 1 { return try ChangeBatch.decode(bytes, kind: .snapshot) }
+        return Document(replica: ReplicaID(UInt64.max), loaded: try SnapshotDecoder.decode(reader)).history
     }
 }
 
 extension Document {
-    /// The whole document as a snapshot blob: every applied change, compactly encoded.
-    /// Replicas that applied the same changes write byte-identical snapshots.
+    /// The whole document as a snapshot blob of the current format version (2): its state
+    /// and its history in columns. Replicas that applied the same changes write
+    /// byte-identical snapshots.
     ///
     /// Changes still waiting for dependencies are not included.
     public func encodeSnapshot() -> [UInt8] {
-        ChangeBatch.encode(history, kind: .snapshot)
+        SnapshotEncoder.encode(self)
     }
 
-    /// Loads a snapshot written by ``encodeSnapshot()``, making new changes as `replica`.
+    /// The document as a snapshot of format version 1 (every applied change, no state), for a
+    /// reader that does not read version 2 yet.
+    public func encodeSnapshotVersion1() -> [UInt8] {
+        ChangeBatch.encode(history, kind: .snapshot, version: 1)
+    }
+
+    /// The format version of a snapshot blob (1 or 2), after checking its frame and checksum.
+    public static func snapshotFormatVersion(_ bytes: [UInt8]) throws(DecodeError) -> UInt8 {
+        try Blob.openAnyVersion(bytes, as: .snapshot).1
+    }
+
+    /// Loads a snapshot written by ``encodeSnapshot()`` (or by ``encodeSnapshotVersion1()``),
+    /// making new changes as `replica`.
+    ///
+    /// A version 2 snapshot is loaded without replaying: the state is built as stored and
+    /// the history is checked against it (``SnapshotDecoder`` lists what is checked). With
+    /// `verifying`, the history is also replayed into a second document and the two states
+    /// must encode the same: for a snapshot from a source not trusted to have built its
+    /// state honestly.
     ///
     /// - Throws: ``DecodeError`` when the bytes are malformed, or when a change in them is
     ///   refused or lacks a dependency (``DecodeError/rejected(_:)``).
-    /// - Complexity: replays the changes, O(total ops).
-    public convenience init(snapshot bytes: [UInt8], replica: ReplicaID = .random()) throws(DecodeError) {
+    /// - Complexity: version 2: O(state + history) to read and check, no replay; version 1
+    ///   (and `verifying`) replays the changes.
+    public convenience init(snapshot bytes: [UInt8], replica: ReplicaID = .random(), verifying: Bool = false) throws(DecodeError) {
+        let (reader, version) = try Blob.openAnyVersion(bytes, as: .snapshot)
+        if version == 2 {
+            let loaded = try SnapshotDecoder.decode(reader)
+            if verifying {
+                let replayed = Document(replica: replica)
+                let report = replayed.apply(Document(replica: replica, loaded: loaded).history)
+                if let refusal = report.refused.first { throw .rejected(refusal) }
+                guard replayed.encodeSnapshot() == bytes else {
+                    throw .invalid(offset: 0, reason: "the snapshot's state is not the state its history builds")
+                }
+            }
+            self.init(replica: replica, loaded: loaded)
+            return
+        }
         let changes = try ChangeBatch.decode(bytes, kind: .snapshot)
         self.init(replica: replica)
         let report = apply(changes)

@@ -23,7 +23,7 @@ public enum DecodeError: Error, Equatable, Sendable, CustomStringConvertible {
         case .notABlob: "not a DSYN blob (the first four bytes must be 44 53 59 4E)"
         case .wrongKind(let expected, let found): "expected a \(expected) blob, found kind \(found)"
         case .unsupportedVersion(let kind, let version, let supported):
-            "\(kind) blob of format version \(version); this build reads version \(supported): upgrade the engine"
+            "\(kind) blob of format version \(version); this build reads up to version \(supported): upgrade the engine"
         case .checksumMismatch: "checksum mismatch: the blob was damaged; fetch it again"
         case .rejected(let error): "blob decoded but was refused: \(error)"
         }
@@ -38,8 +38,12 @@ public enum BlobKind: UInt8, Sendable, CustomStringConvertible {
     /// A batch of changes in causal order (what a sync message carries).
     case changeBatch = 4
 
-    /// The format version this build writes and reads for the kind.
-    public var currentVersion: UInt8 { 1 }
+    /// The format version this build writes for the kind.
+    public var currentVersion: UInt8 { self == .snapshot ? 2 : 1 }
+
+    /// The format versions this build reads for the kind (snapshots: 1, the whole history,
+    /// and 2, state and columnar history).
+    public var readableVersions: ClosedRange<UInt8> { 1...currentVersion }
 
     public var description: String {
         switch self {

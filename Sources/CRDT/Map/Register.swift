@@ -39,6 +39,13 @@ struct Register: Sendable {
 
     private(set) var entries: [Entry] = []
 
+    init() {}
+
+    /// A register holding `entries` (as a snapshot's state lists them).
+    init(entries: [Entry]) {
+        self.entries = entries
+    }
+
     var isEmpty: Bool { !entries.contains { $0.isVisible } }
 
     /// The visible entries, winner first (descending op id).
@@ -94,6 +101,15 @@ struct Register: Sendable {
         guard let index = entries.firstIndex(where: { $0.id == counter && $0.isCounter }) else { return false }
         entries[index].increments &+= delta
         entries[index].liveIncrements.append(id)
+        return true
+    }
+
+    /// Sets the value of the entry written by `id`, loaded after the entry itself; false
+    /// when there is no such entry or the value's kind (counter or not) is not the entry's.
+    mutating func setLoadedValue(_ value: ScalarValue, of id: OpID) -> Bool {
+        guard let index = entries.firstIndex(where: { $0.id == id }) else { return false }
+        guard value.isCounter == entries[index].isCounter else { return false }
+        entries[index].value = .scalar(value)
         return true
     }
 

@@ -34,6 +34,22 @@ struct RunIndex {
         return run
     }
 
+    /// Whether an indexed run holds any of the ids `start…start+count-1` (`count` ≥ 1, the
+    /// range within the counter range).
+    func overlaps(start: OpID, count: Int) -> Bool {
+        let last = start.advanced(by: UInt64(count - 1))
+        var node = root
+        while !node.isLeaf {
+            let position = node.upperBound(last)
+            guard position > 0 else { return false }
+            node = node.children[position - 1]
+        }
+        let position = node.upperBound(last)
+        guard position > 0 else { return false }
+        let run = node.runs[position - 1]
+        return run.start.replica == start.replica && run.endCounter > start.counter
+    }
+
     /// Adds `run` under its first id, which no indexed run may hold.
     mutating func insert(_ run: Run) {
         assert(self.run(containing: run.start) == nil, "element \(run.start) is already indexed")

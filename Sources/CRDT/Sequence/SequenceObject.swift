@@ -43,6 +43,16 @@ final class SequenceObject {
 
     // MARK: Edits
 
+    /// Adds a run after the others, as a snapshot's state lists them; false (nothing added)
+    /// when one of its ids is already here.
+    func appendLoaded(start: OpID, count: Int, isVisible: Bool, scalars: ArraySlice<Unicode.Scalar>) -> Bool {
+        guard !index.overlaps(start: start, count: count) else { return false }
+        let run = Run(start: start, count: count, isVisible: isVisible, scalars: scalars, leaf: tree.firstLeaf)
+        tree.append(run)
+        index.insert(run)
+        return true
+    }
+
     /// Inserts `count` elements with ids `id…` after element `origin` (nil: the head).
     /// The caller has checked that `origin` exists and that the ids are new (an author's
     /// counters only grow, so they always are).

@@ -105,6 +105,13 @@ struct SequenceTree {
         if leaf.runs.count > SequenceNode.leafCapacity { split(leaf) }
     }
 
+    /// Adds `run` after every other run (loading a snapshot's runs in document order).
+    mutating func append(_ run: Run) {
+        var node = root
+        while !node.isLeaf { node = node.children[node.children.count - 1] }
+        insert(run, in: node, at: node.runs.count, counted: false)
+    }
+
     /// Visits the runs in document order until `body` returns false.
     func forEachRun(_ body: (Run) -> Bool) {
         var leaf: SequenceNode? = firstLeaf

@@ -131,21 +131,19 @@ extension DeviceStore {
 
     /// Applies a received document's changes to `document`.
     ///
-    /// A document the device has nothing of takes a received snapshot whole when each of its
-    /// changes applies in the blob's order, none held back, refused or repeated: the document
-    /// is then exactly what loading the blob makes, so the blob is returned to be kept as its
-    /// snapshot row. The report is the one applying every change at once would give.
+    /// A document the device has nothing of takes a received snapshot whole when the blob
+    /// loads on its own: the document is then exactly what loading the blob makes, so the blob
+    /// is returned to be kept as its snapshot row. The report is the one applying every change at once would give.
     private func apply(_ item: ReceivedChanges, to document: Document) -> (Document, Document.ApplyReport, keptSnapshot: [UInt8]?) {
-        if let snapshot = item.snapshot, document.history.isEmpty, document.pendingChanges.isEmpty {
-            let loaded = Document(replica: identity.replica)
-            let first = loaded.apply(snapshot.changes)
-            if first.applied == snapshot.changes.map(\.id) {
-                // Every change of the snapshot was applied on arrival, so the log's changes meet
-                // the same state, with nothing pending, as in one apply of everything.
-                var report = loaded.apply(item.changes.map(\.change))
-                report.applied = first.applied + report.applied
-                return (loaded, report, snapshot.blob)
-            }
+        if let snapshot = item.snapshot, document.historyCount == 0, document.pendingChanges.isEmpty,
+           let loaded = try? Document(snapshot: snapshot.blob, replica: identity.replica) {
+            // The blob loads on its own (a version 2 blob without a replay; a version 1 blob
+            // whose every change applied, none held back or refused), so the log's changes
+            // meet the same state, with nothing pending, as in one apply of everything.
+            let first = loaded.historyIDs
+            var report = loaded.apply(item.changes.map(\.change))
+            report.applied = first + report.applied
+            return (loaded, report, snapshot.blob)
         }
         return (document, document.apply(item.allChanges), nil)
     }

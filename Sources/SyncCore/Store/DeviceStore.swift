@@ -240,13 +240,13 @@ public actor DeviceStore {
             let key = DocumentKey(deal: deal, kind: kind)
             var cached = touchCache[key]
             // A document rebuilt (rebase) or reloaded is another object: start over for it.
-            if cached == nil || cached!.document !== document || cached!.processed > document.history.count {
+            if cached == nil || cached!.document !== document || cached!.processed > document.historyCount {
                 cached = (document, 0, StageTouches())
             }
             var entry = cached!
-            if entry.processed < document.history.count {
+            if entry.processed < document.historyCount {
                 reader.addTouches(of: document.history[entry.processed...], in: document, to: &entry.touches)
-                entry.processed = document.history.count
+                entry.processed = document.historyCount
             }
             touchCache[key] = entry
             touches.merge(entry.touches)

@@ -83,7 +83,7 @@ struct ReceivedBytesTests {
         let first = try source.change { try $0.put(.root, "vehicle.model", .string("Camry")) }!
         let second = try source.change { try $0.put(.root, "vehicle.color", .string("white")) }!
         // A snapshot blob holding only the second change: it waits for the first.
-        let partial = try ReceivedChanges.Snapshot(blob: ChangeBatch.encode([second], kind: .snapshot))
+        let partial = try ReceivedChanges.Snapshot(blob: ChangeBatch.encode([second], kind: .snapshot, version: 1))
         let report = try await store.applyRemote(received: [ReceivedChanges(deal: deal, document: .shared, snapshot: partial, changes: [])])
         #expect(report[0].pending == [second.id])
         #expect(try await store.snapshotRow(deal, .shared)?.snapshot == nil)

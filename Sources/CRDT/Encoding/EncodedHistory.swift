@@ -1,0 +1,314 @@
+/// The history of a version 2 snapshot, still in its columns: checked when the snapshot is
+/// loaded, turned into `Change` values only when a caller asks for them.
+///
+/// One walk over the columns serves both: ``check(against:)`` reads every value, checks it
+/// against the loaded state and returns the per-replica spans, without building a change;
+/// ``decode(contentFrom:)`` makes the same walk again and builds the changes. Because the
+/// first walk refused whatever the second could refuse, the second cannot fail.
+struct EncodedHistory {
+    let count: Int
+    let opCount: Int
+    let actors: [ReplicaID]
+    let firstSeq: [UInt64]
+    let strings: [String]
+    let metadata: [[UInt8]]
+    let objects: [ObjectID]
+    /// The snapshot's columns, each a reader at its start, by ``SnapshotColumn`` raw value.
+    let columns: [ByteReader]
+
+    /// What the check learns: where each change is and what it spans.
+    struct Outline {
+        var spans: [ReplicaID: [(start: UInt64, end: UInt64)]] = [:]
+        var positions: [ReplicaID: [Int]] = [:]
+        var version = VersionVector()
+        var maxCounter: UInt64 = 0
+        /// Elements inserted, by sequence object (to compare with the state's).
+        var inserted: [ObjectID: Int] = [:]
+        /// Objects the history creates.
+        var created = 0
+        /// The scalar values that the ops asked for wrote (set and insert ops).
+        var values: [OpID: ScalarValue] = [:]
+    }
+
+    /// Reads every value and checks it against `state` (objects built from the same
+    /// snapshot), without building changes.
+    func check(against objects: [ObjectID: Document.Object], parents: [ObjectID: (object: ObjectID, key: Key)],
+               wanting: Set<OpID>) throws(DecodeError) -> Outline {
+        var walk = Walk(history: self, objects: objects, parents: parents, build: false)
+        walk.wanted = wanting
+        try walk.run()
+        return walk.outline
+    }
+
+    /// The changes, in canonical order, with text scalars read from `document`'s state.
+    func decode(contentFrom document: Document) throws(DecodeError) -> [Change] {
+        var walk = Walk(history: self, objects: document.objects, parents: document.parents, build: true)
+        try walk.run()
+        return walk.changes
+    }
+
+    private struct Walk {
+        let history: EncodedHistory
+        let objects: [ObjectID: Document.Object]
+        let parents: [ObjectID: (object: ObjectID, key: Key)]
+        let build: Bool
+        var wanted: Set<OpID> = []
+        var outline = Outline()
+        var changes: [Change] = []
+        var columns: [ColumnReader]
+        var valueBytes: ByteReader
+        /// Each object's kind and (for lists and texts) its sequence, by object index.
+        let kinds: [ObjectKind]
+        let sequences: [SequenceObject?]
+
+        init(history: EncodedHistory, objects: [ObjectID: Document.Object], parents: [ObjectID: (object: ObjectID, key: Key)], build: Bool) {
+            self.history = history
+            self.objects = objects
+            self.parents = parents
+            self.build = build
+            valueBytes = history.columns[SnapshotColumn.opValueBytes.rawValue]
+            columns = SnapshotColumn.allCases.map {
+                ColumnReader(history.columns[$0.rawValue], name: $0.description, signed: $0.isSigned)
+            }
+            var kinds: [ObjectKind] = []
+            var sequences: [SequenceObject?] = []
+            for id in history.objects {
+                switch objects[id]! {
+                case .map: kinds.append(.map); sequences.append(nil)
+                case .sequence(let sequence): kinds.append(sequence.kind); sequences.append(sequence)
+                }
+            }
+            self.kinds = kinds
+            self.sequences = sequences
+        }
+
+        mutating func next(_ column: SnapshotColumn, max limit: Int, _ what: String) throws(DecodeError) -> Int {
+            try columns[column.rawValue].next(max: limit, what)
+        }
+        mutating func signed(_ column: SnapshotColumn) throws(DecodeError) -> Int64 { try columns[column.rawValue].nextSigned() }
+        func invalid(_ column: SnapshotColumn, _ reason: String) -> DecodeError { columns[column.rawValue].invalid(reason) }
+
+        func counter(_ base: UInt64, minus delta: Int64, _ column: SnapshotColumn) throws(DecodeError) -> UInt64 {
+            guard let value = SnapshotCounters.counter(base, minus: delta) else {
+                throw invalid(column, "counter \(base) - (\(delta)) is outside 1...\(Change.maximumCounter)")
+            }
+            return value
+        }
+
+        func counter(_ base: UInt64, plus delta: Int64, _ column: SnapshotColumn) throws(DecodeError) -> UInt64 {
+            guard let value = SnapshotCounters.counter(base, plus: delta) else {
+                throw invalid(column, "counter \(base) + (\(delta)) is outside 1...\(Change.maximumCounter)")
+            }
+            return value
+        }
+
+        mutating func run() throws(DecodeError) {
+            if build { changes.reserveCapacity(history.count) }
+            let actors = history.actors
+            var nextSeq = history.firstSeq
+            var previousEnd: UInt64 = 1
+            var previousKey: (UInt64, ReplicaID)?
+            var priorDeps = [VersionVector](repeating: VersionVector(), count: actors.count)
+            var opsLeft = history.opCount
+            for position in 0..<history.count {
+                let author = try next(.changeAuthor, max: actors.count - 1, "actor index")
+                let replica = actors[author]
+                let startOp = try counter(previousEnd, plus: try signed(.changeStart), .changeStart)
+                if let previousKey, (startOp, replica) <= previousKey {
+                    throw invalid(.changeStart, "change \(position) is not in canonical order (ascending startOp, then replica)")
+                }
+                previousKey = (startOp, replica)
+                let opCount = try next(.changeOpCount, max: min(Change.maximumOps, opsLeft), "op count")
+                guard opCount >= 1 else { throw invalid(.changeOpCount, "change \(position) holds no ops") }
+                opsLeft -= opCount
+                var deps = priorDeps[author]
+                let differing = try next(.changeDepCount, max: actors.count, "dep count")
+                for _ in 0..<differing {
+                    let index = try next(.changeDepActor, max: actors.count - 1, "actor index")
+                    guard index != author else { throw invalid(.changeDepActor, "change \(position)'s deps name its author") }
+                    let seq = try counter(deps[actors[index]], plus: try signed(.changeDepSeq), .changeDepSeq)
+                    guard seq < nextSeq[index] else {
+                        throw invalid(.changeDepSeq, "change \(position) depends on \(actors[index])/\(seq), which comes after it or is not in the snapshot")
+                    }
+                    deps[actors[index]] = seq
+                }
+                priorDeps[author] = deps
+                let metadataIndex = try next(.changeMetadata, max: history.metadata.count - 1, "metadata index")
+                let seq = nextSeq[author]
+                guard seq >= 1 && seq <= Change.maximumCounter else {
+                    throw invalid(.changeAuthor, "actor \(author) has changes but first seq \(seq)")
+                }
+                nextSeq[author] = seq + 1
+                // The start every replica requires (``Document/requiredStartOp(for:)``).
+                var floor: UInt64 = 1
+                if let last = outline.spans[replica]?.last { floor = last.end }
+                for (dep, depSeq) in deps.entries { floor = max(floor, outline.spans[dep]![Int(depSeq - 1)].end) }
+                guard startOp == floor else {
+                    throw invalid(.changeStart, "change \(replica)/\(seq) starts at op \(startOp); its causal past makes it \(floor)")
+                }
+                var ops: [Op] = []
+                if build { ops.reserveCapacity(opCount) }
+                var current = startOp
+                var width: UInt64 = 0
+                for _ in 0..<opCount {
+                    let (op, opWidth) = try self.op(current: OpID(counter: current, replica: replica), widthLeft: Change.maximumWidth - width)
+                    width += opWidth
+                    guard current <= Change.maximumCounter - opWidth else {
+                        throw invalid(.opWidth, "op counters of change \(replica)/\(seq) pass \(Change.maximumCounter)")
+                    }
+                    current += opWidth
+                    if build { ops.append(op) }
+                }
+                outline.spans[replica, default: []].append((startOp, current))
+                outline.positions[replica, default: []].append(position)
+                outline.version[replica] = seq
+                outline.maxCounter = max(outline.maxCounter, current - 1)
+                previousEnd = current
+                if build {
+                    changes.append(Change(replica: replica, seq: seq, startOp: startOp, deps: deps,
+                                          metadata: history.metadata[metadataIndex], ops: ops))
+                }
+            }
+            guard opsLeft == 0 else { throw invalid(.changeOpCount, "the changes hold fewer ops than the \(history.opCount) declared") }
+            for column in SnapshotColumn.allCases where column < .objectKind && !column.isRaw {
+                try columns[column.rawValue].finish()
+            }
+            guard valueBytes.isAtEnd else { throw valueBytes.invalid("column op.valueBytes holds bytes no op uses") }
+        }
+
+        mutating func ref(_ current: OpID, optional: Bool = false) throws(DecodeError) -> OpID? {
+            let actor = try next(.opRefActor, max: history.actors.count, "actor")
+            if actor == 0 {
+                guard optional else { throw invalid(.opRefActor, "a required reference is missing") }
+                return nil
+            }
+            return OpID(counter: try counter(current.counter, minus: try signed(.opRefCounter), .opRefCounter),
+                        replica: history.actors[actor - 1])
+        }
+
+        mutating func required(_ current: OpID) throws(DecodeError) -> OpID { try ref(current)! }
+
+        mutating func value(_ id: OpID, in object: ObjectID, at key: Key) throws(DecodeError) -> NewValue {
+            let tag = try next(.opValueTag, max: 18, "value tag")
+            if tag >= 16 {
+                guard let kind = ObjectKind(rawValue: UInt8(tag - 16)) else { throw invalid(.opValueTag, "unknown value tag \(tag)") }
+                let created = ObjectID(id)
+                guard objects[created]?.kind == kind, let parent = parents[created], parent.object == object, parent.key == key else {
+                    throw invalid(.opValueTag, "op \(id) creates a \(kind) that the snapshot's state does not hold where the op puts it")
+                }
+                outline.created += 1
+                return .object(kind)
+            }
+            let scalar = try SnapshotValue.read(tag: tag, bytes: &valueBytes)
+            if !wanted.isEmpty && wanted.contains(id) { outline.values[id] = scalar }
+            return .scalar(scalar)
+        }
+
+        /// The op whose id is `current`, and the counters it takes (a text insert's scalars
+        /// are not copied out when only checking, so its width is returned beside it).
+        mutating func op(current: OpID, widthLeft: UInt64) throws(DecodeError) -> (Op, UInt64) {
+            guard widthLeft >= 1 else { throw invalid(.opWidth, "a change passes \(Change.maximumWidth) op counters") }
+            let objectIndex = try next(.opObject, max: history.objects.count - 1, "object index")
+            let objectID = history.objects[objectIndex]
+            let kind = kinds[objectIndex]
+            let action = try next(.opAction, max: 8, "action")
+            let fits = switch action {
+            case 0, 1, 2: kind == .map
+            case 3, 4, 5, 6: kind == .list
+            default: kind == .text
+            }
+            guard fits else { throw invalid(.opAction, "action \(action) on a \(kind) object") }
+            func key(_ walk: inout Walk) throws(DecodeError) -> Key {
+                if action <= 2 { return .map(walk.history.strings[try walk.next(.opKey, max: walk.history.strings.count - 1, "key")]) }
+                return .element(try walk.required(current))
+            }
+            func pred(_ walk: inout Walk) throws(DecodeError) -> [OpID] {
+                let count = try walk.next(.opPredCount, max: Change.maximumOps, "pred count")
+                var ids: [OpID] = []
+                if walk.build { ids.reserveCapacity(count) }
+                for _ in 0..<count {
+                    let id = try walk.required(current)
+                    if walk.build { ids.append(id) }
+                }
+                return ids
+            }
+            let result: Op.Action
+            switch action {
+            case 0, 3:
+                let target = try key(&self)
+                let value = try self.value(current, in: objectID, at: target)
+                result = .set(target, value, pred: try pred(&self))
+            case 1, 4:
+                let target = try key(&self)
+                result = .delete(target, pred: try pred(&self))
+            case 2, 5:
+                let target = try key(&self)
+                let counter = try required(current)
+                result = .increment(target, counter: counter, by: try valueBytes.sleb())
+            case 6:
+                let origin = try ref(current, optional: true)
+                guard let list = sequences[objectIndex], list.contains(current) else {
+                    throw invalid(.opAction, "list insert \(current) is not an element of the snapshot's \(objectID)")
+                }
+                outline.inserted[objectID, default: 0] += 1
+                result = .insert(after: origin, try value(current, in: objectID, at: .element(current)))
+            case 7:
+                let origin = try ref(current, optional: true)
+                let width = try next(.opWidth, max: Int(min(widthLeft, UInt64(Int32.max))), "text insert width")
+                guard width >= 1 else { throw invalid(.opWidth, "an empty text insert") }
+                let text = sequences[objectIndex]!
+                let scalars = try content(of: current, count: width, in: text, objectID)
+                outline.inserted[objectID, default: 0] += width
+                return (Op(object: objectID, action: .insertText(after: origin, scalars)), UInt64(width))
+            default:
+                let start = try required(current)
+                let count = try next(.opWidth, max: Int(Int32.max), "delete count")
+                guard count >= 1, UInt64(count - 1) <= Change.maximumCounter - start.counter else {
+                    throw invalid(.opWidth, "delete run \(start) + \(count) is out of range")
+                }
+                result = .deleteRun(start: start, count: UInt64(count))
+            }
+            return (Op(object: objectID, action: result), 1)
+        }
+
+        /// The scalars of elements `id…` of `text` (only checked to exist when not building).
+        func content(of id: OpID, count: Int, in text: SequenceObject, _ objectID: ObjectID) throws(DecodeError) -> [Unicode.Scalar] {
+            var scalars: [Unicode.Scalar] = []
+            if build { scalars.reserveCapacity(count) }
+            var cursor = id
+            var remaining = count
+            while remaining > 0 {
+                guard let (run, offset) = text.locate(cursor) else {
+                    throw invalid(.opWidth, "text insert \(id) of \(count) scalars: element \(cursor) is not in the snapshot's \(objectID)")
+                }
+                let step = min(remaining, run.count - offset)
+                if build {
+                    let from = run.scalars.startIndex + offset
+                    scalars.append(contentsOf: run.scalars[from..<from + step])
+                }
+                remaining -= step
+                cursor = cursor.advanced(by: UInt64(step))
+            }
+            return scalars
+        }
+    }
+}
+
+/// Counters moved by a signed delta from a column, checked: the result must lie in
+/// `1...Change.maximumCounter`, and no delta (not even `Int64.min`) traps.
+enum SnapshotCounters {
+    static func counter(_ base: UInt64, minus delta: Int64) -> UInt64? {
+        let result = delta >= 0 ? base.subtractingReportingOverflow(UInt64(delta)) : base.addingReportingOverflow(delta.magnitude)
+        return check(result)
+    }
+
+    static func counter(_ base: UInt64, plus delta: Int64) -> UInt64? {
+        let result = delta >= 0 ? base.addingReportingOverflow(UInt64(delta)) : base.subtractingReportingOverflow(delta.magnitude)
+        return check(result)
+    }
+
+    private static func check(_ result: (partialValue: UInt64, overflow: Bool)) -> UInt64? {
+        guard !result.overflow, result.partialValue >= 1, result.partialValue <= Change.maximumCounter else { return nil }
+        return result.partialValue
+    }
+}

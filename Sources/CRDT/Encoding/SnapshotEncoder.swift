@@ -1,0 +1,288 @@
+/// Writes a snapshot of format version 2: the document's state, and its history in columns.
+///
+/// The body is: flags; the actor table; each actor's first seq; the string table (every map
+/// key, sorted); the metadata table (each distinct change metadata, in order of first use);
+/// the counts of changes, ops and objects; then every ``SnapshotColumn``, each length
+/// prefixed. Text scalars are stored once, in the state (deleted runs included): a text
+/// insert in the history records only its width, and its scalars are read back from the
+/// state by id. Runs are written maximal (adjacent pieces of one author with consecutive
+/// counters and the same visibility are joined), so two replicas that applied the same
+/// changes write the same bytes, whatever order they applied them in.
+struct SnapshotEncoder {
+    private var columns: [[UInt8]] = []
+    private var ints: [SnapshotColumn: ColumnWriter] = [:]
+    private var opValueBytes = ByteWriter()
+    private var entryValueBytes = ByteWriter()
+    private var textContent = ByteWriter()
+
+    private let actors: [ReplicaID: Int]
+    private let actorTable: [ReplicaID]
+    private let strings: [String: Int]
+    private let stringTable: [String]
+    private let objectIndex: [ObjectID: Int]
+    private let objectTable: [ObjectID]
+
+    private init(document: Document, history: [Change]) {
+        var replicas = Set<ReplicaID>()
+        var keys = Set<String>()
+        for change in history {
+            change.collectReplicas(into: &replicas)
+            for op in change.ops {
+                switch op.action {
+                case .set(.map(let key), _, _), .delete(.map(let key), _), .increment(.map(let key), _, _): keys.insert(key)
+                default: break
+                }
+            }
+        }
+        for (_, object) in document.objects {
+            if case .map(let map) = object { keys.formUnion(map.keys.keys) }
+        }
+        for (_, parent) in document.parents { if case .map(let key) = parent.key { keys.insert(key) } }
+        actorTable = replicas.sorted()
+        actors = Dictionary(uniqueKeysWithValues: actorTable.enumerated().map { ($1, $0) })
+        stringTable = keys.sorted()
+        strings = Dictionary(uniqueKeysWithValues: stringTable.enumerated().map { ($1, $0) })
+        objectTable = document.objects.keys.sorted()
+        objectIndex = Dictionary(uniqueKeysWithValues: objectTable.enumerated().map { ($1, $0) })
+        for column in SnapshotColumn.allCases where !column.isRaw { ints[column] = ColumnWriter(signed: column.isSigned) }
+    }
+
+    static func encode(_ document: Document) -> [UInt8] {
+        let history = document.history.sorted { ($0.startOp, $0.replica) < ($1.startOp, $1.replica) }
+        var encoder = SnapshotEncoder(document: document, history: history)
+        var writer = ByteWriter()
+        writer.uleb(0 as UInt64)  // flags
+        writer.uleb(encoder.actorTable.count)
+        for actor in encoder.actorTable { writer.uint64LE(actor.rawValue) }
+        var firstSeq: [ReplicaID: UInt64] = [:]
+        for change in history where firstSeq[change.replica] == nil { firstSeq[change.replica] = change.seq }
+        for actor in encoder.actorTable { writer.uleb(firstSeq[actor] ?? 0) }
+        writer.uleb(encoder.stringTable.count)
+        for string in encoder.stringTable { writer.string(string) }
+        let (metadataTable, opCount) = encoder.history(history)
+        writer.uleb(metadataTable.count)
+        for metadata in metadataTable { writer.lengthPrefixed(metadata) }
+        writer.uleb(history.count)
+        writer.uleb(opCount)
+        writer.uleb(encoder.objectTable.count)
+        encoder.state(document)
+        let bytes = SnapshotColumn.allCases.map { column in
+            switch column {
+            case .opValueBytes: encoder.opValueBytes.bytes
+            case .entryValueBytes: encoder.entryValueBytes.bytes
+            case .textContent: encoder.textContent.bytes
+            default: encoder.ints[column]!.finish()
+            }
+        }
+        // Which columns hold anything (bit n: column n), then those columns, length prefixed.
+        var present: UInt64 = 0
+        for (index, column) in bytes.enumerated() where !column.isEmpty { present |= 1 << UInt64(index) }
+        writer.uleb(present)
+        for column in bytes where !column.isEmpty { writer.lengthPrefixed(column) }
+        return Blob.wrap(.snapshot, body: writer.bytes)
+    }
+
+    private mutating func put(_ column: SnapshotColumn, _ value: Int) { ints[column]!.append(value) }
+    private mutating func put(_ column: SnapshotColumn, signed value: Int64) { ints[column]!.append(signed: value) }
+
+    /// The difference `base - counter` as the signed columns store it (wrapping: only
+    /// counters in range are ever written).
+    private func delta(_ base: UInt64, _ counter: UInt64) -> Int64 { Int64(bitPattern: base &- counter) }
+
+    // MARK: History
+
+    /// Writes the change and op columns; returns the metadata table and the op count.
+    private mutating func history(_ history: [Change]) -> ([[UInt8]], Int) {
+        var metadataIndex: [[UInt8]: Int] = [:]
+        var metadataTable: [[UInt8]] = []
+        var previousEnd: UInt64 = 1
+        var priorDeps: [ReplicaID: VersionVector] = [:]
+        var opCount = 0
+        for change in history {
+            put(.changeAuthor, actors[change.replica]!)
+            put(.changeStart, signed: delta(change.startOp, previousEnd))
+            put(.changeOpCount, change.ops.count)
+            let prior = priorDeps[change.replica] ?? VersionVector()
+            let touched = Set(prior.entries.keys).union(change.deps.entries.keys).sorted()
+            let differing = touched.filter { prior[$0] != change.deps[$0] }
+            put(.changeDepCount, differing.count)
+            for replica in differing {
+                put(.changeDepActor, actors[replica]!)
+                put(.changeDepSeq, signed: delta(change.deps[replica], prior[replica]))
+            }
+            priorDeps[change.replica] = change.deps
+            if let index = metadataIndex[change.metadata] {
+                put(.changeMetadata, index)
+            } else {
+                metadataIndex[change.metadata] = metadataTable.count
+                put(.changeMetadata, metadataTable.count)
+                metadataTable.append(change.metadata)
+            }
+            var counter = change.startOp
+            for op in change.ops {
+                self.op(op, current: counter)
+                counter &+= op.width
+            }
+            opCount += change.ops.count
+            previousEnd = change.endOp
+        }
+        return (metadataTable, opCount)
+    }
+
+    private mutating func ref(_ id: OpID, _ current: UInt64) {
+        put(.opRefActor, actors[id.replica]! + 1)
+        put(.opRefCounter, signed: delta(current, id.counter))
+    }
+
+    private mutating func optionalRef(_ id: OpID?, _ current: UInt64) {
+        if let id { ref(id, current) } else { put(.opRefActor, 0) }
+    }
+
+    private mutating func op(_ op: Op, current: UInt64) {
+        put(.opObject, objectIndex[op.object]!)
+        func key(_ key: Key, _ encoder: inout SnapshotEncoder) {
+            switch key {
+            case .map(let name): encoder.put(.opKey, encoder.strings[name]!)
+            case .element(let element): encoder.ref(element, current)
+            }
+        }
+        switch op.action {
+        case .set(let target, let value, let pred):
+            put(.opAction, target.isMap ? 0 : 3)
+            key(target, &self)
+            self.value(value)
+            put(.opPredCount, pred.count)
+            for id in pred { ref(id, current) }
+        case .delete(let target, let pred):
+            put(.opAction, target.isMap ? 1 : 4)
+            key(target, &self)
+            put(.opPredCount, pred.count)
+            for id in pred { ref(id, current) }
+        case .increment(let target, let counter, let by):
+            put(.opAction, target.isMap ? 2 : 5)
+            key(target, &self)
+            ref(counter, current)
+            opValueBytes.sleb(by)
+        case .insert(let origin, let value):
+            put(.opAction, 6)
+            optionalRef(origin, current)
+            self.value(value)
+        case .insertText(let origin, let scalars):
+            put(.opAction, 7)
+            optionalRef(origin, current)
+            put(.opWidth, scalars.count)
+        case .deleteRun(let start, let count):
+            put(.opAction, 8)
+            ref(start, current)
+            put(.opWidth, Int(count))
+        }
+    }
+
+    private mutating func value(_ value: NewValue) {
+        switch value {
+        case .object(let kind): put(.opValueTag, 16 + Int(kind.rawValue))
+        case .scalar(let scalar): SnapshotValue.write(scalar, tags: &ints[.opValueTag]!, bytes: &opValueBytes)
+        }
+    }
+
+    // MARK: State
+
+    private mutating func state(_ document: Document) {
+        var previousCounter: UInt64 = 0
+        for id in objectTable.dropFirst() {
+            put(.objectKind, Int(document.objects[id]!.kind.rawValue))
+            put(.objectActor, actors[id.op.replica]!)
+            put(.objectCounter, signed: delta(id.op.counter, previousCounter))
+            previousCounter = id.op.counter
+            let parent = document.parents[id]!
+            put(.objectParent, objectIndex[parent.object]!)
+            switch parent.key {
+            case .map(let key): put(.objectKey, strings[key]!)
+            case .element(let element):
+                put(.objectElementActor, actors[element.replica]!)
+                put(.objectElementCounter, signed: delta(id.op.counter, element.counter))
+            }
+        }
+        for id in objectTable {
+            switch document.objects[id]! {
+            case .map(let map):
+                let keys = map.keys.filter { !$0.value.entries.isEmpty }.keys.map { strings[$0]! }.sorted()
+                put(.mapKeyCount, keys.count)
+                var previousKey = 0
+                for key in keys {
+                    put(.mapKey, key - previousKey)
+                    previousKey = key
+                    register(map.keys[stringTable[key]]!, base: nil)
+                }
+            case .sequence(let sequence):
+                runs(of: sequence)
+            }
+        }
+    }
+
+    /// Writes a register; entries' counters are relative to `base` (a list element's
+    /// counter) or, in a map, to the previous entry's.
+    private var previousEntryCounter: UInt64 = 0
+    private mutating func register(_ register: Register, base: UInt64?) {
+        let entries = register.entries.sorted { $0.id < $1.id }
+        put(.registerEntryCount, entries.count)
+        for entry in entries {
+            put(.entryActor, actors[entry.id.replica]!)
+            put(.entryCounter, signed: delta(entry.id.counter, base ?? previousEntryCounter))
+            previousEntryCounter = entry.id.counter
+            switch entry.value {
+            case .object(let object, let kind):
+                put(.entryValueTag, 16 + Int(kind.rawValue))
+                entryValueBytes.uleb(objectIndex[object]!)
+            case .scalar:
+                // The op that wrote the entry is in the history and holds the same value.
+                put(.entryValueTag, SnapshotValue.fromTheOp)
+                put(.entryCounterFlags, entry.isCounter ? (entry.superseded ? 2 : 1) : 0)
+                if entry.isCounter {
+                    entryValueBytes.sleb(entry.increments)
+                    let live = entry.liveIncrements.sorted()
+                    put(.entryLiveCount, live.count)
+                    for id in live {
+                        put(.entryLiveActor, actors[id.replica]!)
+                        put(.entryLiveCounter, signed: delta(id.counter, entry.id.counter))
+                    }
+                }
+            }
+        }
+    }
+
+    private mutating func runs(of sequence: SequenceObject) {
+        var merged: [(start: OpID, count: Int, visible: Bool)] = []
+        var scalars = String.UnicodeScalarView()
+        sequence.tree.forEachRun { run in
+            if let last = merged.last, last.visible == run.isVisible, last.start.replica == run.start.replica,
+               last.start.counter + UInt64(last.count) == run.start.counter {
+                merged[merged.count - 1].count += run.count
+            } else {
+                merged.append((run.start, run.count, run.isVisible))
+            }
+            if sequence.kind == .text { scalars.append(contentsOf: run.scalars) }
+            return true
+        }
+        put(.sequenceRunCount, merged.count)
+        var previousEnd: UInt64 = 0
+        for run in merged {
+            put(.runActor, actors[run.start.replica]!)
+            put(.runStart, signed: delta(run.start.counter, previousEnd))
+            put(.runCount, run.count)
+            put(.runVisible, run.visible ? 1 : 0)
+            previousEnd = run.start.counter + UInt64(run.count)
+        }
+        if sequence.kind == .text {
+            textContent.append(String(scalars).utf8)
+        } else {
+            sequence.tree.forEachRun { run in
+                for offset in 0..<run.count {
+                    let element = run.start.advanced(by: UInt64(offset))
+                    self.register(sequence.registers[element] ?? Register(), base: element.counter)
+                }
+                return true
+            }
+        }
+    }
+}
