@@ -12,6 +12,18 @@ public struct ComparisonRow: Equatable, Sendable {
     /// `ours / best`: below 1 we need less (time, bytes or memory) than the best peer.
     public var ratio: Double
 
+    public init(workload: String, trace: String?, metric: String, ours: Double, peers: [(library: String, value: Double)],
+                bestPeer: String, best: Double, ratio: Double) {
+        self.workload = workload
+        self.trace = trace
+        self.metric = metric
+        self.ours = ours
+        self.peers = peers
+        self.bestPeer = bestPeer
+        self.best = best
+        self.ratio = ratio
+    }
+
     public static func == (lhs: ComparisonRow, rhs: ComparisonRow) -> Bool {
         lhs.workload == rhs.workload && lhs.trace == rhs.trace && lhs.metric == rhs.metric && lhs.ours == rhs.ours
             && lhs.peers.map(\.library) == rhs.peers.map(\.library) && lhs.peers.map(\.value) == rhs.peers.map(\.value)
@@ -37,10 +49,11 @@ public enum Comparison {
     public static let workingMemoryMetric = "peak_above_baseline_mib"
 
     /// Whether `key` is a figure where less is better and which two libraries' runs can be
-    /// set side by side: times (`_ms`), bytes (`_bytes`, `bytes_…`) and peak memory.
-    /// Counts, flags and the baseline memory are not.
+    /// set side by side: times (`_ms`), bytes (any key with a `bytes` word: `snapshot_bytes`,
+    /// `bytes_exchanged`, `delta_bytes_applied`) and peak memory. Counts, flags and the
+    /// baseline memory are not.
     public static func isCompared(_ key: String) -> Bool {
-        key.hasSuffix("_ms") || key.hasSuffix("_bytes") || key.hasPrefix("bytes_") || key == "peak_rss_mib"
+        key.hasSuffix("_ms") || key.split(separator: "_").contains("bytes") || key == "peak_rss_mib"
     }
 
     /// Why `line` cannot be compared at all, or nil when it can: a result that was wrong
@@ -66,9 +79,10 @@ public enum Comparison {
 
     /// One row per (workload, trace, metric) where `ours` has a figure and at least one
     /// usable peer line of the same workload and trace has a positive one; the best peer is the
-    /// one with the lowest figure (the first given, on a tie). Rows keep the order of our lines,
-    /// metrics sorted by name within a line.
-    public static func rows(ours: [Fields], peers: [Fields]) -> [ComparisonRow] {
+    /// one with the lowest figure (the first given, on a tie). Rows keep the order of our lines;
+    /// within a line, metrics come in the order of `reports[workload]` (the workload's
+    /// `reports`), then any others by name, then the memory.
+    public static func rows(ours: [Fields], peers: [Fields], reports: [String: [String]] = [:]) -> [ComparisonRow] {
         var rows: [ComparisonRow] = []
         for line in ours where unusable(line) == nil {
             guard let workload = line["workload"]?.string else { continue }
@@ -76,7 +90,11 @@ public enum Comparison {
             let matching = peers.filter {
                 $0["workload"]?.string == workload && $0["trace"]?.string == trace && unusable($0) == nil
             }
-            let metrics = line.keys.filter(isCompared).sorted() + [workingMemoryMetric]
+            let order = reports[workload] ?? []
+            let memory = ["peak_rss_mib", workingMemoryMetric]
+            let metrics = line.keys.filter { isCompared($0) && !memory.contains($0) }.sorted {
+                (order.firstIndex(of: $0) ?? order.count, $0) < (order.firstIndex(of: $1) ?? order.count, $1)
+            } + memory
             for metric in metrics {
                 guard let mine = figure(metric, in: line) else { continue }
                 let figures: [(library: String, value: Double)] = matching.compactMap { peer in

@@ -58,6 +58,15 @@ public struct WorkloadDefinitions: Sendable {
         root["workloads"]?.object?[name]?.object?["same_as"]?.string ?? name
     }
 
+    /// Each workload's `reports`: the figures its lines carry, in reading order.
+    public var reports: [String: [String]] {
+        var reports: [String: [String]] = [:]
+        for name in names {
+            if case .array(let keys)? = try? workload(name)["reports"] { reports[name] = keys.compactMap(\.string) }
+        }
+        return reports
+    }
+
     /// The trace file of trace `name`, relative to ``folder``.
     public func traceFile(_ name: String) -> String? {
         root["traces"]?.object?[name]?.object?["file"]?.string

@@ -45,7 +45,7 @@ struct CompareCommand {
                 }
             }
         }
-        let rows = Comparison.rows(ours: ours, peers: theirs)
+        let rows = Comparison.rows(ours: ours, peers: theirs, reports: definitions.reports)
         for row in rows { output(FigureLine.render(row.fields)) }
         let peerNames = self.peers.filter { name in theirs.contains { $0["library"]?.string == name } }
         if !rows.isEmpty {

@@ -55,7 +55,7 @@ struct WorkloadDefinitionTests {
             var generator = SplitMix64(seed: DealCardDraws.seed(document: document, replicaIndex: replica))
             guard case .array(let writes)? = check["first_writes"] else { continue }
             for (index, write) in writes.enumerated() {
-                guard case .array(let pair)? = write, pair.count == 2 else { continue }
+                guard case .array(let pair) = write, pair.count == 2 else { continue }
                 let drawn = draws.draw(&generator, index: index)
                 let value: JSONValue = switch drawn.value {
                 case .int(let number): .int(Int(number))
