@@ -23,11 +23,11 @@ public enum ComparisonTable {
         }.joined(separator: "\n")
     }
 
-    /// A figure with its unit, read from the metric's name: `1,034 ms`, `229,440 B`, `196.1 MiB`.
+    /// A figure with its unit, read from the metric's name: `1,034 ms`, `229,440 B`, `67.6 B`, `196.1 MiB`.
     public static func quantity(_ value: Double, metric: String) -> String {
         if metric.hasSuffix("_mib") { return decimal(value, places: 1) + " MiB" }
         if metric.hasSuffix("_ms") { return decimal(value, places: value >= 100 ? 0 : value >= 10 ? 1 : 2) + " ms" }
-        if metric.hasSuffix("_bytes") || metric.hasPrefix("bytes_") { return decimal(value, places: 0) + " B" }
+        if metric.split(separator: "_").contains("bytes") { return decimal(value, places: value.rounded() == value ? 0 : 1) + " B" }
         return decimal(value, places: 2)
     }
 

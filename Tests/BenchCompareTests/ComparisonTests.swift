@@ -85,6 +85,8 @@ struct ComparisonTests {
         #expect(ComparisonTable.quantity(0.731, metric: "load_read_ms") == "0.73 ms")
         #expect(ComparisonTable.quantity(229_440, metric: "snapshot_bytes") == "229,440 B")
         #expect(ComparisonTable.quantity(196.14, metric: "peak_rss_mib") == "196.1 MiB")
+        #expect(ComparisonTable.quantity(1_287_497, metric: "delta_bytes_applied") == "1,287,497 B")
+        #expect(ComparisonTable.quantity(67.61, metric: "delta_bytes_per_document") == "67.6 B")
         #expect(ComparisonTable.ratio(0.3333) == "0.33×" && ComparisonTable.ratio(12.4) == "12×" && ComparisonTable.ratio(0.0123) == "0.012×")
         let row = ComparisonRow(workload: "dealcards", trace: nil, metric: "total_ms", ours: 500, peers: [("loro", 2_000), ("yrs", 1_000)],
                                 bestPeer: "yrs", best: 1_000, ratio: 0.5)
