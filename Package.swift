@@ -24,6 +24,9 @@ let package = Package(
         .target(name: "CanonicalJSON"),
         .target(name: "HTTP1"),
         .target(name: "CLIKit"),
+        // The comparison with other CRDT libraries, its pure parts: the workloads' definitions
+        // and draws, combining repeats, choosing the best peer. Tested without running any.
+        .target(name: "BenchCompare"),
         // The deal card and the protocol: pure, shared by the device and the relay.
         .target(name: "DealCardKit", dependencies: ["CRDT", "CanonicalJSON"]),
         .target(name: "SyncProtocol", dependencies: ["CRDT", "DealCardKit"]),
@@ -35,13 +38,14 @@ let package = Package(
         // process: it is built alongside sync-client, not linked into it.
         .executableTarget(name: "sync-client", dependencies: ["CRDT", "CanonicalJSON", "DealCardKit", "SyncProtocol", "RelayClient", "SyncCore", "CLIKit", "sync-server"]),
         .executableTarget(name: "sync-server", dependencies: ["SyncServer", "SQLiteKit", "DealCardKit", "SyncProtocol", "CLIKit"]),
-        .executableTarget(name: "sync-bench", dependencies: ["CRDT", "DealCardKit", "SyncProtocol", "RelayClient", "SyncCore", "SyncServer", "HTTP1", "SQLiteKit"]),
+        .executableTarget(name: "sync-bench", dependencies: ["CRDT", "DealCardKit", "SyncProtocol", "RelayClient", "SyncCore", "SyncServer", "HTTP1", "SQLiteKit", "BenchCompare"]),
         // Test support, for the test targets only: never a dependency of a product or an
         // executable (ArchitectureTests). TestSupport knows nothing of the project, so the CRDT
         // tests use its seeded generator without building SQLite or the relay.
         .target(name: "TestSupport"),
         .target(name: "RelayTestSupport", dependencies: ["TestSupport", "CanonicalJSON", "HTTP1", "DealCardKit", "SyncProtocol", "RelayClient", "SyncCore", "SyncServer"]),
         .testTarget(name: "CRDTTests", dependencies: ["CRDT", "TestSupport"]),
+        .testTarget(name: "BenchCompareTests", dependencies: ["BenchCompare"]),
         .testTarget(name: "SyncIntegrationTests", dependencies: [
             "CRDT", "SQLiteKit", "CanonicalJSON", "HTTP1", "DealCardKit", "SyncProtocol", "RelayClient", "SyncCore", "SyncServer", "CLIKit",
             "TestSupport", "RelayTestSupport",

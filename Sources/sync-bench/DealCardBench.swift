@@ -1,3 +1,4 @@
+import BenchCompare
 import CRDT
 
 /// The deal-card merge workload: `documents` cards of 50 fields; three replicas of each
@@ -72,17 +73,4 @@ func benchDealCards(seed: UInt64, documents: Int = 1_000, writes: Int = 100) thr
         "bytes_per_change": round2(Double(bytesExchanged) / Double(max(changesExchanged, 1))),
         "fields_left_in_conflict": conflicts, "converged": converged, "peak_rss_mib": peakResidentMiB(),
     ])
-}
-
-/// A small seeded generator, so the workload is the same on every run.
-struct SplitMix64 {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var value = state
-        value = (value ^ (value >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        value = (value ^ (value >> 27)) &* 0x94D0_49BB_1331_11EB
-        return value ^ (value >> 31)
-    }
 }

@@ -1,3 +1,4 @@
+import BenchCompare
 import CRDT
 import Foundation
 

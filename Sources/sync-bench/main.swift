@@ -1,3 +1,4 @@
+import BenchCompare
 import CRDT
 import Foundation
 
@@ -17,9 +18,12 @@ SUITES:
   sequence  Deleting the elements of one long list or text run, local and remote, by order.
   group-commit  --devices devices push one change each at once (another process); vs a raw commit loop.
   analytics GET /v1/analytics over --deals deals; /healthz and sync rounds while it is polled.
+  compare   The workloads of Benchmarks/workloads.json on this engine, Loro and Yrs, one
+            process each; every line, then ours as a ratio to the best peer per figure
+            (JSON lines on stdout, the table on stderr). See Benchmarks/README.md.
 
 OPTIONS:
-  --data DIR            Folder of the editing traces (default: Benchmarks/data). crdt
+  --data DIR            Folder of the editing traces (default: Benchmarks/data). crdt, compare
   --trace NAME          Sequential trace to replay, DIR/NAME.json.gz (default: seph-blog1). crdt
   --seed N              Seed of the random workloads (default: 42). crdt, sequence
   --cards N             Deals in the store (default: 10000). store
@@ -43,6 +47,13 @@ OPTIONS:
                         Needs --connections 0 --watchers 0. relay
   --ops N               Record inserts in the hostile push (default: 600000). hostile
   --sizes N,N,...       Element counts, each 1 to 100000 (default: 1000,10000,100000). sequence
+  --repeat N            Repetitions of each workload; timings are medians (default: 3). compare
+  --workload NAME       A workload of Benchmarks/workloads.json; repeat for several (default:
+                        all of them). compare
+  --peers LIST          Peers to run, comma-separated: loro, yrs, or none (default: loro,yrs). compare
+  --python PATH         The peers' Python (default: Benchmarks/peers/.venv/bin/python; make it
+                        with 'sh Benchmarks/peers/setup.sh'). compare
+  --definitions PATH    The workload definitions (default: Benchmarks/workloads.json). compare
   -h, --help            Show this help.
 
 EXAMPLES:
@@ -52,6 +63,8 @@ EXAMPLES:
   swift run -c release sync-bench relay --connections 0 --watchers 0 --deals 100000 --seed-direct --first-syncs 3
   swift run -c release sync-bench sequence --sizes 1000,10000
   swift run -c release sync-bench analytics --deals 100000
+  swift run -c release sync-bench compare --repeat 3
+  swift run -c release sync-bench compare --workload dealcards --workload incremental --peers loro
 """
 
 func option(_ name: String) -> String? {
@@ -67,6 +80,17 @@ func count(_ name: String, default value: Int, in range: ClosedRange<Int>) -> In
         exit(64)
     }
     return number
+}
+
+/// Every value given to option `name`, in order (for an option that may be repeated).
+func options(_ name: String) -> [String] {
+    arguments.indices.filter { arguments[$0] == name && $0 + 1 < arguments.count }.map { arguments[$0 + 1] }
+}
+
+/// Exits 64 with a usage error naming `name` and what was wrong.
+func usageError(_ name: String, _ problem: String) -> Never {
+    FileHandle.standardError.write("error: \(name) \(problem)\nhint: see 'sync-bench --help'\n".data(using: .utf8)!)
+    exit(64)
 }
 
 /// A comma-separated list of whole numbers within `range`, or `default`; exits 64 naming
@@ -134,6 +158,27 @@ do {
     case "connect-idle":
         // Hidden: the child process of the relay suite's idle connections.
         exit(IdleConnector.run(port: count("--port", default: 0, in: 1...65_535), count: count("--count", default: 1, in: 1...1_000_000)))
+    case "compare", "compare-one":
+        let definitions = try WorkloadDefinitions(path: option("--definitions") ?? "Benchmarks/workloads.json")
+        let workloads = options("--workload")
+        for name in workloads where !definitions.names.contains(name) {
+            usageError("--workload", "takes one of \(definitions.names.joined(separator: ", ")), got '\(name)'")
+        }
+        let repetitions = count("--repeat", default: 3, in: 1...100)
+        if suite == "compare-one" {
+            // Hidden: one workload on this engine, in its own process (compare's child).
+            guard workloads.count == 1 else { usageError("--workload", "is needed once for compare-one") }
+            exit(try CompareOne.run(definitions: definitions, workload: workloads[0], repetitions: repetitions, dataFolder: option("--data")))
+        }
+        let peerList = option("--peers") ?? CompareCommand.knownPeers.joined(separator: ",")
+        let peers = peerList == "none" ? [] : peerList.split(separator: ",").map(String.init)
+        if let unknown = peers.first(where: { !CompareCommand.knownPeers.contains($0) }) {
+            usageError("--peers", "takes loro, yrs or none, comma-separated, got '\(unknown)'")
+        }
+        let command = CompareCommand(repetitions: repetitions, workloads: workloads.isEmpty ? definitions.names : workloads, peers: peers,
+                                     python: option("--python") ?? definitions.folder + "/peers/.venv/bin/python",
+                                     dataFolder: option("--data"), definitions: definitions)
+        exit(try await command.run())
     default:
         FileHandle.standardError.write("error: unknown suite '\(suite)'\n\n\(usage)\n".data(using: .utf8)!)
         exit(64)
