@@ -247,18 +247,7 @@ struct OpDecoder {
 
     mutating func value() throws(DecodeError) -> NewValue {
         let tag = try reader.byte()
-        switch tag {
-        case 0: return .scalar(.null)
-        case 1: return .scalar(.bool(false))
-        case 2: return .scalar(.bool(true))
-        case 3: return .scalar(.int(try reader.sleb()))
-        case 4: return .scalar(.double(Double(bitPattern: try reader.uint64LE())))
-        case 5: return .scalar(.string(try reader.string()))
-        case 6: return .scalar(.bytes(Array(try reader.lengthPrefixed())))
-        case 7: return .scalar(.counter(try reader.sleb()))
-        case 8: return .scalar(.timestamp(try reader.sleb()))
-        case 16, 17, 18: return .object(ObjectKind(rawValue: tag - 16)!)
-        default: throw reader.invalid("unknown value tag \(tag)")
-        }
+        if let kind = tag >= 16 ? ObjectKind(rawValue: tag - 16) : nil { return .object(kind) }
+        return .scalar(try SnapshotValue.read(tag: Int(tag), bytes: &reader))
     }
 }

@@ -140,14 +140,11 @@ struct SnapshotDecoder {
         guard outline.created == objectCount - 1 else {
             throw DecodeError.invalid(offset: body.offset, reason: "the state holds \(objectCount - 1) objects; the history creates \(outline.created)")
         }
-        for (id, object) in objects {
-            guard case .sequence(let sequence) = object else { continue }
-            let inserted = outline.inserted[id] ?? 0
-            let held = elementCounts[id] ?? 0
-            _ = sequence
-            guard inserted == held else {
-                throw DecodeError.invalid(offset: body.offset, reason: "the state's \(id) holds \(held) elements; the history inserts \(inserted)")
-            }
+        // Both count only lists and texts with at least one element, so they are equal exactly
+        // when every sequence holds what the history inserts into it.
+        if outline.inserted != elementCounts {
+            let id = Set(outline.inserted.keys).union(elementCounts.keys).sorted().first { outline.inserted[$0] != elementCounts[$0] }!
+            throw DecodeError.invalid(offset: body.offset, reason: "the state's \(id) holds \(elementCounts[id] ?? 0) elements; the history inserts \(outline.inserted[id] ?? 0)")
         }
         for id in namedOps where !Self.isOp(id, in: outline.spans) {
             throw DecodeError.invalid(offset: body.offset, reason: "the state names op \(id), which is not in the history")
@@ -246,7 +243,7 @@ struct SnapshotDecoder {
     // MARK: Contents
 
     private mutating func readContents(opCount: Int) throws(DecodeError) {
-        var text = try textScalars()
+        let text = try textScalars()
         var textUsed = 0
         var previousEntry: UInt64 = 0
         for id in objectTable {
@@ -306,7 +303,6 @@ struct SnapshotDecoder {
         guard textUsed == text.count else {
             throw DecodeError.invalid(offset: 0, reason: "column text.content holds more scalars than the texts' runs")
         }
-        text = []
         guard entryBytes.isAtEnd else { throw entryBytes.invalid("column entry.valueBytes holds bytes no entry uses") }
         for (id, parent) in parents {
             guard case .element(let element) = parent.key else { continue }

@@ -21,6 +21,12 @@ struct RunIndex {
 
     /// The run holding element `id`, or nil when no run does.
     func run(containing id: OpID) -> Run? {
+        guard let run = lastRun(notAfter: id), run.start.replica == id.replica, id.counter < run.endCounter else { return nil }
+        return run
+    }
+
+    /// The run with the greatest first id not after `id` in index order, if any.
+    private func lastRun(notAfter id: OpID) -> Run? {
         var node = root
         while !node.isLeaf {
             let position = node.upperBound(id)
@@ -28,25 +34,13 @@ struct RunIndex {
             node = node.children[position - 1]
         }
         let position = node.upperBound(id)
-        guard position > 0 else { return nil }
-        let run = node.runs[position - 1]
-        guard run.start.replica == id.replica, id.counter < run.endCounter else { return nil }
-        return run
+        return position > 0 ? node.runs[position - 1] : nil
     }
 
     /// Whether an indexed run holds any of the ids `start…start+count-1` (`count` ≥ 1, the
     /// range within the counter range).
     func overlaps(start: OpID, count: Int) -> Bool {
-        let last = start.advanced(by: UInt64(count - 1))
-        var node = root
-        while !node.isLeaf {
-            let position = node.upperBound(last)
-            guard position > 0 else { return false }
-            node = node.children[position - 1]
-        }
-        let position = node.upperBound(last)
-        guard position > 0 else { return false }
-        let run = node.runs[position - 1]
+        guard let run = lastRun(notAfter: start.advanced(by: UInt64(count - 1))) else { return false }
         return run.start.replica == start.replica && run.endCounter > start.counter
     }
 
