@@ -104,4 +104,27 @@ struct SnapshotVersion2Tests {
         guard case .invalid(_, let reason)? = refusal else { Issue.record("\(String(describing: refusal))"); return }
         #expect(reason.contains("shallow snapshot"))
     }
+
+    /// Deps need not grow: a change may name less than its author's previous change did (a
+    /// client is free to send that, and it is applied). The snapshot writes the dropped dep as
+    /// a step down to seq 0; loading it must give back the same history, not refuse it (which
+    /// left a document that could be snapshotted but never loaded again).
+    @Test func aChangeThatDependsOnLessThanItsAuthorsPreviousOneRoundTrips() throws {
+        let bob = Document(replica: ReplicaID(2))
+        for n in 0..<3 { try bob.change { try $0.put(.root, "b\(n)", "from bob") } }
+        let alice = Document(replica: ReplicaID(1))
+        alice.apply(bob.history)
+        try alice.change { try $0.put(.root, "a", "first") }
+        let first = try #require(alice.history.last)
+        #expect(first.deps == VersionVector([ReplicaID(2): 3]))
+        let second = Change(replica: first.replica, seq: 2, startOp: first.endOp, deps: VersionVector(), metadata: [],
+                            ops: [Op(object: .root, action: .set(.map("a2"), .scalar(.string("second")), pred: []))])
+        #expect(alice.apply([second]).applied == [second.id])
+        let snapshot = alice.encodeSnapshot()
+        let loaded = try Document(snapshot: snapshot)
+        let canonical = alice.history.sorted { ($0.startOp, $0.replica) < ($1.startOp, $1.replica) }
+        #expect(loaded.history == canonical)
+        #expect(try loaded.materialize() == alice.materialize())
+        #expect(loaded.encodeSnapshot() == snapshot)
+    }
 }

@@ -160,12 +160,13 @@ extension Document {
     /// The content of text `object`.
     public func text(_ object: ObjectID) throws(CRDTError) -> String {
         let text = try sequence(object, .text)
-        var scalars = String.UnicodeScalarView()
+        var utf8: [UInt8] = []
+        utf8.reserveCapacity(text.visibleCount)
         text.tree.forEachRun { run in
-            if run.isVisible { scalars.append(contentsOf: run.scalars) }
+            if run.isVisible { utf8.appendUTF8(run.scalars) }
             return true
         }
-        return String(scalars)
+        return String(decoding: utf8, as: UTF8.self)
     }
 
     /// The length of text `object` in UTF-16 code units (what UIKit and JavaScript count).

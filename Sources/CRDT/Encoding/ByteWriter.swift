@@ -40,4 +40,21 @@ struct ByteWriter {
     mutating func string(_ value: String) { lengthPrefixed(Array(value.utf8)) }
 
     mutating func append(_ data: some Sequence<UInt8>) { bytes.append(contentsOf: data) }
+
+    /// The scalars in UTF-8, with no length.
+    mutating func appendUTF8(_ scalars: some Sequence<Unicode.Scalar>) { bytes.appendUTF8(scalars) }
+}
+
+extension Array where Element == UInt8 {
+    /// Appends `scalars` in UTF-8 (ASCII a byte at a time; much faster than growing a
+    /// `String.UnicodeScalarView`, which checks grapheme boundaries as it goes).
+    mutating func appendUTF8(_ scalars: some Sequence<Unicode.Scalar>) {
+        for scalar in scalars {
+            if scalar.isASCII {
+                append(UInt8(truncatingIfNeeded: scalar.value))
+            } else {
+                UTF8.encode(scalar) { append($0) }
+            }
+        }
+    }
 }

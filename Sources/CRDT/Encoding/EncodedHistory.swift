@@ -22,8 +22,9 @@ struct EncodedHistory {
         var positions: [ReplicaID: [Int]] = [:]
         var version = VersionVector()
         var maxCounter: UInt64 = 0
-        /// Elements inserted, by sequence object (to compare with the state's).
-        var inserted: [ObjectID: Int] = [:]
+        /// The element ids inserted, by list or text (``ElementRange/normalized(_:)``), to
+        /// compare with the state's.
+        var inserted: [ObjectID: [ElementRange]] = [:]
         /// Objects the history creates.
         var created = 0
         /// The scalar values that the ops asked for wrote (set and insert ops).
@@ -55,6 +56,9 @@ struct EncodedHistory {
         var wanted: Set<OpID> = []
         var outline = Outline()
         var changes: [Change] = []
+        /// The element ids each list or text insert made, by object index, joined where
+        /// consecutive; compared with the state's elements once the walk is done.
+        var insertedRanges: [[ElementRange]]
         var columns: [ColumnReader]
         var valueBytes: ByteReader
         /// Each object's kind and (for lists and texts) its sequence, by object index.
@@ -80,6 +84,16 @@ struct EncodedHistory {
             }
             self.kinds = kinds
             self.sequences = sequences
+            insertedRanges = Array(repeating: [], count: history.objects.count)
+        }
+
+        mutating func noteInserted(object index: Int, _ first: OpID, count: Int) {
+            let end = first.counter + UInt64(count)
+            if let last = insertedRanges[index].last, last.replica == first.replica, last.end == first.counter {
+                insertedRanges[index][insertedRanges[index].count - 1].end = end
+            } else {
+                insertedRanges[index].append(ElementRange(replica: first.replica, start: first.counter, end: end))
+            }
         }
 
         mutating func next(_ column: SnapshotColumn, max limit: Int, _ what: String) throws(DecodeError) -> Int {
@@ -88,14 +102,18 @@ struct EncodedHistory {
         mutating func signed(_ column: SnapshotColumn) throws(DecodeError) -> Int64 { try columns[column.rawValue].nextSigned() }
         func invalid(_ column: SnapshotColumn, _ reason: String) -> DecodeError { columns[column.rawValue].invalid(reason) }
 
-        func counter(_ base: UInt64, minus delta: Int64, _ column: SnapshotColumn) throws(DecodeError) -> UInt64 {
+        // These read their delta themselves: a call like `counter(base, plus: try signed(…))` on a
+        // non-mutating helper makes Swift copy the whole walk (and then every column) per value.
+        mutating func counter(_ base: UInt64, minus column: SnapshotColumn) throws(DecodeError) -> UInt64 {
+            let delta = try signed(column)
             guard let value = SnapshotCounters.counter(base, minus: delta) else {
                 throw invalid(column, "counter \(base) - (\(delta)) is outside 1...\(Change.maximumCounter)")
             }
             return value
         }
 
-        func counter(_ base: UInt64, plus delta: Int64, _ column: SnapshotColumn) throws(DecodeError) -> UInt64 {
+        mutating func counter(_ base: UInt64, plus column: SnapshotColumn) throws(DecodeError) -> UInt64 {
+            let delta = try signed(column)
             guard let value = SnapshotCounters.counter(base, plus: delta) else {
                 throw invalid(column, "counter \(base) + (\(delta)) is outside 1...\(Change.maximumCounter)")
             }
@@ -108,12 +126,17 @@ struct EncodedHistory {
             var nextSeq = history.firstSeq
             var previousEnd: UInt64 = 1
             var previousKey: (UInt64, ReplicaID)?
-            var priorDeps = [VersionVector](repeating: VersionVector(), count: actors.count)
+            // Per actor index, not per replica id: the walk touches these once a change, and a
+            // dictionary's hashing was most of a load's time.
+            var spans = [[(start: UInt64, end: UInt64)]](repeating: [], count: actors.count)
+            var positions = [[Int]](repeating: [], count: actors.count)
+            // Each author's deps as (actor index, seq), ascending by index.
+            var priorDeps = [[(index: Int, seq: UInt64)]](repeating: [], count: actors.count)
             var opsLeft = history.opCount
             for position in 0..<history.count {
                 let author = try next(.changeAuthor, max: actors.count - 1, "actor index")
                 let replica = actors[author]
-                let startOp = try counter(previousEnd, plus: try signed(.changeStart), .changeStart)
+                let startOp = try counter(previousEnd, plus: .changeStart)
                 if let previousKey, (startOp, replica) <= previousKey {
                     throw invalid(.changeStart, "change \(position) is not in canonical order (ascending startOp, then replica)")
                 }
@@ -123,14 +146,28 @@ struct EncodedHistory {
                 opsLeft -= opCount
                 var deps = priorDeps[author]
                 let differing = try next(.changeDepCount, max: actors.count, "dep count")
+                var previousDep = -1
                 for _ in 0..<differing {
                     let index = try next(.changeDepActor, max: actors.count - 1, "actor index")
                     guard index != author else { throw invalid(.changeDepActor, "change \(position)'s deps name its author") }
-                    let seq = try counter(deps[actors[index]], plus: try signed(.changeDepSeq), .changeDepSeq)
+                    guard index > previousDep else { throw invalid(.changeDepActor, "change \(position)'s deps are not in ascending actor order") }
+                    previousDep = index
+                    let slot = deps.firstIndex { $0.index >= index }
+                    let known = slot.map { deps[$0].index == index ? deps[$0].seq : 0 } ?? 0
+                    // A change may depend on less than its author's previous one did (deps
+                    // need not grow), so a dep may drop to seq 0: gone.
+                    let delta = try signed(.changeDepSeq)
+                    guard delta != 0, let seq = SnapshotCounters.seq(known, plus: delta) else {
+                        throw invalid(.changeDepSeq, "change \(position)'s dep on \(actors[index]) moves from seq \(known) by \(delta)")
+                    }
                     guard seq < nextSeq[index] else {
                         throw invalid(.changeDepSeq, "change \(position) depends on \(actors[index])/\(seq), which comes after it or is not in the snapshot")
                     }
-                    deps[actors[index]] = seq
+                    if let slot, deps[slot].index == index {
+                        if seq == 0 { deps.remove(at: slot) } else { deps[slot].seq = seq }
+                    } else {
+                        deps.insert((index, seq), at: slot ?? deps.count)
+                    }
                 }
                 priorDeps[author] = deps
                 let metadataIndex = try next(.changeMetadata, max: history.metadata.count - 1, "metadata index")
@@ -141,8 +178,8 @@ struct EncodedHistory {
                 nextSeq[author] = seq + 1
                 // The start every replica requires (``Document/requiredStartOp(for:)``).
                 var floor: UInt64 = 1
-                if let last = outline.spans[replica]?.last { floor = last.end }
-                for (dep, depSeq) in deps.entries { floor = max(floor, outline.spans[dep]![Int(depSeq - 1)].end) }
+                if let last = spans[author].last { floor = last.end }
+                for dep in deps { floor = max(floor, spans[dep.index][Int(dep.seq - 1)].end) }
                 guard startOp == floor else {
                     throw invalid(.changeStart, "change \(replica)/\(seq) starts at op \(startOp); its causal past makes it \(floor)")
                 }
@@ -151,7 +188,8 @@ struct EncodedHistory {
                 var current = startOp
                 var width: UInt64 = 0
                 for _ in 0..<opCount {
-                    let (op, opWidth) = try self.op(current: OpID(counter: current, replica: replica), widthLeft: Change.maximumWidth - width)
+                    let (op, opWidth) = try self.op(current: OpID(counter: current, replica: replica), author: author,
+                                                    widthLeft: Change.maximumWidth - width)
                     width += opWidth
                     guard current <= Change.maximumCounter - opWidth else {
                         throw invalid(.opWidth, "op counters of change \(replica)/\(seq) pass \(Change.maximumCounter)")
@@ -159,15 +197,24 @@ struct EncodedHistory {
                     current += opWidth
                     if build { ops.append(op) }
                 }
-                outline.spans[replica, default: []].append((startOp, current))
-                outline.positions[replica, default: []].append(position)
-                outline.version[replica] = seq
+                spans[author].append((startOp, current))
+                positions[author].append(position)
                 outline.maxCounter = max(outline.maxCounter, current - 1)
                 previousEnd = current
                 if build {
-                    changes.append(Change(replica: replica, seq: seq, startOp: startOp, deps: deps,
+                    var vector = VersionVector()
+                    for dep in deps { vector[actors[dep.index]] = dep.seq }
+                    changes.append(Change(replica: replica, seq: seq, startOp: startOp, deps: vector,
                                           metadata: history.metadata[metadataIndex], ops: ops))
                 }
+            }
+            for (index, replica) in actors.enumerated() where !spans[index].isEmpty {
+                outline.spans[replica] = spans[index]
+                outline.positions[replica] = positions[index]
+                outline.version[replica] = nextSeq[index] - 1
+            }
+            for (index, ranges) in insertedRanges.enumerated() where !ranges.isEmpty {
+                outline.inserted[history.objects[index]] = ElementRange.normalized(ranges)
             }
             guard opsLeft == 0 else { throw invalid(.changeOpCount, "the changes hold fewer ops than the \(history.opCount) declared") }
             for column in SnapshotColumn.allCases where column < .objectKind && !column.isRaw {
@@ -182,7 +229,7 @@ struct EncodedHistory {
                 guard optional else { throw invalid(.opRefActor, "a required reference is missing") }
                 return nil
             }
-            return OpID(counter: try counter(current.counter, minus: try signed(.opRefCounter), .opRefCounter),
+            return OpID(counter: try counter(current.counter, minus: .opRefCounter),
                         replica: history.actors[actor - 1])
         }
 
@@ -206,7 +253,7 @@ struct EncodedHistory {
 
         /// The op whose id is `current`, and the counters it takes (a text insert's scalars
         /// are not copied out when only checking, so its width is returned beside it).
-        mutating func op(current: OpID, widthLeft: UInt64) throws(DecodeError) -> (Op, UInt64) {
+        mutating func op(current: OpID, author: Int, widthLeft: UInt64) throws(DecodeError) -> (Op, UInt64) {
             guard widthLeft >= 1 else { throw invalid(.opWidth, "a change passes \(Change.maximumWidth) op counters") }
             let objectIndex = try next(.opObject, max: history.objects.count - 1, "object index")
             let objectID = history.objects[objectIndex]
@@ -219,7 +266,10 @@ struct EncodedHistory {
             }
             guard fits else { throw invalid(.opAction, "action \(action) on a \(kind) object") }
             func key(_ walk: inout Walk) throws(DecodeError) -> Key {
-                if action <= 2 { return .map(walk.history.strings[try walk.next(.opKey, max: walk.history.strings.count - 1, "key")]) }
+                if action <= 2 {
+                    let index = try walk.next(.opKey, max: walk.history.strings.count - 1, "key")
+                    return .map(walk.history.strings[index])
+                }
                 return .element(try walk.required(current))
             }
             func pred(_ walk: inout Walk) throws(DecodeError) -> [OpID] {
@@ -247,18 +297,16 @@ struct EncodedHistory {
                 result = .increment(target, counter: counter, by: try valueBytes.sleb())
             case 6:
                 let origin = try ref(current, optional: true)
-                guard let list = sequences[objectIndex], list.contains(current) else {
-                    throw invalid(.opAction, "list insert \(current) is not an element of the snapshot's \(objectID)")
-                }
-                outline.inserted[objectID, default: 0] += 1
+                noteInserted(object: objectIndex, current, count: 1)
                 result = .insert(after: origin, try value(current, in: objectID, at: .element(current)))
             case 7:
                 let origin = try ref(current, optional: true)
                 let width = try next(.opWidth, max: Int(min(widthLeft, UInt64(Int32.max))), "text insert width")
                 guard width >= 1 else { throw invalid(.opWidth, "an empty text insert") }
-                let text = sequences[objectIndex]!
-                let scalars = try content(of: current, count: width, in: text, objectID)
-                outline.inserted[objectID, default: 0] += width
+                noteInserted(object: objectIndex, current, count: width)
+                // Checking needs no scalars: the ids inserted are compared with the state's
+                // as sets at the end. Building copies them out of the state.
+                let scalars = build ? try content(of: current, count: width, in: sequences[objectIndex]!, objectID) : []
                 return (Op(object: objectID, action: .insertText(after: origin, scalars)), UInt64(width))
             default:
                 let start = try required(current)
@@ -294,6 +342,30 @@ struct EncodedHistory {
     }
 }
 
+/// Consecutive element ids of one replica, `start..<end`: how the history's inserts and the
+/// state's runs are compared as sets.
+struct ElementRange: Equatable {
+    let replica: ReplicaID
+    let start: UInt64
+    var end: UInt64
+
+    /// `ranges` sorted by replica and start, with ranges that continue each other joined: two
+    /// collections of disjoint ranges hold the same ids exactly when these are equal.
+    static func normalized(_ ranges: [ElementRange]) -> [ElementRange] {
+        let sorted = ranges.sorted { ($0.replica, $0.start) < ($1.replica, $1.start) }
+        var joined: [ElementRange] = []
+        joined.reserveCapacity(sorted.count)
+        for range in sorted {
+            if let last = joined.last, last.replica == range.replica, last.end == range.start {
+                joined[joined.count - 1].end = range.end
+            } else {
+                joined.append(range)
+            }
+        }
+        return joined
+    }
+}
+
 /// Counters moved by a signed delta from a column, checked: the result must lie in
 /// `1...Change.maximumCounter`, and no delta (not even `Int64.min`) traps.
 enum SnapshotCounters {
@@ -305,6 +377,13 @@ enum SnapshotCounters {
     static func counter(_ base: UInt64, plus delta: Int64) -> UInt64? {
         let result = delta >= 0 ? base.addingReportingOverflow(UInt64(delta)) : base.subtractingReportingOverflow(delta.magnitude)
         return check(result)
+    }
+
+    /// A dep's seq moved by `delta`: 0 (no dep) is allowed as well.
+    static func seq(_ base: UInt64, plus delta: Int64) -> UInt64? {
+        let result = delta >= 0 ? base.addingReportingOverflow(UInt64(delta)) : base.subtractingReportingOverflow(delta.magnitude)
+        guard !result.overflow, result.partialValue <= Change.maximumCounter else { return nil }
+        return result.partialValue
     }
 
     private static func check(_ result: (partialValue: UInt64, overflow: Bool)) -> UInt64? {

@@ -51,8 +51,8 @@ struct SnapshotDecoder {
     private var place: (object: ObjectID, key: String, element: OpID) = (.root, "", OpID(counter: 0, replica: ReplicaID(0)))
     /// Register entries and list elements still allowed: each is made by an op.
     private var opsLeft = 0
-    /// Elements held, by list or text.
-    private var elementCounts: [ObjectID: Int] = [:]
+    /// The element ids each list or text holds, run by run.
+    private var elementRanges: [ObjectID: [ElementRange]] = [:]
 
     static func decode(_ reader: ByteReader) throws(DecodeError) -> LoadedState {
         var decoder = SnapshotDecoder()
@@ -140,11 +140,16 @@ struct SnapshotDecoder {
         guard outline.created == objectCount - 1 else {
             throw DecodeError.invalid(offset: body.offset, reason: "the state holds \(objectCount - 1) objects; the history creates \(outline.created)")
         }
-        // Both count only lists and texts with at least one element, so they are equal exactly
-        // when every sequence holds what the history inserts into it.
-        if outline.inserted != elementCounts {
-            let id = Set(outline.inserted.keys).union(elementCounts.keys).sorted().first { outline.inserted[$0] != elementCounts[$0] }!
-            throw DecodeError.invalid(offset: body.offset, reason: "the state's \(id) holds \(elementCounts[id] ?? 0) elements; the history inserts \(outline.inserted[id] ?? 0)")
+        // Both hold only lists and texts with at least one element, and no id twice (runs
+        // overlapping are refused as they load; op counters never overlap), so they are equal
+        // exactly when every sequence holds the elements the history inserts into it.
+        for id in Set(outline.inserted.keys).union(elementRanges.keys).sorted() {
+            let held = ElementRange.normalized(elementRanges[id] ?? [])
+            let inserted = outline.inserted[id] ?? []
+            guard held == inserted else {
+                let first = zip(held, inserted).first { $0 != $1 }.map { "\($0.0.start)@\($0.0.replica) against \($0.1.start)@\($0.1.replica)" }
+                throw DecodeError.invalid(offset: body.offset, reason: "the state's \(id) holds elements the history does not insert, or lacks some it does (\(Self.count(held)) held, \(Self.count(inserted)) inserted\(first.map { "; first difference \($0)" } ?? ""))")
+            }
         }
         for id in namedOps where !Self.isOp(id, in: outline.spans) {
             throw DecodeError.invalid(offset: body.offset, reason: "the state names op \(id), which is not in the history")
@@ -158,6 +163,8 @@ struct SnapshotDecoder {
         guard value <= UInt64(limit) else { throw reader.invalid("\(value) \(what)s; a snapshot may hold at most \(limit)") }
         return Int(value)
     }
+
+    private static func count(_ ranges: [ElementRange]) -> UInt64 { ranges.reduce(0) { $0 + ($1.end - $1.start) } }
 
     private static func isOp(_ id: OpID, in spans: [ReplicaID: [(start: UInt64, end: UInt64)]]) -> Bool {
         guard let list = spans[id.replica], !list.isEmpty else { return false }
@@ -191,7 +198,8 @@ struct SnapshotDecoder {
     }
 
     private mutating func actor(_ column: SnapshotColumn) throws(DecodeError) -> ReplicaID {
-        actors[try next(column, max: actors.count - 1, "actor index")]
+        let index = try next(column, max: actors.count - 1, "actor index")
+        return actors[index]
     }
 
     private mutating func counter(_ column: SnapshotColumn, plus base: UInt64) throws(DecodeError) -> UInt64 {
@@ -222,7 +230,8 @@ struct SnapshotDecoder {
             let key: Key
             switch objects[parent]!.kind {
             case .map:
-                key = .map(strings[try next(.objectKey, max: strings.count - 1, "key")])
+                let index = try next(.objectKey, max: strings.count - 1, "key")
+                key = .map(strings[index])
             case .list:
                 let elementReplica = try actor(.objectElementActor)
                 let delta = try signed(.objectElementCounter)
@@ -286,7 +295,7 @@ struct SnapshotDecoder {
                         guard count <= opsLeft else { throw invalid(.runCount, "more list elements than the snapshot has ops") }
                         opsLeft -= count
                     }
-                    elementCounts[id, default: 0] += count
+                    elementRanges[id, default: []].append(ElementRange(replica: replica, start: start, end: start + UInt64(count)))
                     let first = OpID(counter: start, replica: replica)
                     guard sequence.appendLoaded(start: first, count: count, isVisible: visible, scalars: scalars) else {
                         throw invalid(.runStart, "run \(first) of \(count) holds an element another run of \(id) holds")

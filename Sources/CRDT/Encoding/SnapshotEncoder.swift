@@ -10,7 +10,8 @@
 /// changes write the same bytes, whatever order they applied them in.
 struct SnapshotEncoder {
     private var columns: [[UInt8]] = []
-    private var ints: [SnapshotColumn: ColumnWriter] = [:]
+    /// The integer columns by ``SnapshotColumn`` raw value (the raw ones' writers stay empty).
+    private var ints: [ColumnWriter]
     private var opValueBytes = ByteWriter()
     private var entryValueBytes = ByteWriter()
     private var textContent = ByteWriter()
@@ -44,11 +45,15 @@ struct SnapshotEncoder {
         strings = Dictionary(uniqueKeysWithValues: stringTable.enumerated().map { ($1, $0) })
         objectTable = document.objects.keys.sorted()
         objectIndex = Dictionary(uniqueKeysWithValues: objectTable.enumerated().map { ($1, $0) })
-        for column in SnapshotColumn.allCases where !column.isRaw { ints[column] = ColumnWriter(signed: column.isSigned) }
+        ints = SnapshotColumn.allCases.map { ColumnWriter(signed: $0.isSigned) }
     }
 
     static func encode(_ document: Document) -> [UInt8] {
-        let history = document.history.sorted { ($0.startOp, $0.replica) < ($1.startOp, $1.replica) }
+        let applied = document.history
+        let canonical = { (a: Change, b: Change) in (a.startOp, a.replica) < (b.startOp, b.replica) }
+        // Usually already in canonical order (a replica applies its own changes in it).
+        let isSorted = zip(applied, applied.dropFirst()).allSatisfy { canonical($0, $1) }
+        let history = isSorted ? applied : applied.sorted(by: canonical)
         var encoder = SnapshotEncoder(document: document, history: history)
         var writer = ByteWriter()
         writer.uleb(0 as UInt64)  // flags
@@ -71,7 +76,7 @@ struct SnapshotEncoder {
             case .opValueBytes: encoder.opValueBytes.bytes
             case .entryValueBytes: encoder.entryValueBytes.bytes
             case .textContent: encoder.textContent.bytes
-            default: encoder.ints[column]!.finish()
+            default: encoder.ints[column.rawValue].finish()
             }
         }
         // Which columns hold anything (bit n: column n), then those columns, length prefixed.
@@ -82,8 +87,8 @@ struct SnapshotEncoder {
         return Blob.wrap(.snapshot, body: writer.bytes)
     }
 
-    private mutating func put(_ column: SnapshotColumn, _ value: Int) { ints[column]!.append(value) }
-    private mutating func put(_ column: SnapshotColumn, signed value: Int64) { ints[column]!.append(signed: value) }
+    private mutating func put(_ column: SnapshotColumn, _ value: Int) { ints[column.rawValue].append(value) }
+    private mutating func put(_ column: SnapshotColumn, signed value: Int64) { ints[column.rawValue].append(signed: value) }
 
     /// The difference `base - counter` as the signed columns store it (wrapping: only
     /// counters in range are ever written).
@@ -103,8 +108,14 @@ struct SnapshotEncoder {
             put(.changeStart, signed: delta(change.startOp, previousEnd))
             put(.changeOpCount, change.ops.count)
             let prior = priorDeps[change.replica] ?? VersionVector()
-            let touched = Set(prior.entries.keys).union(change.deps.entries.keys).sorted()
-            let differing = touched.filter { prior[$0] != change.deps[$0] }
+            // The deps that differ from the author's previous change's: raised, new, or
+            // dropped (written as a delta down to seq 0).
+            var differing: [ReplicaID] = []
+            if prior != change.deps {
+                for (replica, seq) in change.deps.entries where prior[replica] != seq { differing.append(replica) }
+                for (replica, _) in prior.entries where change.deps[replica] == 0 { differing.append(replica) }
+                differing.sort()
+            }
             put(.changeDepCount, differing.count)
             for replica in differing {
                 put(.changeDepActor, actors[replica]!)
@@ -181,7 +192,7 @@ struct SnapshotEncoder {
     private mutating func value(_ value: NewValue) {
         switch value {
         case .object(let kind): put(.opValueTag, 16 + Int(kind.rawValue))
-        case .scalar(let scalar): SnapshotValue.write(scalar, tags: &ints[.opValueTag]!, bytes: &opValueBytes)
+        case .scalar(let scalar): SnapshotValue.write(scalar, tags: &ints[SnapshotColumn.opValueTag.rawValue], bytes: &opValueBytes)
         }
     }
 
@@ -224,7 +235,7 @@ struct SnapshotEncoder {
     /// counter) or, in a map, to the previous entry's.
     private var previousEntryCounter: UInt64 = 0
     private mutating func register(_ register: Register, base: UInt64?) {
-        let entries = register.entries.sorted { $0.id < $1.id }
+        let entries = register.entries.count <= 1 ? register.entries : register.entries.sorted { $0.id < $1.id }
         put(.registerEntryCount, entries.count)
         for entry in entries {
             put(.entryActor, actors[entry.id.replica]!)
@@ -253,7 +264,6 @@ struct SnapshotEncoder {
 
     private mutating func runs(of sequence: SequenceObject) {
         var merged: [(start: OpID, count: Int, visible: Bool)] = []
-        var scalars = String.UnicodeScalarView()
         sequence.tree.forEachRun { run in
             if let last = merged.last, last.visible == run.isVisible, last.start.replica == run.start.replica,
                last.start.counter + UInt64(last.count) == run.start.counter {
@@ -261,7 +271,7 @@ struct SnapshotEncoder {
             } else {
                 merged.append((run.start, run.count, run.isVisible))
             }
-            if sequence.kind == .text { scalars.append(contentsOf: run.scalars) }
+            if sequence.kind == .text { textContent.appendUTF8(run.scalars) }
             return true
         }
         put(.sequenceRunCount, merged.count)
@@ -273,9 +283,7 @@ struct SnapshotEncoder {
             put(.runVisible, run.visible ? 1 : 0)
             previousEnd = run.start.counter + UInt64(run.count)
         }
-        if sequence.kind == .text {
-            textContent.append(String(scalars).utf8)
-        } else {
+        if sequence.kind == .list {
             sequence.tree.forEachRun { run in
                 for offset in 0..<run.count {
                     let element = run.start.advanced(by: UInt64(offset))
