@@ -1,4 +1,5 @@
 import Foundation
+import CRDT
 import DealCardKit
 
 /// The version of the sync protocol this build speaks. A request with another version is
@@ -31,8 +32,16 @@ public struct SyncRequest: Codable, Sendable, Equatable {
     /// their changes come like any other deal's.
     public var fetch: [DealID]?
 
+    /// The snapshot format versions the device can read (encoding.md), so that a relay
+    /// newer than the device answers with snapshots the device can open. Absent (a device
+    /// from before format version 2): version 1 only. This build sends every version it reads.
+    public var snapshotFormats: [Int]?
+
     /// Deals one request may ask for in ``fetch``.
     public static let maxFetch = 100
+
+    /// The snapshot format versions this build reads, as it announces them.
+    public static let readableSnapshotFormats = BlobKind.snapshot.readableVersions.map(Int.init)
 
     public init(cursor: LogPosition, push: [PushedChange], wait: Int = 0, limit: Int? = nil) {
         self.protocolVersion = syncProtocolVersion
@@ -40,10 +49,12 @@ public struct SyncRequest: Codable, Sendable, Equatable {
         self.push = push
         self.wait = wait
         self.limit = limit
+        self.snapshotFormats = Self.readableSnapshotFormats
     }
 
     enum CodingKeys: String, CodingKey {
-        case protocolVersion = "protocol", cursor, push, wait, limit, snapshotsAfter, bootstrapCursor, closedDealDays, fetch
+        case protocolVersion = "protocol", cursor, push, wait, limit, snapshotsAfter, bootstrapCursor, closedDealDays, fetch,
+             snapshotFormats
     }
 }
 

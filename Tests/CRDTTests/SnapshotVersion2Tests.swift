@@ -127,4 +127,45 @@ struct SnapshotVersion2Tests {
         #expect(try loaded.materialize() == alice.materialize())
         #expect(loaded.encodeSnapshot() == snapshot)
     }
+
+    /// A body written by hand: the header with `actors` and `strings`, one change of one op,
+    /// `objects` objects, and `columns`' values run-length coded.
+    private static func handMade(actors: [UInt64], strings: [String], objects: Int, columns: [SnapshotColumn: [UInt64]]) -> [UInt8] {
+        var writer = ByteWriter()
+        writer.uleb(0 as UInt64)
+        writer.uleb(actors.count)
+        for actor in actors { writer.uint64LE(actor) }
+        for _ in actors { writer.uleb(1 as UInt64) }
+        writer.uleb(strings.count)
+        for string in strings { writer.string(string) }
+        writer.uleb(0 as UInt64)  // metadata
+        writer.uleb(1 as UInt64)  // changes
+        writer.uleb(1 as UInt64)  // ops
+        writer.uleb(objects)
+        var present: UInt64 = 0
+        for column in columns.keys { present |= 1 << UInt64(column.rawValue) }
+        writer.uleb(present)
+        for column in SnapshotColumn.allCases {
+            guard let values = columns[column] else { continue }
+            var coded = ColumnWriter(signed: column.isSigned)
+            for value in values { coded.append(value) }
+            writer.lengthPrefixed(coded.finish())
+        }
+        return Blob.wrap(.snapshot, body: writer.bytes)
+    }
+
+    /// An index into a table that is empty (no actors, no strings, no metadata) is refused
+    /// with a reason; it once trapped converting the limit -1 to an unsigned bound.
+    @Test(arguments: [
+        ("no actors", Self.handMade(actors: [], strings: [], objects: 1, columns: [.mapKeyCount: [0], .changeAuthor: [0]])),
+        ("no strings", Self.handMade(actors: [7], strings: [], objects: 2, columns: [
+            .objectKind: [0], .objectActor: [0], .objectCounter: [1], .objectParent: [0], .objectKey: [0]])),
+        ("no metadata", Self.handMade(actors: [7], strings: [], objects: 1, columns: [
+            .mapKeyCount: [0], .changeAuthor: [0], .changeStart: [0], .changeOpCount: [1], .changeDepCount: [0], .changeMetadata: [0]])),
+    ])
+    func anIndexIntoAnEmptyTableIsRefusedNotATrap(name: String, blob: [UInt8]) throws {
+        let refusal = decodeRefusal { () throws(DecodeError) in _ = try Document(snapshot: blob) }
+        guard case .invalid(_, let reason)? = refusal else { Issue.record("\(name): \(String(describing: refusal))"); return }
+        #expect(reason.contains("the table it indexes is empty"), "\(name): \(reason)")
+    }
 }

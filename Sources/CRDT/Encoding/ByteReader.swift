@@ -51,6 +51,7 @@ struct ByteReader {
     mutating func uleb(max limit: Int, _ what: String) throws(DecodeError) -> Int {
         let start = offset
         let value = try uleb()
+        guard limit >= 0 else { throw DecodeError.invalid(offset: start, reason: "\(what) \(value), but the table it indexes is empty") }
         guard value <= UInt64(limit) else {
             throw DecodeError.invalid(offset: start, reason: "\(what) \(value) exceeds \(limit)")
         }

@@ -112,6 +112,10 @@ struct ColumnReader {
     /// The next value, which must lie in `0...limit`; `what` names it in the error.
     mutating func next(max limit: Int, _ what: String) throws(DecodeError) -> Int {
         let value = try next()
+        // A limit of -1 is an empty table (no actors, strings, metadata): nothing may index it.
+        guard limit >= 0 else {
+            throw DecodeError.invalid(offset: reader.offset, reason: "column \(name): \(what) \(value), but the table it indexes is empty")
+        }
         guard value <= UInt64(limit) else {
             throw DecodeError.invalid(offset: reader.offset, reason: "column \(name): \(what) \(value) exceeds \(limit)")
         }

@@ -1,3 +1,4 @@
+import CRDT
 import DealCardKit
 import SyncProtocol
 import Foundation
@@ -51,7 +52,7 @@ extension Relay {
     public func sync(_ request: SyncRequest, token: TokenRecord) async -> Result<SyncResponse, RelayError> {
         switch await sync(request, decoded: DecodedPush.decode(request.push), token: token) {
         case .failure(let error): return .failure(error)
-        case .success(.ready(let response)): return .success(response)
+        case .success(.ready(let response)): return Relay.snapshotsReadable(response, formats: request.snapshotFormats)
         case .success(.waiting(let ticket)):
             switch await outcome(of: ticket) {
             case .answered(let answer): return .success(answer.response)
@@ -59,6 +60,37 @@ extension Relay {
             case .abandoned: return .failure(Relay.abandonedError)
             }
         }
+    }
+
+    /// The snapshot format versions a relay can answer in: the current one, and 1 for
+    /// devices from before it.
+    static let writtenSnapshotFormats = [1, Int(BlobKind.snapshot.currentVersion)]
+
+    /// `response` with every snapshot in a format the device reads (`formats`, absent:
+    /// version 1 only, a device from before version 2). Stored snapshots are of the current
+    /// version; for a device that cannot read it, each is loaded and written again as
+    /// version 1 (larger: the answer's byte budget was counted on the stored ones). Pure, so
+    /// the HTTP route runs it off the actor. Only ``Relay/sync(_:decoded:token:)``'s answers
+    /// carry snapshots; a long-poll's shared answer holds changes only.
+    nonisolated static func snapshotsReadable(_ response: SyncResponse, formats: [Int]?) -> Result<SyncResponse, RelayError> {
+        let current = Int(BlobKind.snapshot.currentVersion)
+        let readable = formats ?? [1]
+        guard !readable.contains(current), !response.snapshots.isEmpty else { return .success(response) }
+        var rewritten = response
+        for index in rewritten.snapshots.indices {
+            let item = rewritten.snapshots[index]
+            guard let blob = Data(base64Encoded: item.snapshot).map(Array.init) else {
+                return .failure(RelayError(.internalError, "the stored snapshot of \(item.deal)/\(item.document.rawValue) is not base64"))
+            }
+            do {
+                guard try Document.snapshotFormatVersion(blob) != 1 else { continue }
+                rewritten.snapshots[index] = DocumentSnapshot(deal: item.deal, document: item.document,
+                                                              snapshot: try Document(snapshot: blob).encodeSnapshotVersion1())
+            } catch {
+                return .failure(RelayError(.internalError, "the stored snapshot of \(item.deal)/\(item.document.rawValue) cannot be read to write it as version 1: \(error)"))
+            }
+        }
+        return .success(rewritten)
     }
 
     /// The answer to a long-poll whose request went away (nobody reads it).
@@ -102,6 +134,14 @@ extension Relay {
             }
             guard fetch.count <= SyncRequest.maxFetch else {
                 return .failure(RelayError(.badRequest, "fetch names at most \(SyncRequest.maxFetch) deals (got \(fetch.count)); ask for the rest in the next request"))
+            }
+        }
+        if let formats = request.snapshotFormats {
+            guard !formats.isEmpty, formats.allSatisfy({ (1...255).contains($0) }) else {
+                return .failure(RelayError(.badRequest, "snapshotFormats must list snapshot format versions (1…255) the device reads, at least one (got \(formats)); leave it out to get version 1"))
+            }
+            guard formats.contains(where: { Relay.writtenSnapshotFormats.contains($0) }) else {
+                return .failure(RelayError(.badRequest, "snapshotFormats \(formats) names no snapshot format this relay writes (\(Relay.writtenSnapshotFormats.map(String.init).joined(separator: ", "))); update the relay or send a version it writes"))
             }
         }
         if let base = request.bootstrapCursor, base < .start {

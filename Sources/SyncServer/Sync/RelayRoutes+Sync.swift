@@ -22,7 +22,12 @@ extension RelayRouter {
                     let decoded = DecodedPush.decode(received.push)
                     switch await relay.sync(received.message, decoded: decoded, token: token) {
                     case .failure(let error): return error.response
-                    case .success(.ready(let response)): return jsonResponse(response)
+                    case .success(.ready(let response)):
+                        // Rewritten here, off the actor, for a device that reads only version 1.
+                        switch Relay.snapshotsReadable(response, formats: received.message.snapshotFormats) {
+                        case .success(let readable): return jsonResponse(readable)
+                        case .failure(let error): return error.response
+                        }
                     case .success(.waiting(let ticket)):
                         // Awaited here, off the actor; the answer comes encoded, shared.
                         switch await relay.outcome(of: ticket) {
@@ -62,7 +67,8 @@ struct ReceivedSyncRequest: Decodable {
     var push: [DecodedPush.Received]
 
     enum CodingKeys: String, CodingKey {
-        case protocolVersion = "protocol", cursor, push, wait, limit, snapshotsAfter, bootstrapCursor, closedDealDays, fetch
+        case protocolVersion = "protocol", cursor, push, wait, limit, snapshotsAfter, bootstrapCursor, closedDealDays, fetch,
+             snapshotFormats
     }
 
     init(from decoder: any Decoder) throws {
@@ -77,6 +83,8 @@ struct ReceivedSyncRequest: Decodable {
         message.bootstrapCursor = try container.decodeIfPresent(LogPosition.self, forKey: .bootstrapCursor)
         message.closedDealDays = try container.decodeIfPresent(Int.self, forKey: .closedDealDays)
         message.fetch = try container.decodeIfPresent([DealID].self, forKey: .fetch)
+        // Absent means a device from before snapshot format 2 (not this build's default).
+        message.snapshotFormats = try container.decodeIfPresent([Int].self, forKey: .snapshotFormats)
     }
 }
 

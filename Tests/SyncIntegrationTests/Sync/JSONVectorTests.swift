@@ -80,8 +80,10 @@ struct JSONVectorTests {
     }
 
     static func body(cursor: Int64, push: [SchemaJSON] = [], limit: Int? = nil, snapshotsAfter: String? = nil,
-                     bootstrapCursor: Int64? = nil, closedDealDays: Int? = nil, fetch: [String]? = nil) -> SchemaJSON {
+                     bootstrapCursor: Int64? = nil, closedDealDays: Int? = nil, fetch: [String]? = nil,
+                     snapshotFormats: [Int]? = SyncRequest.readableSnapshotFormats) -> SchemaJSON {
         var members: [String: SchemaJSON] = ["protocol": .integer(1), "cursor": .integer(cursor), "push": .array(push), "wait": .integer(0)]
+        if let snapshotFormats { members["snapshotFormats"] = .array(snapshotFormats.map { .integer(Int64($0)) }) }
         if let closedDealDays { members["closedDealDays"] = .integer(Int64(closedDealDays)) }
         if let fetch { members["fetch"] = .array(fetch.map { .string($0) }) }
         if let limit { members["limit"] = .integer(Int64(limit)) }
@@ -180,6 +182,20 @@ struct JSONVectorTests {
                             body: body(cursor: 0, push: [item(ivanChanges[0])])),
                     Request(note: "the next edit, cursor 1", token: "ivan", body: body(cursor: 1, push: [item(ivanChanges[1])])),
                     Request(note: "the same push again, cursor 2", token: "ivan", body: body(cursor: 2, push: [item(ivanChanges[1])])),
+                ]),
+            Scenario(
+                name: "snapshot-formats",
+                what: """
+                    A device from before snapshot format 2 sends no snapshotFormats: its first sync gets \
+                    version 1 snapshots (RFNZTgIB…), which it can read. Today's devices name the versions they \
+                    read, [1, 2], and get version 2 (RFNZTgIC…). Ivan's deal d-own, one change.
+                    """,
+                tokens: ["ivan": ivan],
+                requests: [
+                    Request(note: "first round, a device of today: version 2", token: "ivan",
+                            body: body(cursor: 0, push: [item(ivanChanges[0])])),
+                    Request(note: "a first sync from a device from before version 2: version 1", token: "ivan",
+                            body: body(cursor: 0, snapshotFormats: nil)),
                 ]),
             Scenario(
                 name: "open-deals-first",
