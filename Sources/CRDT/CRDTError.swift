@@ -19,6 +19,11 @@ public enum CRDTError: Error, Equatable, Sendable, CustomStringConvertible {
     /// ``Change/maximumWidth`` op counters, which no replica accepts; the edit was not made.
     /// `ops` and `width` are what the change would have held with it.
     case changeTooLarge(ops: Int, width: UInt64)
+    /// A horizon to compact at that this document cannot use; `reason` says why.
+    case invalidHorizon(VersionVector, reason: String)
+    /// The document's history starts after a horizon, and what was asked needs the changes
+    /// before it (a version 1 snapshot holds the whole history).
+    case compacted(Horizon)
 
     public var description: String {
         switch self {
@@ -34,6 +39,10 @@ public enum CRDTError: Error, Equatable, Sendable, CustomStringConvertible {
             "change \(change) was refused: \(reason)"
         case .changeTooLarge(let ops, let width):
             "the change would hold \(ops) ops using \(width) op counters; a change may hold at most \(Change.maximumOps) ops and \(Change.maximumWidth) counters: commit the edits made so far and make the rest in another change"
+        case .invalidHorizon(let horizon, let reason):
+            "cannot compact at \(horizon): \(reason)"
+        case .compacted(let horizon):
+            "the document's history starts after \(horizon.seqs): the changes before it were compacted away, so it can only be sent as a snapshot of format version 2 or later"
         }
     }
 }

@@ -53,9 +53,14 @@ func benchDealCards(seed: UInt64, documents: Int = 1_000, writes: Int = 100) thr
             }
         }
     }
+    var snapshotBytes = 0
+    var compactedBytes = 0
     let checkMs = try milliseconds {
         for replicas in replicaSets {
             let snapshot = replicas[0].encodeSnapshot()
+            snapshotBytes += snapshot.count
+            // What the card weighs compacted once every replica has seen everything.
+            compactedBytes += try replicas[0].encodeSnapshot(horizon: replicas[0].version).count
             for other in replicas.dropFirst() where other.encodeSnapshot() != snapshot { converged = false }
             for name in fieldNames {
                 let values = try replicas.map { try $0.get(.root, name) }
@@ -71,6 +76,7 @@ func benchDealCards(seed: UInt64, documents: Int = 1_000, writes: Int = 100) thr
         "total_ms": round2(createMs + writeMs + mergeMs),
         "bytes_exchanged": bytesExchanged, "changes_exchanged": changesExchanged,
         "bytes_per_change": round2(Double(bytesExchanged) / Double(max(changesExchanged, 1))),
+        "snapshot_bytes_per_document": snapshotBytes / documents, "compacted_bytes_per_document": compactedBytes / documents,
         "fields_left_in_conflict": conflicts, "converged": converged, "peak_rss_mib": peakResidentMiB(),
     ])
 }

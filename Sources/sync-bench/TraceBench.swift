@@ -39,8 +39,11 @@ func benchTrace(path: String, name: String) throws {
     let encodeMs = milliseconds { snapshot = document.encodeSnapshot() }
     var loaded: Document?
     let decodeMs = try milliseconds { loaded = try Document(snapshot: snapshot, replica: ReplicaID(2)) }
+    // Compacted at the document's own version: the state alone, no history.
+    let compacted = try document.encodeSnapshot(horizon: document.version)
     report([
         "bench": "trace.snapshot", "trace": name, "snapshot_bytes": snapshot.count,
+        "compacted_bytes": compacted.count, "compacted_vs_full": round2(Double(compacted.count) / Double(snapshot.count)),
         "bytes_per_change": round2(Double(snapshot.count) / Double(document.history.count)),
         "encode_ms": round2(encodeMs), "decode_ms": round2(decodeMs),
         "decode_vs_replay": round2(decodeMs / replayMs),

@@ -34,7 +34,7 @@ struct TestVectorTests {
             ("change-text", .change, text.encoded()),
             ("change-list-counter-delete", .change, list.encoded()),
             ("batch-two-authors", .changeBatch, Change.encodeBatch(doc.history)),
-            ("snapshot", .snapshot, doc.encodeSnapshotVersion1()),
+            ("snapshot", .snapshot, try doc.encodeSnapshotVersion1()),
             ("snapshot-v2", .snapshot, doc.encodeSnapshot()),
             ("version-vector", .versionVector, doc.version.encoded()),
         ]

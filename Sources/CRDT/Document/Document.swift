@@ -41,7 +41,8 @@ public final class Document {
     public var historyIDs: [ChangeID] {
         var ids = [ChangeID](repeating: ChangeID(replica: replica, seq: 0), count: historyCount)
         for (author, list) in positions {
-            for (index, position) in list.enumerated() { ids[position] = ChangeID(replica: author, seq: UInt64(index + 1)) }
+            let first = horizon.seqs[author] + 1
+            for (index, position) in list.enumerated() { ids[position] = ChangeID(replica: author, seq: first + UInt64(index)) }
         }
         return ids
     }
@@ -52,10 +53,18 @@ public final class Document {
     private var appliedChanges: [Change] = []
     /// The first changes of `history`, as a version 2 snapshot held them, until decoded.
     private var encodedHistory: EncodedHistory?
-    /// Per replica, the op-counter span of each of its changes (index seq-1).
+    /// Per replica, the op-counter span of each of its changes after the horizon (index
+    /// seq - 1 - horizon seq: seq - 1 for a document with its whole history).
     private(set) var spans: [ReplicaID: [(start: UInt64, end: UInt64)]] = [:]
-    /// Per replica, the position in `history` of each of its changes (index seq-1).
+    /// Per replica, the position in `history` of each of its changes (indexed as `spans`).
     private var positions: [ReplicaID: [Int]] = [:]
+    /// The changes a shallow snapshot left out (``Horizon``); empty for a document that holds
+    /// its whole history.
+    public private(set) var horizon = Horizon()
+    /// The shallow snapshot this document was loaded from, and how many changes of
+    /// `history` it held: the base ``rebuild()`` starts from, since the changes before the
+    /// horizon cannot be replayed.
+    private var shallowBase: (snapshot: [UInt8], changes: Int)?
     /// Changes received before their dependencies, by id.
     private(set) var pending: [ChangeID: Change] = [:]
     /// Which changes have been applied.
@@ -79,9 +88,16 @@ public final class Document {
     /// A document whose state a version 2 snapshot held: `history` stays encoded until it is
     /// asked for. The caller (``SnapshotDecoder``) has checked that the history is causally
     /// consistent and that the state's ids are ops of it.
-    init(replica: ReplicaID, loaded state: LoadedState) {
+    init(replica: ReplicaID, loaded state: LoadedState, from snapshot: [UInt8]? = nil) {
         precondition(replica.rawValue != 0, "replica 0 is reserved for the root object")
         self.replica = replica
+        horizon = state.horizon
+        if !horizon.isEmpty, let snapshot { shallowBase = (snapshot, state.history.count) }
+        adopt(state)
+    }
+
+    /// Takes a loaded snapshot's state, history and version as this document's.
+    private func adopt(_ state: LoadedState) {
         objects = state.objects
         parents = state.parents
         spans = state.spans
@@ -90,6 +106,7 @@ public final class Document {
         othersVersion = state.version
         othersVersion[replica] = 0
         maxCounter = state.maxCounter
+        appliedChanges = []
         encodedHistory = state.history.count > 0 ? state.history : nil
     }
 
@@ -114,6 +131,16 @@ public final class Document {
     ///
     /// - Complexity: replays the history: O(total ops).
     public func fork(as replica: ReplicaID = .random()) -> Document {
+        if !horizon.isEmpty {
+            // The changes before the horizon cannot be replayed: copy through a snapshot.
+            do {
+                let copy = try Document(snapshot: encodeSnapshot(), replica: replica)
+                copy.pending = pending
+                return copy
+            } catch {
+                preconditionFailure("a document's own shallow snapshot does not load: \(error)")
+            }
+        }
         let copy = Document(replica: replica)
         for change in history { copy.record(change) }
         copy.pending = pending
@@ -127,21 +154,42 @@ public final class Document {
     public var pendingChangeValues: [Change] { pending.keys.sorted().map { pending[$0]! } }
 
     /// The changes a peer whose version is `version` lacks, in a causal order.
+    ///
+    /// A document whose history starts after a horizon holds no change before it: for a
+    /// peer behind the horizon (``isBehindHorizon(_:)``), these changes are not enough (they
+    /// depend on changes the peer lacks and this document no longer has); send it a snapshot.
     public func changes(since version: VersionVector) -> [Change] {
         var positionsWanted: [Int] = []
         for (replica, list) in positions {
-            let seen = Int(clamping: version[replica])
-            if seen < list.count { positionsWanted.append(contentsOf: list[seen...]) }
+            let seen = Int(clamping: version[replica]) - Int(clamping: horizon.seqs[replica])
+            if seen < list.count { positionsWanted.append(contentsOf: list[max(seen, 0)...]) }
         }
         positionsWanted.sort()
         let all = history
         return positionsWanted.map { all[$0] }
     }
 
-    /// The change with this id, if applied.
+    /// Whether a peer at `version` lacks changes that this document compacted away: it
+    /// cannot be brought up to date with ``changes(since:)``, only with a snapshot.
+    public func isBehindHorizon(_ version: VersionVector) -> Bool { !horizon.seqs.isIncluded(in: version) }
+
+    /// The change with this id, if applied and after the horizon.
     public func change(_ id: ChangeID) -> Change? {
-        guard id.seq >= 1, let list = positions[id.replica], id.seq <= UInt64(list.count) else { return nil }
-        return history[list[Int(id.seq - 1)]]
+        let first = horizon.seqs[id.replica] + 1
+        guard id.seq >= first, let list = positions[id.replica], id.seq - first < UInt64(list.count) else { return nil }
+        return history[list[Int(id.seq - first)]]
+    }
+
+    /// ``end(of:seq:)`` for a change known to be applied at or after the horizon.
+    func horizonEnd(of replica: ReplicaID, seq: UInt64) -> UInt64 { end(of: replica, seq: seq)! }
+
+    /// One past the last op counter of change `seq` of `replica` (applied), or nil when that
+    /// change is before the horizon and not the last one there.
+    private func end(of replica: ReplicaID, seq: UInt64) -> UInt64? {
+        let compacted = horizon.seqs[replica]
+        if seq <= compacted { return seq == compacted ? horizon.ends[replica] : nil }
+        guard let list = spans[replica], seq - compacted <= UInt64(list.count) else { return nil }
+        return list[Int(seq - compacted - 1)].end
     }
 
     /// The applied change that holds op `id`, if any.
@@ -200,6 +248,20 @@ public final class Document {
     /// - Complexity: O(total ops); taken only when a change fails halfway.
     func rebuild() {
         rebuilds += 1
+        if let base = shallowBase {
+            // The changes before the horizon are gone: start again from the shallow snapshot
+            // and replay what was applied after loading it.
+            let later = Array(history.dropFirst(base.changes))
+            let loaded: LoadedState
+            do {
+                loaded = try SnapshotDecoder.decode(Blob.openAnyVersion(base.snapshot, as: .snapshot).0)
+            } catch {
+                preconditionFailure("the shallow snapshot this document was loaded from no longer loads: \(error)")
+            }
+            adopt(loaded)
+            for change in later { record(change) }
+            return
+        }
         let changes = history
         objects = [.root: .map(MapObject())]
         parents = [:]
@@ -217,7 +279,14 @@ public final class Document {
     func isInCausalPast(_ id: OpID, of change: Change, before current: OpID) -> Bool {
         if id.counter == 0 { return id.replica.rawValue == 0 }
         if id.replica == change.replica && id.counter >= change.startOp { return id.counter < current.counter }
-        let limit = Int(clamping: id.replica == change.replica ? change.seq - 1 : change.deps[id.replica])
+        let limitSeq = id.replica == change.replica ? change.seq - 1 : change.deps[id.replica]
+        let compacted = horizon.seqs[id.replica]
+        if compacted > 0 && id.counter < horizon.ends[id.replica]! {
+            // Before the horizon: in the causal past exactly when the change has seen the
+            // horizon (the op itself is checked to exist where it is used).
+            return limitSeq >= compacted
+        }
+        let limit = Int(clamping: limitSeq) - Int(clamping: compacted)
         guard limit > 0, let list = spans[id.replica], limit <= list.count else { return false }
         var low = 0
         var high = limit - 1
@@ -338,18 +407,33 @@ public final class Document {
     ///
     /// - Returns: the required startOp, or nil when the change is not ready here: its
     ///   author's previous change or a change its deps name is not applied (yet), or its seq
-    ///   is 0. For a change already applied it is the startOp that change has.
+    ///   is 0; or when it was made behind this document's horizon (``isBehindHorizon(_:)``).
+    ///   For a change already applied after the horizon it is the startOp that change has.
     /// - Complexity: O(d) in the number of deps.
     public func requiredStartOp(for change: Change) -> UInt64? {
         guard change.seq >= 1, change.seq - 1 <= version[change.replica], change.deps.isIncluded(in: version) else {
             return nil
         }
+        guard !isBehindHorizon(change) else { return nil }
         var floor: UInt64 = 1
-        if change.seq >= 2, let list = spans[change.replica] { floor = list[Int(change.seq - 2)].end }
+        if change.seq >= 2, let end = end(of: change.replica, seq: change.seq - 1) { floor = end }
         for (replica, seq) in change.deps.entries {
-            if let list = spans[replica] { floor = max(floor, list[Int(seq - 1)].end) }
+            if let end = end(of: replica, seq: seq) { floor = max(floor, end) }
         }
         return floor
+    }
+
+    /// Whether `change` was made without some of the changes this document compacted away:
+    /// its deps (and its author's previous seq) do not reach the horizon.
+    func isBehindHorizon(_ change: Change) -> Bool {
+        guard !horizon.isEmpty else { return false }
+        var seen = change.deps
+        seen[change.replica] = max(seen[change.replica], change.seq - 1)
+        return isBehindHorizon(seen)
+    }
+
+    func behindHorizon(_ change: Change) -> CRDTError {
+        .invalidChange(change.id, reason: "it was made without changes this document compacted away (its history starts after \(horizon.seqs), and the change depends on \(change.deps)): its author must load a snapshot of the document and make the edit again")
     }
 
     /// Validates and applies one ready remote change, or changes nothing and throws.
@@ -359,6 +443,7 @@ public final class Document {
         guard !change.ops.isEmpty else { throw refuse("a change must hold at least one op") }
         guard change.deps[change.replica] == 0 else { throw refuse("deps name the author itself") }
         if let violation = change.limitViolation { throw refuse(violation) }
+        if isBehindHorizon(change) { throw behindHorizon(change) }
         guard let required = requiredStartOp(for: change) else {
             throw refuse("its author's previous change or a change its deps name is not applied")
         }

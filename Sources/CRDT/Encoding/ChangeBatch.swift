@@ -166,8 +166,35 @@ extension Document {
 
     /// The document as a snapshot of format version 1 (every applied change, no state), for a
     /// reader that does not read version 2 yet.
-    public func encodeSnapshotVersion1() -> [UInt8] {
-        ChangeBatch.encode(history, kind: .snapshot, version: 1)
+    ///
+    /// - Throws: ``CRDTError/compacted(_:)`` when the document's history starts after a
+    ///   horizon: version 1 has no way to say so.
+    public func encodeSnapshotVersion1() throws(CRDTError) -> [UInt8] {
+        guard horizon.isEmpty else { throw .compacted(horizon) }
+        return ChangeBatch.encode(history, kind: .snapshot, version: 1)
+    }
+
+    /// A shallow snapshot: the document's state, and only the changes after `horizon`. A
+    /// document loaded from it merges with every replica whose version includes `horizon`
+    /// (``isBehindHorizon(_:)``), and refuses the changes of one that does not.
+    ///
+    /// `horizon` must be applied here (within ``version``), include this document's own
+    /// horizon, and be causally closed: every change at or before it depends only on changes
+    /// at or before it (a version some replica had is). The version every replica has seen
+    /// is the usual choice. Tombstones (deleted list and text elements) are kept.
+    public func encodeSnapshot(horizon seqs: VersionVector) throws(CRDTError) -> [UInt8] {
+        guard seqs.isIncluded(in: version) else {
+            throw .invalidHorizon(seqs, reason: "it names changes this document has not applied (its version is \(version))")
+        }
+        guard horizon.seqs.isIncluded(in: seqs) else {
+            throw .invalidHorizon(seqs, reason: "the document's history already starts after \(horizon.seqs); a horizon cannot move back")
+        }
+        for change in history where change.seq <= seqs[change.replica] && !change.deps.isIncluded(in: seqs) {
+            throw .invalidHorizon(seqs, reason: "change \(change.id) is at or before it but depends on \(change.deps), which is not: a horizon must be causally closed (a version some replica had)")
+        }
+        var ends: [ReplicaID: UInt64] = [:]
+        for (replica, seq) in seqs.entries { ends[replica] = horizonEnd(of: replica, seq: seq) }
+        return SnapshotEncoder.encode(self, horizon: Horizon(seqs: seqs, ends: ends))
     }
 
     /// The format version of a snapshot blob (1 or 2), after checking its frame and checksum.
@@ -200,7 +227,7 @@ extension Document {
                     throw .invalid(offset: 0, reason: "the snapshot's state is not the state its history builds")
                 }
             }
-            self.init(replica: replica, loaded: loaded)
+            self.init(replica: replica, loaded: loaded, from: bytes)
             return
         }
         let changes = try ChangeBatch.decode(bytes, kind: .snapshot)

@@ -10,6 +10,9 @@ struct EncodedHistory {
     let opCount: Int
     let actors: [ReplicaID]
     let firstSeq: [UInt64]
+    /// Per actor index: one past the last op counter of its last change before the horizon
+    /// (0 when none was left out).
+    let horizonEnds: [UInt64]
     let strings: [String]
     let metadata: [[UInt8]]
     let objects: [ObjectID]
@@ -176,11 +179,23 @@ struct EncodedHistory {
                     throw invalid(.changeAuthor, "actor \(author) has changes but first seq \(seq)")
                 }
                 nextSeq[author] = seq + 1
-                // The start every replica requires (``Document/requiredStartOp(for:)``).
+                // The start every replica requires (``Document/requiredStartOp(for:)``). A dep
+                // on a change before the horizon but not its last one has no known end: then
+                // the start can only be checked not to be below the ends that are known.
                 var floor: UInt64 = 1
-                if let last = spans[author].last { floor = last.end }
-                for dep in deps { floor = max(floor, spans[dep.index][Int(dep.seq - 1)].end) }
-                guard startOp == floor else {
+                var exact = true
+                if let last = spans[author].last { floor = last.end } else if history.horizonEnds[author] > 0 { floor = history.horizonEnds[author] }
+                for dep in deps {
+                    let first = history.firstSeq[dep.index]
+                    if dep.seq >= first {
+                        floor = max(floor, spans[dep.index][Int(dep.seq - first)].end)
+                    } else if dep.seq == first - 1 {
+                        floor = max(floor, history.horizonEnds[dep.index])
+                    } else {
+                        exact = false
+                    }
+                }
+                guard exact ? startOp == floor : startOp >= floor else {
                     throw invalid(.changeStart, "change \(replica)/\(seq) starts at op \(startOp); its causal past makes it \(floor)")
                 }
                 var ops: [Op] = []
@@ -208,10 +223,13 @@ struct EncodedHistory {
                                           metadata: history.metadata[metadataIndex], ops: ops))
                 }
             }
-            for (index, replica) in actors.enumerated() where !spans[index].isEmpty {
-                outline.spans[replica] = spans[index]
-                outline.positions[replica] = positions[index]
-                outline.version[replica] = nextSeq[index] - 1
+            for (index, replica) in actors.enumerated() {
+                if !spans[index].isEmpty {
+                    outline.spans[replica] = spans[index]
+                    outline.positions[replica] = positions[index]
+                }
+                // Changes before the horizon are applied too: the version counts them.
+                if nextSeq[index] > 1 { outline.version[replica] = nextSeq[index] - 1 }
             }
             for (index, ranges) in insertedRanges.enumerated() where !ranges.isEmpty {
                 outline.inserted[history.objects[index]] = ElementRange.normalized(ranges)

@@ -81,6 +81,8 @@ enum SnapshotValue {
     /// The tag of a register entry whose value is that of the op that wrote it (the op with
     /// the entry's id, in the history), so a value is stored once.
     static let fromTheOp = 15
+    /// The greatest tag of a scalar written in full (0…8).
+    static let maximumScalarTag = 8
 
     static func write(_ scalar: ScalarValue, tags: inout ColumnWriter, bytes: inout ByteWriter) {
         switch scalar {

@@ -7,6 +7,8 @@ struct LoadedState {
     var version: VersionVector
     var maxCounter: UInt64
     var history: EncodedHistory
+    /// What a shallow snapshot left out (empty for a whole history).
+    var horizon: Horizon
 }
 
 /// The most a version 2 snapshot may declare, checked before anything is built: its values
@@ -18,6 +20,10 @@ public enum SnapshotLimits {
     public static let maximumOps = 1 << 26
     /// Objects (maps, lists, texts) in one snapshot.
     public static let maximumObjects = 1 << 22
+    /// State items (list elements, register entries, live increments) made by changes before
+    /// the horizon of a shallow snapshot, beyond those its history's ops allow: their ops are
+    /// not in the snapshot, so this bounds what a few run-length coded bytes can make.
+    public static let maximumCompactedItems = 1 << 22
 }
 
 /// Reads a snapshot of format version 2 (see ``SnapshotEncoder``): builds the state from it
@@ -51,6 +57,8 @@ struct SnapshotDecoder {
     private var place: (object: ObjectID, key: String, element: OpID) = (.root, "", OpID(counter: 0, replica: ReplicaID(0)))
     /// Register entries and list elements still allowed: each is made by an op.
     private var opsLeft = 0
+    /// What a shallow snapshot left out.
+    private var horizon = Horizon()
     /// The element ids each list or text holds, run by run.
     private var elementRanges: [ObjectID: [ElementRange]] = [:]
 
@@ -71,13 +79,25 @@ struct SnapshotDecoder {
             actors.append(ReplicaID(raw))
         }
         var firstSeq: [UInt64] = []
-        for index in 0..<actorCount {
+        for _ in 0..<actorCount {
             let seq = try reader.uleb()
-            guard seq <= 1 else {
-                throw reader.invalid("actor \(index)'s history starts at seq \(seq): a shallow snapshot, which this build does not read")
-            }
+            guard seq <= Change.maximumCounter else { throw reader.invalid("first seq \(seq) is past \(Change.maximumCounter)") }
             firstSeq.append(seq == 0 ? 1 : seq)
         }
+        // A shallow snapshot: the end of each compacted actor's last change before the horizon.
+        var horizonSeqs = VersionVector()
+        var horizonEnds: [ReplicaID: UInt64] = [:]
+        var endsByActor = [UInt64](repeating: 0, count: actorCount)
+        for index in 0..<actorCount where firstSeq[index] > 1 {
+            let end = try reader.uleb()
+            guard end >= 2 && end <= Change.maximumCounter + 1 else {
+                throw reader.invalid("actor \(index)'s horizon ends at op \(end), outside 2...\(Change.maximumCounter + 1)")
+            }
+            horizonSeqs[actors[index]] = firstSeq[index] - 1
+            horizonEnds[actors[index]] = end
+            endsByActor[index] = end
+        }
+        horizon = Horizon(seqs: horizonSeqs, ends: horizonEnds)
         let stringCount = try reader.count("string")
         for _ in 0..<stringCount {
             let string = try reader.string()
@@ -113,7 +133,7 @@ struct SnapshotDecoder {
         entryBytes = columnBytes[SnapshotColumn.entryValueBytes.rawValue]
         // Each op makes at most two of the state's items: a list insert makes an element and
         // its register entry; a write makes an entry; an increment a live increment.
-        opsLeft = 2 * opCount
+        opsLeft = 2 * opCount + (horizon.isEmpty ? 0 : SnapshotLimits.maximumCompactedItems)
 
         try readObjects(count: objectCount)
         try readContents(opCount: opCount)
@@ -121,8 +141,9 @@ struct SnapshotDecoder {
             try columns[column.rawValue].finish()
         }
 
-        let history = EncodedHistory(count: changeCount, opCount: opCount, actors: actors, firstSeq: firstSeq, strings: strings,
-                                     metadata: metadata, objects: objectTable, columns: columnBytes)
+        let history = EncodedHistory(count: changeCount, opCount: opCount, actors: actors, firstSeq: firstSeq,
+                                     horizonEnds: endsByActor, strings: strings, metadata: metadata, objects: objectTable,
+                                     columns: columnBytes)
         let outline = try history.check(against: objects, parents: parents, wanting: Set(valuesWanted.map(\.id)))
         for place in valuesWanted {
             let fits: Bool
@@ -137,25 +158,30 @@ struct SnapshotDecoder {
                 throw DecodeError.invalid(offset: body.offset, reason: "register entry \(place.id) is marked \(value.isCounter ? "not " : "")a counter, but the op that wrote it writes \(value)")
             }
         }
-        guard outline.created == objectCount - 1 else {
-            throw DecodeError.invalid(offset: body.offset, reason: "the state holds \(objectCount - 1) objects; the history creates \(outline.created)")
+        // Objects created before the horizon are not the history's to create.
+        let createdAfter = objectTable.dropFirst().filter { !horizon.isBefore($0.op) }.count
+        guard outline.created == createdAfter else {
+            throw DecodeError.invalid(offset: body.offset, reason: "the state holds \(createdAfter) objects created after the horizon; the history creates \(outline.created)")
         }
         // Both hold only lists and texts with at least one element, and no id twice (runs
         // overlapping are refused as they load; op counters never overlap), so they are equal
         // exactly when every sequence holds the elements the history inserts into it.
+        // In a shallow snapshot, the elements inserted before the horizon are the state's alone.
         for id in Set(outline.inserted.keys).union(elementRanges.keys).sorted() {
-            let held = ElementRange.normalized(elementRanges[id] ?? [])
+            let held = ElementRange.normalized((elementRanges[id] ?? []).compactMap(horizon.after))
             let inserted = outline.inserted[id] ?? []
             guard held == inserted else {
                 let first = zip(held, inserted).first { $0 != $1 }.map { "\($0.0.start)@\($0.0.replica) against \($0.1.start)@\($0.1.replica)" }
                 throw DecodeError.invalid(offset: body.offset, reason: "the state's \(id) holds elements the history does not insert, or lacks some it does (\(Self.count(held)) held, \(Self.count(inserted)) inserted\(first.map { "; first difference \($0)" } ?? ""))")
             }
         }
-        for id in namedOps where !Self.isOp(id, in: outline.spans) {
+        for id in namedOps where !Self.isOp(id, in: outline.spans) && !horizon.isBefore(id) {
             throw DecodeError.invalid(offset: body.offset, reason: "the state names op \(id), which is not in the history")
         }
+        var maxCounter = outline.maxCounter
+        for end in horizonEnds.values { maxCounter = max(maxCounter, end - 1) }
         return LoadedState(objects: objects, parents: parents, spans: outline.spans, positions: outline.positions,
-                           version: outline.version, maxCounter: outline.maxCounter, history: history)
+                           version: outline.version, maxCounter: maxCounter, history: history, horizon: horizon)
     }
 
     private func limited(_ reader: inout ByteReader, _ limit: Int, _ what: String) throws(DecodeError) -> Int {
@@ -371,12 +397,25 @@ struct SnapshotDecoder {
                 }
                 entry = Register.Entry(id: id, value: .object(object, kind))
             } else {
-                guard tag == SnapshotValue.fromTheOp else { throw invalid(.entryValueTag, "unknown entry value tag \(tag)") }
-                valuesWanted.append((id, place.object, place.key, place.element))
+                let compacted = horizon.isBefore(id)
+                if tag == SnapshotValue.fromTheOp {
+                    guard !compacted else {
+                        throw invalid(.entryValueTag, "entry \(id) is before the horizon, so its op is not in the history: its value must be written with it")
+                    }
+                    valuesWanted.append((id, place.object, place.key, place.element))
+                    entry = Register.Entry(id: id, value: .scalar(.null))
+                } else {
+                    guard compacted, tag <= SnapshotValue.maximumScalarTag else {
+                        throw invalid(.entryValueTag, compacted ? "unknown entry value tag \(tag)" : "entry \(id) is after the horizon: its value is its op's (tag \(SnapshotValue.fromTheOp)), not written with it")
+                    }
+                    entry = Register.Entry(id: id, value: .scalar(try SnapshotValue.read(tag: tag, bytes: &entryBytes)))
+                }
                 let flags = try next(.entryCounterFlags, max: 2, "entry flags")
-                entry = Register.Entry(id: id, value: .scalar(.null))
+                if compacted, (flags != 0) != (entry.value.scalar?.isCounter ?? false) {
+                    throw invalid(.entryCounterFlags, "entry \(id)'s counter flags say \(flags == 0 ? "not " : "")a counter, but its value is \(entry.value)")
+                }
                 if flags != 0 {
-                    entry.value = .scalar(.counter(0))
+                    if !compacted { entry.value = .scalar(.counter(0)) }
                     entry.superseded = flags == 2
                     entry.increments = try entryBytes.sleb()
                     let live = try next(.entryLiveCount, max: opsLeft, "live increment count")

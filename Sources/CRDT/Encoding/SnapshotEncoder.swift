@@ -22,9 +22,12 @@ struct SnapshotEncoder {
     private let stringTable: [String]
     private let objectIndex: [ObjectID: Int]
     private let objectTable: [ObjectID]
+    private let horizon: Horizon
 
-    private init(document: Document, history: [Change]) {
-        var replicas = Set<ReplicaID>()
+    private init(document: Document, history: [Change], horizon: Horizon) {
+        self.horizon = horizon
+        // The state's ids are ops of the history or of a replica the horizon names.
+        var replicas = Set(horizon.seqs.entries.keys)
         var keys = Set<String>()
         for change in history {
             change.collectReplicas(into: &replicas)
@@ -48,20 +51,29 @@ struct SnapshotEncoder {
         ints = SnapshotColumn.allCases.map { ColumnWriter(signed: $0.isSigned) }
     }
 
-    static func encode(_ document: Document) -> [UInt8] {
-        let applied = document.history
+    /// The document as a snapshot: with its own horizon, or with a later `horizon` (whose
+    /// ends the caller computed), leaving out every change at or before it.
+    static func encode(_ document: Document, horizon: Horizon? = nil) -> [UInt8] {
+        let horizon = horizon ?? document.horizon
+        let applied = document.history.filter { $0.seq > horizon.seqs[$0.replica] }
         let canonical = { (a: Change, b: Change) in (a.startOp, a.replica) < (b.startOp, b.replica) }
         // Usually already in canonical order (a replica applies its own changes in it).
         let isSorted = zip(applied, applied.dropFirst()).allSatisfy { canonical($0, $1) }
         let history = isSorted ? applied : applied.sorted(by: canonical)
-        var encoder = SnapshotEncoder(document: document, history: history)
+        var encoder = SnapshotEncoder(document: document, history: history, horizon: horizon)
         var writer = ByteWriter()
         writer.uleb(0 as UInt64)  // flags
         writer.uleb(encoder.actorTable.count)
         for actor in encoder.actorTable { writer.uint64LE(actor.rawValue) }
         var firstSeq: [ReplicaID: UInt64] = [:]
         for change in history where firstSeq[change.replica] == nil { firstSeq[change.replica] = change.seq }
-        for actor in encoder.actorTable { writer.uleb(firstSeq[actor] ?? 0) }
+        // An actor with changes before the horizon starts after them (a shallow snapshot); then
+        // the end of its last change there, for each such actor in table order.
+        for actor in encoder.actorTable {
+            let compacted = horizon.seqs[actor]
+            writer.uleb(compacted > 0 ? compacted + 1 : firstSeq[actor] ?? 0)
+        }
+        for actor in encoder.actorTable where horizon.seqs[actor] > 0 { writer.uleb(horizon.ends[actor]!) }
         writer.uleb(encoder.stringTable.count)
         for string in encoder.stringTable { writer.string(string) }
         let (metadataTable, opCount) = encoder.history(history)
@@ -245,20 +257,28 @@ struct SnapshotEncoder {
             case .object(let object, let kind):
                 put(.entryValueTag, 16 + Int(kind.rawValue))
                 entryValueBytes.uleb(objectIndex[object]!)
+            case .scalar(let scalar) where horizon.isBefore(entry.id):
+                // Written before the horizon: its op is not in the history, so the value is here.
+                SnapshotValue.write(scalar, tags: &ints[SnapshotColumn.entryValueTag.rawValue], bytes: &entryValueBytes)
+                counterFields(of: entry)
             case .scalar:
                 // The op that wrote the entry is in the history and holds the same value.
                 put(.entryValueTag, SnapshotValue.fromTheOp)
-                put(.entryCounterFlags, entry.isCounter ? (entry.superseded ? 2 : 1) : 0)
-                if entry.isCounter {
-                    entryValueBytes.sleb(entry.increments)
-                    let live = entry.liveIncrements.sorted()
-                    put(.entryLiveCount, live.count)
-                    for id in live {
-                        put(.entryLiveActor, actors[id.replica]!)
-                        put(.entryLiveCounter, signed: delta(id.counter, entry.id.counter))
-                    }
-                }
+                counterFields(of: entry)
             }
+        }
+    }
+
+    /// Whether an entry is a counter (and superseded), its increments and live increments.
+    private mutating func counterFields(of entry: Register.Entry) {
+        put(.entryCounterFlags, entry.isCounter ? (entry.superseded ? 2 : 1) : 0)
+        guard entry.isCounter else { return }
+        entryValueBytes.sleb(entry.increments)
+        let live = entry.liveIncrements.sorted()
+        put(.entryLiveCount, live.count)
+        for id in live {
+            put(.entryLiveActor, actors[id.replica]!)
+            put(.entryLiveCounter, signed: delta(id.counter, entry.id.counter))
         }
     }
 

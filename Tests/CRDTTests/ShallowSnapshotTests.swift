@@ -1,0 +1,149 @@
+import Testing
+@testable import CRDT
+import TestSupport
+
+/// Compaction: a shallow snapshot holds the state and only the changes after a horizon. What
+/// it must keep: the state, the changes a replica past the horizon lacks, byte-identical
+/// re-encoding, merging like the whole history does; and what it must refuse, with a reason:
+/// the changes of a replica behind the horizon, horizons it cannot honour, damaged bytes.
+@Suite("Shallow snapshots (compaction)")
+struct ShallowSnapshotTests {
+    /// A simulated document after 80 steps, and a horizon: replica 1's version after 40 (a
+    /// version some replica had, so causally closed).
+    private func simulated(_ seed: UInt64) throws -> (full: Document, horizon: VersionVector, early: Document) {
+        var simulator = Simulator(seed: seed, replicaCount: 3)
+        try simulator.run(steps: 40)
+        let horizon = simulator.replicas[1].version
+        let early = simulator.replicas[1].fork(as: ReplicaID(0xEA21))
+        try simulator.run(steps: 40)
+        simulator.syncAll()
+        return (simulator.replicas[0], horizon, early)
+    }
+
+    @Test(arguments: Array(UInt64(1)...30))
+    func aShallowSnapshotLoadsToTheSameStateWithTheLaterChangesOnly(seed: UInt64) throws {
+        let (full, horizon, _) = try simulated(seed)
+        let shallow = try full.encodeSnapshot(horizon: horizon)
+        let loaded = try Document(snapshot: shallow, replica: ReplicaID(0xC0FFEE))
+        #expect(loaded.horizon.seqs == horizon, "seed \(seed)")
+        #expect(try loaded.materialize() == full.materialize(), "seed \(seed)")
+        #expect(loaded.version == full.version, "seed \(seed)")
+        let later = full.history.filter { $0.seq > horizon[$0.replica] }
+        #expect(loaded.historyCount == later.count, "seed \(seed)")
+        #expect(Set(loaded.history.map(\.id)) == Set(later.map(\.id)), "seed \(seed)")
+        #expect(loaded.encodeSnapshot() == shallow, "seed \(seed): re-encoding a shallow snapshot changed its bytes")
+        #expect(Set(loaded.changes(since: horizon).map(\.id)) == Set(later.map(\.id)), "seed \(seed)")
+        #expect(shallow.count <= full.encodeSnapshot().count, "seed \(seed)")
+    }
+
+    @Test(arguments: Array(UInt64(1)...30))
+    func aCompactedDocumentMergesWithAReplicaPastTheHorizon(seed: UInt64) throws {
+        let (full, horizon, _) = try simulated(seed)
+        let compacted = try Document(snapshot: full.encodeSnapshot(horizon: horizon), replica: ReplicaID(0xC0FFEE))
+        let whole = full.fork(as: ReplicaID(0xC0FFEE))
+        let peer = full.fork(as: ReplicaID(0xBEE5))
+        #expect(!compacted.isBehindHorizon(peer.version))
+        // Concurrent edits on both sides, the same on the compacted document and on its twin
+        // with the whole history.
+        for document in [compacted, whole] {
+            try document.change { tx in
+                try tx.put(.root, "after-compaction", "kept")
+                let notes = try tx.putObject(.root, "notes", .text)
+                try tx.splice(notes, at: 0, insert: "merged")
+            }
+        }
+        try peer.change { try $0.put(.root, "peer", .int(7)) }
+        for document in [compacted, whole] {
+            let report = document.apply(peer.changes(since: document.version))
+            #expect(report.refused.isEmpty && report.pending.isEmpty, "seed \(seed): \(report)")
+        }
+        peer.apply(compacted.changes(since: peer.version))
+        #expect(try compacted.materialize() == whole.materialize(), "seed \(seed)")
+        #expect(try peer.materialize() == whole.materialize(), "seed \(seed)")
+        #expect(compacted.encodeSnapshot() == (try whole.encodeSnapshot(horizon: horizon)), "seed \(seed): the compacted document and the whole one compacted later differ")
+        #expect(try Document(snapshot: compacted.encodeSnapshot()).materialize() == whole.materialize(), "seed \(seed)")
+    }
+
+    @Test(arguments: Array(UInt64(1)...10))
+    func aReplicaBehindTheHorizonIsRefusedWithAReason(seed: UInt64) throws {
+        let (full, horizon, early) = try simulated(seed)
+        let compacted = try Document(snapshot: full.encodeSnapshot(horizon: horizon))
+        // A replica that went offline just before the horizon: it lacks the last change before
+        // it of every replica (and whatever depends on those).
+        let behind = Document(replica: ReplicaID(0xB0B))
+        behind.apply(early.history.filter { $0.seq < horizon[$0.replica] })
+        try #require(compacted.isBehindHorizon(behind.version), "seed \(seed)")
+        try behind.change { try $0.put(.root, "offline", "edit") }
+        let change = try #require(behind.history.last)
+        // The whole history takes it; the compacted one cannot, and says why.
+        #expect(full.fork().apply([change]).applied == [change.id], "seed \(seed)")
+        let report = compacted.apply([change])
+        let refusal = try #require(report.refused.first, "seed \(seed): \(report)")
+        #expect("\(refusal)".contains("compacted away"), "seed \(seed): \(refusal)")
+        #expect(compacted.requiredStartOp(for: change) == nil)
+        #expect(try compacted.materialize() == full.materialize(), "seed \(seed): a refused change changed something")
+    }
+
+    @Test func horizonsThatCannotBeHonouredAreRefused() throws {
+        let (full, horizon, _) = try simulated(3)
+        var ahead = full.version
+        ahead[ReplicaID(0xFFFF)] = 1
+        #expect(throws: CRDTError.self) { try full.encodeSnapshot(horizon: ahead) }
+        let compacted = try Document(snapshot: full.encodeSnapshot(horizon: horizon))
+        #expect(throws: CRDTError.self) { try compacted.encodeSnapshot(horizon: VersionVector()) }
+        #expect(throws: CRDTError.compacted(compacted.horizon)) { try compacted.encodeSnapshotVersion1() }
+        #expect(try compacted.encodeSnapshot(horizon: full.version).count > 0, "compacting further is allowed")
+    }
+
+    @Test func aHorizonThatIsNotCausallyClosedIsRefused() throws {
+        let alice = Document(replica: ReplicaID(1))
+        let bob = Document(replica: ReplicaID(2))
+        try alice.change { try $0.put(.root, "a", "1") }
+        bob.apply(alice.history)
+        try bob.change { try $0.put(.root, "b", "1") }
+        alice.apply(bob.history)
+        // Bob's first change depends on Alice's: a horizon holding it but not Alice's is open.
+        let open = VersionVector([ReplicaID(2): 1])
+        #expect { try alice.encodeSnapshot(horizon: open) } throws: { error in
+            guard case CRDTError.invalidHorizon(_, let reason) = error else { return false }
+            return reason.contains("causally closed")
+        }
+    }
+
+    @Test func aCompactedDocumentRollsBackAFailedTransaction() throws {
+        let (full, horizon, _) = try simulated(5)
+        let compacted = try Document(snapshot: full.encodeSnapshot(horizon: horizon))
+        let before = try compacted.materialize()
+        struct Abandon: Error {}
+        #expect(throws: Abandon.self) {
+            try compacted.change { tx in
+                try tx.put(.root, "half", "done")
+                throw Abandon()
+            }
+        }
+        #expect(compacted.rebuilds == 1)
+        #expect(try compacted.materialize() == before)
+        try compacted.change { try $0.put(.root, "next", "edit") }
+        #expect(try compacted.get(.root, "next") == .scalar(.string("edit")))
+    }
+
+    /// Every byte of a shallow snapshot's body changed under a good checksum: nothing traps,
+    /// and what loads re-encodes to the same bytes; every truncation is refused.
+    @Test func damagedShallowSnapshotsAreRefusedOrConsistent() throws {
+        let (full, horizon, _) = try simulated(7)
+        let shallow = try full.encodeSnapshot(horizon: horizon)
+        let body = Array(shallow[6..<shallow.count - 4])
+        for index in body.indices {
+            var mutated = body
+            mutated[index] ^= 0x5A
+            let blob = Blob.wrap(.snapshot, version: 2, body: mutated)
+            guard let loaded = try? Document(snapshot: blob) else { continue }
+            // Byte 0 is the flags: none is defined, and unknown ones are ignored (not written back).
+            if index == 0 { continue }
+            #expect(loaded.encodeSnapshot() == blob, "byte \(index): an accepted shallow snapshot is not canonical")
+        }
+        for length in stride(from: 0, to: shallow.count, by: max(1, shallow.count / 200)) {
+            #expect(throws: DecodeError.self, "truncated to \(length)") { try Document(snapshot: Array(shallow.prefix(length))) }
+        }
+    }
+}
