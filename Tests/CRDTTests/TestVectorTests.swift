@@ -36,6 +36,7 @@ struct TestVectorTests {
             ("batch-two-authors", .changeBatch, Change.encodeBatch(doc.history)),
             ("snapshot", .snapshot, try doc.encodeSnapshotVersion1()),
             ("snapshot-v2", .snapshot, doc.encodeSnapshot()),
+            ("snapshot-v2-shallow", .snapshot, try doc.encodeSnapshot(horizon: VersionVector([doc.replica: 2]))),
             ("version-vector", .versionVector, doc.version.encoded()),
         ]
     }
