@@ -29,6 +29,17 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
         return code == "cursor_ahead" || message.hasPrefix("cursor_ahead")
     }
 
+    /// Whether the relay said the cursor is behind the history it compacted (`409`, code or
+    /// message `history_compacted`): as for ``isCursorAhead``, the device syncs again from 0.
+    public var isHistoryCompacted: Bool {
+        guard case .relay(409, let code, let message) = self else { return false }
+        return code == "history_compacted" || message.hasPrefix("history_compacted")
+    }
+
+    /// Whether the device must forget its cursor and sync again from 0: the relay's data was
+    /// replaced (``isCursorAhead``) or its history compacted past the cursor (``isHistoryCompacted``).
+    public var needsFirstSyncAgain: Bool { isCursorAhead || isHistoryCompacted }
+
     /// Whether retrying later may succeed (network trouble, relay restarting, overload).
     public var isTransient: Bool {
         switch self {

@@ -67,6 +67,12 @@ public struct SyncRound: Sendable {
     public private(set) var firstSyncPage: FirstSyncPage?
     /// What the round has done so far.
     public private(set) var report = SyncReport()
+    /// After `409 history_compacted`: the outbox waits until the first sync has brought the
+    /// compacted documents, on which the store re-makes the edits made behind the horizon
+    /// (pushed as they are, the relay could only refuse them).
+    public private(set) var pullsBeforePushing = false
+    /// The last answer ended such a first sync: the outbox is to be pushed now.
+    private var resyncEnded = false
 
     /// - Parameters:
     ///   - wait: seconds the first request may wait in a long-poll.
@@ -88,9 +94,10 @@ public struct SyncRound: Sendable {
     public func request(outbox: [OutboxItem], cursor: LogPosition, localEditPending: Bool, limit: Int?,
                         fetch: [DealID] = []) -> SyncRequest {
         let fetching = cursor.isStart ? [] : Array(fetch.prefix(SyncRequest.maxFetch))
+        let pushing = pullsBeforePushing && cursor.isStart ? [] : outbox
         let mayWait = outbox.isEmpty && !localEditPending && firstSyncPage == nil && fetching.isEmpty
         var request = SyncRequest(cursor: cursor,
-                                  push: outbox.map { PushedChange(deal: $0.ref.deal, document: $0.ref.document, change: $0.blob) },
+                                  push: pushing.map { PushedChange(deal: $0.ref.deal, document: $0.ref.document, change: $0.blob) },
                                   wait: mayWait ? wait : 0, limit: limit)
         if cursor.isStart {
             request.closedDealDays = closedDealDays
@@ -119,6 +126,11 @@ public struct SyncRound: Sendable {
     ///   (nothing of the answer is applied then).
     public mutating func receive(_ response: SyncResponse, to request: SyncRequest?, pushed: [OutboxItem]) throws(SyncError) -> [Action] {
         var actions: [Action] = [.acknowledge(response.accepted)]
+        resyncEnded = false
+        if pullsBeforePushing, request?.cursor.isStart ?? true, response.snapshotsAfter == nil {
+            pullsBeforePushing = false
+            resyncEnded = true
+        }
         report.pushed += pushed.count
         report.accepted += response.accepted.count
         var items: [ChangeRef: OutboxItem] = [:]
@@ -199,10 +211,20 @@ public struct SyncRound: Sendable {
         return [.resetCursor]
     }
 
+    /// The actions when the relay says the device's cursor is behind the history it
+    /// compacted (`409 history_compacted`): sync again from 0, pulling before pushing.
+    public mutating func historyCompacted() -> [Action] {
+        firstSyncPage = nil
+        pullsBeforePushing = true
+        return [.resetCursor]
+    }
+
     /// Whether the round is over after `response`: nothing more waits on the relay, and the
     /// outbox is empty or the answer made no progress on it (nothing left that a retry now
     /// would change).
     public func isFinished(after response: SyncResponse, pushedCount: Int, remaining: Int) -> Bool {
+        // A first sync after compaction pushed nothing on purpose: the outbox goes next.
+        if resyncEnded && pushedCount == 0 && remaining > 0 { return false }
         let stalled = remaining >= pushedCount && response.accepted.isEmpty
         return !response.more && (remaining == 0 || stalled)
     }

@@ -127,12 +127,37 @@ let serve = Command(
         await server.runUntilShutdownSignal()
     })
 
+let compact = Command(
+    name: "compact", abstract: "Fold old history into base snapshots (frees the log).",
+    discussion: """
+        Every deal document with changes received longer ago than --older-than gets a base: a
+        shallow snapshot of its state and of its later changes; those older log entries are
+        deleted. Devices whose cursor is behind are told to sync again from cursor 0 (409
+        history_compacted) and re-make their edits made before the horizon. Runs beside a
+        serving relay. Prints a JSON report on standard output.
+        """,
+    examples: [Example("Compact what is older than 90 days", "sync-server compact --data /var/lib/sync --older-than 90d")],
+    options: [
+        data,
+        .option("older-than", value: "duration", help: "Compact changes received longer ago than this: a number followed by d, h or m.",
+                isRequired: true),
+    ],
+    run: { parsed in
+        let text = parsed.option("older-than")!
+        guard let age = try? TokenLifetime(parsing: text) else {
+            throw ValidationError("invalid value '\(text)' for '--older-than <duration>'; expected a whole number followed by d, h or m, such as 90d, 12h or 45m (at most 3660d)")
+        }
+        let report = try await CompactionCommand.run(dataDirectory: parsed.option("data")!, olderThan: age)
+        emit(CompactionCommand.json(report) + "\n")
+        emit("compacted \(report.documents) documents through log position \(report.through): \(report.entriesRemoved) log entries removed, \(report.bytesBefore) → \(report.bytesAfter) bytes\n", to: .standardError)
+    })
+
 let root = Command(
     name: "sync-server", abstract: "The deal-card sync relay: a durable change log with auth, over HTTP.",
     version: "\(SyncServerInfo.name) \(SyncServerInfo.version)",
     examples: [
         Example("Issue a token, then serve", "sync-server token issue --user anna --role sales --dealership north && sync-server serve"),
     ],
-    subcommands: [serve, token])
+    subcommands: [serve, token, compact])
 
 await CommandLineTool.main(root)

@@ -36,6 +36,20 @@ struct ShallowSnapshotTests {
         #expect(shallow.count <= full.encodeSnapshot().count, "seed \(seed)")
     }
 
+    /// Compacted at its own version: the state alone, no change left in the history.
+    @Test(arguments: Array(UInt64(1)...30))
+    func aDocumentCompactedAtItsOwnVersionIsItsStateAlone(seed: UInt64) throws {
+        let (full, _, _) = try simulated(seed)
+        let shallow = try full.encodeSnapshot(horizon: full.version)
+        let loaded = try Document(snapshot: shallow, replica: ReplicaID(0xC0FFEE))
+        #expect(loaded.historyCount == 0, "seed \(seed)")
+        #expect(try loaded.materialize() == full.materialize(), "seed \(seed)")
+        #expect(loaded.encodeSnapshot() == shallow, "seed \(seed)")
+        try loaded.change { try $0.put(.root, "after", "all compacted") }
+        full.apply(loaded.changes(since: full.version))
+        #expect(try full.materialize() == loaded.materialize(), "seed \(seed)")
+    }
+
     @Test(arguments: Array(UInt64(1)...30))
     func aCompactedDocumentMergesWithAReplicaPastTheHorizon(seed: UInt64) throws {
         let (full, horizon, _) = try simulated(seed)

@@ -336,6 +336,8 @@ public final class Document {
         public var pending: [ChangeID] = []
         /// Changes refused as malformed, with the reason; they changed nothing.
         public var refused: [CRDTError] = []
+
+        public init() {}
     }
 
     /// Applies received changes in any order: each is applied whole once its dependencies are

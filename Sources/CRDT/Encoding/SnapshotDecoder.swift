@@ -296,7 +296,8 @@ struct SnapshotDecoder {
                     map.keys[strings[key]] = register
                 }
             case .sequence(let sequence):
-                let runCount = try next(.sequenceRunCount, max: opCount, "run count")
+                // Each run is an insert op's, or (in a shallow snapshot) one from before the horizon.
+                let runCount = try next(.sequenceRunCount, max: opCount + (horizon.isEmpty ? 0 : SnapshotLimits.maximumCompactedItems), "run count")
                 var previousEnd: UInt64 = 0
                 var last: (replica: ReplicaID, end: UInt64, visible: Bool)?
                 for _ in 0..<runCount {

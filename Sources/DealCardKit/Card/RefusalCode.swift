@@ -63,6 +63,9 @@ public struct RefusalCode: RawRepresentable, Hashable, Sendable, Codable, Custom
     /// A stored change this build cannot load (its bytes do not decode, or today's engine
     /// refuses it): set aside when its document is loaded, so the rest of the deal opens.
     public static let unloadable = RefusalCode(rawValue: "unloadable")
+    /// A local change made on a state from before the relay compacted its history, which
+    /// could not be re-made on top of the compacted document the device then took.
+    public static let behindHorizon = RefusalCode(rawValue: "behind_horizon")
 
     /// Every code a relay sends, in the order of its checks.
     public static let relayCodes: [RefusalCode] = [
@@ -71,5 +74,5 @@ public struct RefusalCode: RawRepresentable, Hashable, Sendable, Codable, Custom
     ]
 
     /// Every code this build knows: the relay's and the device's own.
-    public static let known: [RefusalCode] = relayCodes + [.dependsOnRefused, .refused, .unloadable]
+    public static let known: [RefusalCode] = relayCodes + [.dependsOnRefused, .refused, .unloadable, .behindHorizon]
 }

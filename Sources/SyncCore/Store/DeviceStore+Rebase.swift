@@ -74,7 +74,7 @@ extension DeviceStore {
 
     /// The edits of `change` as a closure that re-makes them on another document, or nil when
     /// some op cannot be re-made (text edits, record removals, element updates).
-    private func remakeableEdits(of change: Change, in document: Document) -> ((Document, Transaction) throws -> Void)? {
+    func remakeableEdits(of change: Change, in document: Document) -> ((Document, Transaction) throws -> Void)? {
         enum Edit {
             case put(String, ScalarValue)
             case delete(String)

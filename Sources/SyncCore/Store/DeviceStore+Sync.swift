@@ -83,6 +83,15 @@ extension DeviceStore {
                     let existing = try (created.contains(deal) ? documents[key] : self.document(deal, kind)) ?? Document(replica: identity.replica)
                     let (before, pendingBefore) = (existing.version, Set(existing.pendingChanges))
                     touched.append(key)
+                    if let adopted = try adoptIfBehind(item, over: existing, now: now, in: db) {
+                        // The relay compacted past this document: it is replaced by the snapshot,
+                        // with this device's later edits re-made on top (its own rows written).
+                        documents[key] = adopted.document
+                        reports.append(adopted.report)
+                        if isWritten.insert(deal).inserted { written.append(deal) }
+                        events.append(StoreEvent(deal: deal, document: kind, changes: adopted.report.applied, origin: .remote))
+                        continue
+                    }
                     let (document, report, keptSnapshot) = apply(item, to: existing)
                     documents[key] = document
                     reports.append(report)

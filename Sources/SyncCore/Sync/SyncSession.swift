@@ -94,11 +94,13 @@ public actor SyncSession {
                         defer { longPolling = false }
                         response = try await connection.post("v1/sync", request, timeout: TimeInterval(request.wait + 30))
                     }
-                } catch let error where error.isCursorAhead {
-                    try await perform(round.cursorAhead())
+                } catch let error where error.needsFirstSyncAgain {
+                    try await perform(error.isHistoryCompacted ? round.historyCompacted() : round.cursorAhead())
                     continue
                 }
-                let actions = try round.receive(response, to: request, pushed: outbox)
+                // What the request carried (a first sync after compaction pulls before it pushes).
+                let pushed = request.push.isEmpty ? [] : outbox
+                let actions = try round.receive(response, to: request, pushed: pushed)
                 if response.snapshotsAfter != nil, request.push.isEmpty, !localEditPending {
                     // A first sync goes on with nothing to push: its next request is known now.
                     let next = round.request(outbox: [], cursor: .start, localEditPending: false, limit: pageLimit)
@@ -115,7 +117,7 @@ public actor SyncSession {
                 let left = try await storeCall { try await self.store.dealsToFetch() }
                 toFetch = left
                 let fetchWaits = !left.isEmpty && left != (request.fetch ?? [])
-                if round.isFinished(after: response, pushedCount: outbox.count, remaining: remaining) && !fetchWaits { break }
+                if round.isFinished(after: response, pushedCount: pushed.count, remaining: remaining) && !fetchWaits { break }
             }
             setState(.upToDate)
             return round.report

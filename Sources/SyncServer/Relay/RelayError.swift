@@ -31,6 +31,10 @@ public struct RelayError: Error, Sendable, Hashable, CustomStringConvertible {
         /// 409: the request's cursor is past this relay's log: its data was replaced (restored,
         /// recreated); the device forgets its cursor and syncs again from 0.
         case cursorAhead = "cursor_ahead"
+        /// 409: the request's cursor is behind the position the relay compacted its history
+        /// through: changes it has not seen are gone from the log; the device syncs again from
+        /// 0 (snapshots) and re-makes its edits made before the horizon on top of them.
+        case historyCompacted = "history_compacted"
         /// 413: the write would pass a budget of the card (a value, a change or a document
         /// too large); nothing was stored.
         case tooLarge = "too_large"
@@ -50,7 +54,7 @@ public struct RelayError: Error, Sendable, Hashable, CustomStringConvertible {
             case .badRequest: .badRequest
             case .notFound: .notFound
             case .methodNotAllowed: .methodNotAllowed
-            case .conflict, .cursorAhead: .conflict
+            case .conflict, .cursorAhead, .historyCompacted: .conflict
             case .tooLarge: .contentTooLarge
             case .idempotencyKeyReused: .unprocessableContent
             case .unavailable: .serviceUnavailable

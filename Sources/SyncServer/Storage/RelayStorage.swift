@@ -98,6 +98,27 @@ public protocol RelayStorage: AnyObject {
     /// The log positions of the entries marked unloadable, ascending.
     func unloadablePositions() throws -> [LogPosition]
 
+    // MARK: Compaction
+
+    /// The compacted base of one document, if it was compacted (``compact(_:)``).
+    func documentBase(dealership: String, deal: DealID, document: DealDocumentKind) throws -> DocumentBase?
+    /// Compacts one document in one transaction: stores `base` (replacing an earlier one, which
+    /// must not reach further), deletes every log entry of the document up to `base.through`,
+    /// and raises ``compactedThrough`` to it. Returns how many log entries were deleted.
+    /// - Throws: ``RelayStorageError/compactionBehind(deal:through:stored:)``; SQLite errors.
+    @discardableResult
+    func compact(_ base: DocumentBase) throws -> Int
+    /// The last log position up to which every entry was received before `cutoff` (the
+    /// position before the first entry received at or after it; the log's last when there is
+    /// none; ``LogPosition/start`` for an empty log).
+    func lastPosition(receivedBefore cutoff: Date) throws -> LogPosition
+    /// The documents that hold a log entry at or before `position`, in (dealership, deal,
+    /// document) order.
+    func documents(withEntriesThrough position: LogPosition) throws -> [(dealership: String, deal: DealID, document: DealDocumentKind)]
+    /// The furthest log position any document was compacted through (``LogPosition/start``
+    /// when none was): a reader whose cursor is behind it may have missed deleted entries.
+    var compactedThrough: LogPosition { get throws }
+
     // MARK: Stored snapshots
 
     /// One page of a first sync: the deals of `request.deals` after `request.after`, in id

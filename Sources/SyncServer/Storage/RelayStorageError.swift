@@ -1,3 +1,4 @@
+import SyncProtocol
 import CRDT
 import DealCardKit
 /// Errors of the relay's storage that are about the data, not about SQLite.
@@ -21,6 +22,10 @@ public enum RelayStorageError: Error, Sendable, Hashable, CustomStringConvertibl
     case conflictingChange(deal: DealID, replica: ReplicaID, changeSequence: UInt64)
     /// A change is not its replica's next one in the log: nothing of the request was stored.
     case notNextChange(deal: DealID, replica: ReplicaID, changeSequence: UInt64, expected: UInt64)
+    /// A document would be compacted through an earlier position than it already is.
+    case compactionBehind(deal: DealID, through: LogPosition, stored: LogPosition)
+    /// A compacted document's stored base does not load: the store was damaged.
+    case unreadableBase(deal: DealID, document: DealDocumentKind, reason: String)
     /// The replica was bound to another user or device meanwhile: nothing was stored.
     case conflictingBinding(replica: ReplicaID)
     /// A value read from the store is not one this build writes (a role, channel or document
@@ -46,6 +51,10 @@ public enum RelayStorageError: Error, Sendable, Hashable, CustomStringConvertibl
             "another change is already stored as change \(seq) of replica \(replica) in deal \(deal); nothing was stored: retry the request"
         case .notNextChange(let deal, let replica, let seq, let expected):
             "change \(seq) of replica \(replica) in deal \(deal) is not the next one (expected \(expected)); nothing was stored: retry the request"
+        case .unreadableBase(let deal, let document, let reason):
+            "the compacted base of deal \(deal)'s \(document.rawValue) document does not load (\(reason)): the relay's store is damaged; restore it from a backup"
+        case .compactionBehind(let deal, let through, let stored):
+            "deal \(deal) is compacted through log position \(stored) already, past \(through); nothing was changed"
         case .conflictingBinding(let replica):
             "replica \(replica) was bound to another device meanwhile; nothing was stored: retry the request"
         case .unreadableValue(let column, let value):

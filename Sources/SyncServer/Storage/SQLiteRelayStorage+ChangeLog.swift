@@ -120,7 +120,11 @@ extension SQLiteRelayStorage {
                 let stored = try db.scalar(
                     "SELECT max(change_seq) FROM change_log WHERE dealership = ? AND deal_id = ? AND document = ? AND replica = ?",
                     [.text(entry.dealership), .deal(entry.deal), .text(entry.document.rawValue), .replica(entry.replica)])
-                last = stored?.int64.map { UInt64(bitPattern: $0) } ?? 0
+                // A compacted document's earlier rows are gone: its horizon says how far they went.
+                let compacted = try db.scalar(
+                    "SELECT change_seq FROM document_horizon WHERE dealership = ? AND deal_id = ? AND document = ? AND replica = ?",
+                    [.text(entry.dealership), .deal(entry.deal), .text(entry.document.rawValue), .replica(entry.replica)])
+                last = max(stored?.int64.map { UInt64(bitPattern: $0) } ?? 0, compacted?.int64.map { UInt64(bitPattern: $0) } ?? 0)
             }
             guard entry.changeSequence == last &+ 1 else {
                 throw RelayStorageError.notNextChange(deal: entry.deal, replica: entry.replica, changeSequence: entry.changeSequence,

@@ -279,6 +279,36 @@ extension SQLiteRelayStorage {
                     WHERE stale = 0 AND is_open = 0;
                 """)
         }
+        migrator.registerStep("compaction: document_base, document_horizon, compaction") { db in
+            // A compacted document: its shallow snapshot (state, and the changes after its
+            // horizon) stands for every log row of it up to `through`, which are deleted.
+            // `document_horizon` is the horizon per replica, so an author's next change is
+            // known with its earlier rows gone; `compaction` the furthest `through` of all, so
+            // a cursor behind it is told to sync again from 0 (protocol-spec/sync.md).
+            try db.execute("""
+                CREATE TABLE document_base(
+                    dealership TEXT NOT NULL,
+                    deal_id TEXT NOT NULL,
+                    document TEXT NOT NULL CHECK (document IN ('shared', 'staff')),
+                    through INTEGER NOT NULL CHECK (through >= 0),
+                    snapshot BLOB NOT NULL,
+                    compacted_at INTEGER NOT NULL,
+                    PRIMARY KEY (dealership, deal_id, document)
+                ) STRICT;
+                CREATE TABLE document_horizon(
+                    dealership TEXT NOT NULL,
+                    deal_id TEXT NOT NULL,
+                    document TEXT NOT NULL,
+                    replica INTEGER NOT NULL,
+                    change_seq INTEGER NOT NULL,
+                    PRIMARY KEY (dealership, deal_id, document, replica)
+                ) STRICT;
+                CREATE TABLE compaction(
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    through INTEGER NOT NULL
+                ) STRICT;
+                """)
+        }
         return migrator
     }()
 }

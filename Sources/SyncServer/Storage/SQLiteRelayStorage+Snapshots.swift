@@ -51,12 +51,14 @@ extension SQLiteRelayStorage {
         for (index, kind) in kinds.enumerated() {
             let s = "s\(index)"
             // A document without a row (a store from before the table) counts as stale when the
-            // log holds a change of it.
+            // log holds a change of it (or it has a compacted base).
             columns += [
                 "\(s).deal_id IS NOT NULL", "\(s).blob", "\(s).change_count", "\(s).stale_from", "\(s).rules",
                 """
-                \(s).deal_id IS NULL AND EXISTS (SELECT 1 FROM change_log c
+                \(s).deal_id IS NULL AND (EXISTS (SELECT 1 FROM change_log c
                     WHERE c.dealership = d.dealership AND c.deal_id = d.id AND c.document = '\(kind.rawValue)')
+                    OR EXISTS (SELECT 1 FROM document_base b
+                    WHERE b.dealership = d.dealership AND b.deal_id = d.id AND b.document = '\(kind.rawValue)'))
                 """,
             ]
             joins.append("""

@@ -21,7 +21,17 @@ extension Relay {
         if let cached = sync.cache.entry(key) { return cached }
         let checkedAfter = try checkedAfter()
         metrics.documentsLoaded.increment()
-        let document = Document(replica: sync.replica)
+        // A compacted document starts from its shallow snapshot; the log holds what came after.
+        let base = try storage.documentBase(dealership: dealership, deal: deal, document: kind)
+        func start() throws -> Document {
+            guard let base else { return Document(replica: sync.replica) }
+            do {
+                return try Document(snapshot: base.snapshot, replica: sync.replica)
+            } catch {
+                throw RelayStorageError.unreadableBase(deal: deal, document: kind, reason: "\(error)")
+            }
+        }
+        let document = try start()
         let stored = try storage.changes(dealership: dealership, deal: deal, document: kind)
         // Remembered only for a document with entries from before this relay started: the
         // others' entries were all checked on their way in (``servable(_:)``), and a relay
@@ -38,10 +48,11 @@ extension Relay {
             }
         }
         if !unloadable.isEmpty { try setAside(unloadable) }
-        let storedBytes = report.applied.reduce(0) { $0 + (load.positions[$1].map { stored[$0].entry.blob.count } ?? 0) }
+        let storedBytes = (base?.snapshot.count ?? 0)
+            + report.applied.reduce(0) { $0 + (load.positions[$1].map { stored[$0].entry.blob.count } ?? 0) }
         // A set-aside change may still sit in the pending set: load once more without it.
         if !report.pending.isEmpty {
-            let clean = Document(replica: sync.replica)
+            let clean = try start()
             clean.apply(document.history)
             return sync.cache.insert(clean, storedBytes: storedBytes, for: key)
         }

@@ -156,6 +156,17 @@ extension Relay {
         if request.cursor > latest {
             return .failure(RelayError(.cursorAhead, "cursor_ahead: cursor \(request.cursor) is past this relay's log (\(latest)); its data was replaced: sync again from cursor 0"))
         }
+        if !request.cursor.isStart {
+            let compacted: LogPosition
+            do {
+                compacted = try storage.compactedThrough
+            } catch {
+                return .failure(RelayError(.unavailable, "the change log cannot be read right now (\(error)); retry"))
+            }
+            if request.cursor < compacted {
+                return .failure(RelayError(.historyCompacted, "history_compacted: this relay compacted its history through log position \(compacted) and cursor \(request.cursor) is behind it: sync again from cursor 0 (the device keeps its unsent changes, and re-makes those made before the horizon)"))
+            }
+        }
         if let base = request.bootstrapCursor, base > latest {
             return .failure(RelayError(.cursorAhead, "cursor_ahead: bootstrapCursor \(base) is past this relay's log (\(latest)); its data was replaced: sync again from cursor 0"))
         }

@@ -81,7 +81,7 @@ extension Relay {
     private static func send(_ request: SyncRequest, to connection: RelayConnection) async throws(SyncError) -> SyncResponse? {
         do {
             return try await connection.post("v1/sync", request, timeout: TimeInterval(max(60, request.wait + 30)))
-        } catch where error.isCursorAhead {
+        } catch where error.needsFirstSyncAgain {
             return nil
         }
     }

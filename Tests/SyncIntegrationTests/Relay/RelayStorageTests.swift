@@ -23,7 +23,8 @@ struct RelayStorageTests {
             let tables = try database.query(
                 "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
             ) { $0.string(at: 0) }
-            #expect(tables == ["change_log", "deal", "deal_analytics", "deal_analytics_rules", "deal_analytics_totals", "document_snapshot",
+            #expect(tables == ["change_log", "compaction", "deal", "deal_analytics", "deal_analytics_rules", "deal_analytics_totals",
+                               "document_base", "document_horizon", "document_snapshot",
                                "idempotency_key", "quarantine", "replica", "token", "unloadable_change", "upstream_position"])
             #expect(try database.scalar("PRAGMA journal_mode")?.string == "wal")
             database.close()

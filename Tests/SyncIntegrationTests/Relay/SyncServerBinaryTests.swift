@@ -47,6 +47,32 @@ struct SyncServerBinaryTests {
         #expect(unknown.stderr == "error: no token has id tok_ffffffff; run 'sync-server token list' to see the ids\n")
     }
 
+    /// `sync-server compact` on a store: a JSON report on standard output, a sentence on
+    /// standard error; a bad duration is a usage error, a folder with no store says so.
+    @Test func compactPrintsAReportAndRefusesBadInput() throws {
+        let directory = try TemporaryDirectory()
+        let data = directory.file("data")
+        let issued = try PackageExecutable.syncServer.run([
+            "token", "issue", "--data", data, "--user", "anna", "--role", "sales", "--dealership", "north",
+        ])
+        #expect(issued.status == 0, "\(issued.stderr)")
+        let compacted = try PackageExecutable.syncServer.run(["compact", "--data", data, "--older-than", "90d"])
+        #expect(compacted.status == 0, "\(compacted.stderr)")
+        guard case .object(let report) = try SchemaJSON(parsing: compacted.stdout) else {
+            Issue.record("compact did not print a JSON object: \(compacted.stdout)")
+            return
+        }
+        #expect(report["documents"] == .integer(0) && report["entries_removed"] == .integer(0), "\(report)")
+        #expect(compacted.stderr.hasPrefix("compacted 0 documents"), "\(compacted.stderr)")
+
+        let bad = try PackageExecutable.syncServer.run(["compact", "--data", data, "--older-than", "3w"])
+        #expect(bad.status == 64 && bad.stdout.isEmpty)
+        #expect(bad.stderr.contains("invalid value '3w' for '--older-than <duration>'"), "\(bad.stderr)")
+        let missing = try PackageExecutable.syncServer.run(["compact", "--data", directory.file("nothing"), "--older-than", "1d"])
+        #expect(missing.status == 1 && missing.stdout.isEmpty)
+        #expect(missing.stderr.hasPrefix("error: "), "\(missing.stderr)")
+    }
+
     @Test(arguments: [
         (["--user", "anna", "--role", "manager", "--dealership", "north"], "error: invalid value 'manager' for '--role <role>'"),
         (["--user", "anna", "--role", "sales", "--dealership", "north", "--expires", "3w"], "error: invalid value '3w' for '--expires <duration>'"),
@@ -140,6 +166,7 @@ struct SyncServerHelpTests {
             SUBCOMMANDS:
               serve                   Run the relay.
               token                   Issue, list and revoke bearer tokens.
+              compact                 Fold old history into base snapshots (frees the log).
 
               See 'sync-server help <subcommand>' for detailed help.
 

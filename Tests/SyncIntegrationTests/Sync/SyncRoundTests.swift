@@ -119,6 +119,23 @@ struct SyncRoundTests {
         #expect(round.request(outbox: [], cursor: 0, localEditPending: false, limit: nil).snapshotsAfter == nil)
     }
 
+    /// After `409 history_compacted` the outbox waits for the first sync: pushed as they
+    /// are, its changes made behind the horizon could only be refused. Once the first sync
+    /// has ended, the round is not over while the outbox holds anything.
+    @Test func afterHistoryCompactedTheFirstSyncPullsBeforeItPushes() throws {
+        var round = SyncRound(wait: 20)
+        let outbox = [item(seq: 4, blob: [4])]
+        #expect(round.request(outbox: outbox, cursor: 7, localEditPending: false, limit: nil).push.count == 1)
+        #expect(round.historyCompacted() == [.resetCursor])
+        let first = round.request(outbox: outbox, cursor: 0, localEditPending: false, limit: nil)
+        #expect(first.push.isEmpty && first.wait == 0)
+        let answer = response(cursor: 9, more: false)
+        _ = try round.receive(answer, to: first, pushed: [])
+        #expect(!round.isFinished(after: answer, pushedCount: 0, remaining: 1), "the re-made edits wait to be pushed")
+        #expect(round.request(outbox: outbox, cursor: 9, localEditPending: false, limit: nil).push.count == 1)
+        #expect(!round.pullsBeforePushing)
+    }
+
     @Test func aForwarderQuarantinesEveryRefusedItem() throws {
         var round = SyncRound(refusals: .quarantineEach)
         let pushed = [item(seq: 4, blob: [4]), item(seq: 5, blob: [5]), item(seq: 6, blob: [6])]

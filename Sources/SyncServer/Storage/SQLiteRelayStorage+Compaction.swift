@@ -1,0 +1,77 @@
+import CRDT
+import DealCardKit
+import SyncProtocol
+import Foundation
+import SQLiteKit
+
+extension SQLiteRelayStorage {
+    public func documentBase(dealership: String, deal: DealID, document: DealDocumentKind) throws -> DocumentBase? {
+        let rows = try database.query(
+            "SELECT through, snapshot, compacted_at FROM document_base WHERE dealership = ? AND deal_id = ? AND document = ?",
+            [.text(dealership), .deal(deal), .text(document.rawValue)]
+        ) { row in (LogPosition(row.int64(at: 0)), row.blob(at: 1), row.date(at: 2)) }
+        guard let (through, snapshot, compactedAt) = rows.first else { return nil }
+        let horizon = try database.query(
+            "SELECT replica, change_seq FROM document_horizon WHERE dealership = ? AND deal_id = ? AND document = ?",
+            [.text(dealership), .deal(deal), .text(document.rawValue)]
+        ) { row in (row.replicaID(at: 0), row.bits(at: 1)) }
+        var vector = VersionVector()
+        for (replica, seq) in horizon { vector[replica] = seq }
+        return DocumentBase(dealership: dealership, deal: deal, document: document, through: through, snapshot: snapshot,
+                            horizon: vector, compactedAt: compactedAt)
+    }
+
+    @discardableResult
+    public func compact(_ base: DocumentBase) throws -> Int {
+        try database.transaction { db in
+            let key: [SQLiteValue] = [.text(base.dealership), .deal(base.deal), .text(base.document.rawValue)]
+            if let previous = try db.scalar("SELECT through FROM document_base WHERE dealership = ? AND deal_id = ? AND document = ?", key)?
+                .int64, previous > base.through.rawValue {
+                throw RelayStorageError.compactionBehind(deal: base.deal, through: base.through, stored: LogPosition(previous))
+            }
+            try db.execute(
+                """
+                INSERT INTO document_base(dealership, deal_id, document, through, snapshot, compacted_at) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (dealership, deal_id, document) DO UPDATE SET
+                    through = excluded.through, snapshot = excluded.snapshot, compacted_at = excluded.compacted_at
+                """, arguments: key + [.position(base.through), .blob(base.snapshot), .milliseconds(base.compactedAt)])
+            try db.execute("DELETE FROM document_horizon WHERE dealership = ? AND deal_id = ? AND document = ?", arguments: key)
+            for (replica, seq) in base.horizon.sorted {
+                try db.execute("INSERT INTO document_horizon VALUES (?, ?, ?, ?, ?)", arguments: key + [.replica(replica), .bits(seq)])
+            }
+            let removed = try db.query(
+                "DELETE FROM change_log WHERE dealership = ? AND deal_id = ? AND document = ? AND position <= ? RETURNING position",
+                key + [.position(base.through)]) { $0.int64(at: 0) }
+            try db.execute(
+                """
+                INSERT INTO compaction(id, through) VALUES (1, ?)
+                ON CONFLICT (id) DO UPDATE SET through = max(through, excluded.through)
+                """, arguments: [.position(base.through)])
+            return removed.count
+        }
+    }
+
+    public func lastPosition(receivedBefore cutoff: Date) throws -> LogPosition {
+        if let first = try database.scalar("SELECT min(position) FROM change_log WHERE received_at >= ?", [.milliseconds(cutoff)])?.int64 {
+            return LogPosition(first - 1)
+        }
+        return LogPosition(try database.scalar("SELECT max(position) FROM change_log")?.int64 ?? 0)
+    }
+
+    public func documents(withEntriesThrough position: LogPosition) throws -> [(dealership: String, deal: DealID, document: DealDocumentKind)] {
+        try database.query(
+            """
+            SELECT DISTINCT dealership, deal_id, document FROM change_log WHERE position <= ?
+            ORDER BY dealership, deal_id, document
+            """, [.position(position)]
+        ) { row in
+            (dealership: row.string(at: 0), deal: try row.dealID(at: 1), document: try row.decoded(DealDocumentKind.self, at: 2))
+        }
+    }
+
+    public var compactedThrough: LogPosition {
+        get throws {
+            LogPosition(try database.scalar("SELECT through FROM compaction WHERE id = 1")?.int64 ?? 0)
+        }
+    }
+}
