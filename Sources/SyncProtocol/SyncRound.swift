@@ -219,6 +219,13 @@ public struct SyncRound: Sendable {
         return [.resetCursor]
     }
 
+    /// Makes this round's first sync pull before it pushes: for a device syncing from 0
+    /// again after an earlier first sync (a re-sync after `history_compacted` that was cut
+    /// off, or after `cursor_ahead`), whose outbox may hold changes made behind a horizon.
+    public mutating func pullFirst() {
+        pullsBeforePushing = true
+    }
+
     /// Whether the round is over after `response`: nothing more waits on the relay, and the
     /// outbox is empty or the answer made no progress on it (nothing left that a retry now
     /// would change).

@@ -108,17 +108,7 @@ let serve = Command(
         default:
             throw ValidationError("'--upstream <url>' and '--upstream-token <token>' go together")
         }
-        var schema = DealSchema.standard
-        if let file = parsed.option("schema") {
-            guard let bytes = FileManager.default.contents(atPath: file) else {
-                throw ValidationError("cannot read '--schema \(file)': no such file or not readable")
-            }
-            do {
-                schema = try DealSchema(extending: .standard, file: [UInt8](bytes))
-            } catch {
-                throw ValidationError("'--schema \(file)' is not a valid schema file: \(error)")
-            }
-        }
+        let schema = try schemaOption(parsed)
         let configuration = RelayServer.Configuration(
             dataDirectory: parsed.option("data")!, host: parsed.option("host")!, port: Int(port), upstream: upstream, schema: schema)
         let server = try RelayServer(configuration: configuration)
@@ -126,6 +116,19 @@ let serve = Command(
         emit(url + "\n")
         await server.runUntilShutdownSignal()
     })
+
+/// The deal card of `--schema FILE`, or the built-in one.
+func schemaOption(_ parsed: ParsedCommand) throws -> DealSchema {
+    guard let file = parsed.option("schema") else { return .standard }
+    guard let bytes = FileManager.default.contents(atPath: file) else {
+        throw ValidationError("cannot read '--schema \(file)': no such file or not readable")
+    }
+    do {
+        return try DealSchema(extending: .standard, file: [UInt8](bytes))
+    } catch {
+        throw ValidationError("'--schema \(file)' is not a valid schema file: \(error)")
+    }
+}
 
 let compact = Command(
     name: "compact", abstract: "Fold old history into base snapshots (frees the log).",
@@ -141,13 +144,14 @@ let compact = Command(
         data,
         .option("older-than", value: "duration", help: "Compact changes received longer ago than this: a number followed by d, h or m.",
                 isRequired: true),
+        .option("schema", value: "file", help: "The schema file the relay serves with (what a card reads from old changes is kept)."),
     ],
     run: { parsed in
         let text = parsed.option("older-than")!
         guard let age = try? TokenLifetime(parsing: text) else {
             throw ValidationError("invalid value '\(text)' for '--older-than <duration>'; expected a whole number followed by d, h or m, such as 90d, 12h or 45m (at most 3660d)")
         }
-        let report = try await CompactionCommand.run(dataDirectory: parsed.option("data")!, olderThan: age)
+        let report = try await CompactionCommand.run(dataDirectory: parsed.option("data")!, olderThan: age, schema: try schemaOption(parsed))
         emit(CompactionCommand.json(report) + "\n")
         emit("compacted \(report.documents) documents through log position \(report.through): \(report.entriesRemoved) log entries removed, \(report.bytesBefore) → \(report.bytesAfter) bytes\n", to: .standardError)
     })

@@ -98,6 +98,38 @@ struct ShallowSnapshotTests {
         #expect(try compacted.materialize() == full.materialize(), "seed \(seed): a refused change changed something")
     }
 
+    /// Changes kept from before the horizon answer change(containing:) for the ops of theirs
+    /// that the state still names (an application reads authors and times from them); they
+    /// are never sent, and survive loading, re-encoding and a fork.
+    @Test func retainedChangesStayReadableAndAreNeverSent() throws {
+        let full = Document(replica: ReplicaID(1))
+        let bob = Document(replica: ReplicaID(2))
+        try full.change(metadata: Array("alice, monday".utf8)) { try $0.put(.root, "price", .int(100)) }
+        try bob.change(metadata: Array("bob, monday".utf8)) { try $0.put(.root, "price", .int(120)) }
+        full.apply(bob.history)
+        try full.change(metadata: Array("alice, tuesday".utf8)) { try $0.put(.root, "model", "Camry") }
+        let horizon = full.version
+        try full.change { try $0.put(.root, "trim", "Prestige") }
+        // The two prices are in conflict: the changes behind them are worth keeping.
+        let entries = try full.conflicts(.root, "price").map(\.id)
+        #expect(entries.count == 2)
+        let keep = Set(entries.compactMap { full.change(containing: $0)?.id })
+        let shallow = try full.encodeSnapshot(horizon: horizon, retaining: keep)
+        let loaded = try Document(snapshot: shallow)
+        #expect(Set(loaded.retainedChanges.map(\.id)) == keep)
+        for id in entries where full.change(containing: id).map({ keep.contains($0.id) }) == true {
+            #expect(loaded.change(containing: id) == full.change(containing: id))
+        }
+        #expect(loaded.encodeSnapshot() == shallow)
+        #expect(loaded.fork().encodeSnapshot() == shallow)
+        #expect(!loaded.changes(since: horizon).contains { keep.contains($0.id) })
+        #expect(shallow.count > (try full.encodeSnapshot(horizon: horizon)).count)
+        // Compacting further keeps only what is named again; naming a change after the horizon is refused.
+        #expect(try Document(snapshot: loaded.encodeSnapshot(horizon: loaded.version)).retainedChanges.isEmpty)
+        let later = try #require(loaded.history.first)
+        #expect(throws: CRDTError.self) { try loaded.encodeSnapshot(horizon: horizon, retaining: [later.id]) }
+    }
+
     @Test func horizonsThatCannotBeHonouredAreRefused() throws {
         let (full, horizon, _) = try simulated(3)
         var ahead = full.version

@@ -49,6 +49,15 @@ public final class Document {
 
     /// The number of changes applied, without decoding a loaded history.
     public var historyCount: Int { (encodedHistory?.count ?? 0) + appliedChanges.count }
+
+    /// Whether the document holds any change: one in its history, or one compacted into its
+    /// state before its horizon (a document loaded from a shallow snapshot may have no
+    /// history at all and still hold a whole deal).
+    public var hasChanges: Bool { historyCount > 0 || !horizon.isEmpty }
+
+    /// Every change applied, those compacted into the state included (``historyCount``
+    /// counts only the history held).
+    public var appliedChangeCount: Int { version.entries.values.reduce(0) { $0 + Int(clamping: $1) } }
     /// The applied changes in `history` after the ones `encodedHistory` still holds.
     private var appliedChanges: [Change] = []
     /// The first changes of `history`, as a version 2 snapshot held them, until decoded.
@@ -61,6 +70,10 @@ public final class Document {
     /// The changes a shallow snapshot left out (``Horizon``); empty for a document that holds
     /// its whole history.
     public private(set) var horizon = Horizon()
+    /// Changes from before the horizon that the shallow snapshot kept (``encodeSnapshot(horizon:retaining:)``),
+    /// in canonical order: their ops are in the state; they are read for what they say about
+    /// it (who wrote a value, when), by ``change(containing:)``, and are never sent or applied.
+    public private(set) var retainedChanges: [Change] = []
     /// The shallow snapshot this document was loaded from, and how many changes of
     /// `history` it held: the base ``rebuild()`` starts from, since the changes before the
     /// horizon cannot be replayed.
@@ -106,6 +119,7 @@ public final class Document {
         othersVersion = state.version
         othersVersion[replica] = 0
         maxCounter = state.maxCounter
+        retainedChanges = state.retained
         appliedChanges = []
         encodedHistory = state.history.count > 0 ? state.history : nil
     }
@@ -196,6 +210,10 @@ public final class Document {
     ///
     /// - Complexity: O(log c) in the author's change count.
     public func change(containing id: OpID) -> Change? {
+        if horizon.isBefore(id) {
+            // Compacted away, unless the shallow snapshot kept it.
+            return retainedChanges.first { $0.replica == id.replica && $0.startOp <= id.counter && id.counter < $0.endOp }
+        }
         guard let list = spans[id.replica], !list.isEmpty, let positionList = positions[id.replica] else { return nil }
         var low = 0
         var high = list.count - 1

@@ -182,7 +182,12 @@ extension Document {
     /// horizon, and be causally closed: every change at or before it depends only on changes
     /// at or before it (a version some replica had is). The version every replica has seen
     /// is the usual choice. Tombstones (deleted list and text elements) are kept.
-    public func encodeSnapshot(horizon seqs: VersionVector) throws(CRDTError) -> [UInt8] {
+    ///
+    /// `retaining` names changes at or before the horizon to keep anyway (``retainedChanges``):
+    /// what an application reads about the state from the history (the author of a value in
+    /// conflict, the last edit of a section) stays readable. Earlier retained changes not
+    /// named again are dropped.
+    public func encodeSnapshot(horizon seqs: VersionVector, retaining: Set<ChangeID> = []) throws(CRDTError) -> [UInt8] {
         guard seqs.isIncluded(in: version) else {
             throw .invalidHorizon(seqs, reason: "it names changes this document has not applied (its version is \(version))")
         }
@@ -194,7 +199,16 @@ extension Document {
         }
         var ends: [ReplicaID: UInt64] = [:]
         for (replica, seq) in seqs.entries { ends[replica] = horizonEnd(of: replica, seq: seq) }
-        return SnapshotEncoder.encode(self, horizon: Horizon(seqs: seqs, ends: ends))
+        var retained = retainedChanges.filter { retaining.contains($0.id) }
+        var found = Set(retained.map(\.id))
+        for change in history where retaining.contains(change.id) && change.seq <= seqs[change.replica] {
+            retained.append(change)
+            found.insert(change.id)
+        }
+        if let missing = retaining.subtracting(found).sorted().first {
+            throw .invalidHorizon(seqs, reason: "change \(missing) cannot be retained: it is not a change of this document at or before the horizon")
+        }
+        return SnapshotEncoder.encode(self, horizon: Horizon(seqs: seqs, ends: ends), retained: retained)
     }
 
     /// The format version of a snapshot blob (1 or 2), after checking its frame and checksum.

@@ -9,6 +9,14 @@ struct LoadedState {
     var history: EncodedHistory
     /// What a shallow snapshot left out (empty for a whole history).
     var horizon: Horizon
+    /// Changes from before the horizon that the snapshot kept, canonical order.
+    var retained: [Change] = []
+}
+
+/// The flags of a version 2 snapshot body.
+enum SnapshotFlags {
+    /// A shallow snapshot's retained changes follow the columns.
+    static let retainedChanges: UInt64 = 1
 }
 
 /// The most a version 2 snapshot may declare, checked before anything is built: its values
@@ -69,7 +77,7 @@ struct SnapshotDecoder {
 
     private mutating func read(_ body: ByteReader) throws(DecodeError) -> LoadedState {
         var reader = body
-        _ = try reader.uleb()  // flags: none defined; unknown ones are ignored
+        let flags = try reader.uleb()  // unknown flags are ignored
         let actorCount = try reader.count("actor")
         var previous: UInt64 = 0
         for _ in 0..<actorCount {
@@ -126,6 +134,19 @@ struct SnapshotDecoder {
             guard !bytes.isEmpty else { throw DecodeError.invalid(offset: start, reason: "column \(column) is marked present but empty") }
             columnBytes.append(ByteReader(reader.bytes, from: bytes.startIndex, to: bytes.endIndex))
         }
+        var retained: [Change] = []
+        if flags & SnapshotFlags.retainedChanges != 0 {
+            let start = reader.offset
+            let blob = Array(try reader.lengthPrefixed())
+            retained = try ChangeBatch.decode(blob, kind: .changeBatch)
+            guard !retained.isEmpty else { throw DecodeError.invalid(offset: start, reason: "the retained changes are flagged but none is there") }
+            for change in retained where change.seq > horizon.seqs[change.replica] {
+                throw DecodeError.invalid(offset: start, reason: "retained change \(change.id) is not before the horizon \(horizon.seqs)")
+            }
+            if Set(retained.map(\.id)).count != retained.count {
+                throw DecodeError.invalid(offset: start, reason: "a retained change is there twice")
+            }
+        }
         guard reader.isAtEnd else { throw reader.invalid("bytes left after the last column") }
         columns = SnapshotColumn.allCases.map {
             ColumnReader(columnBytes[$0.rawValue], name: $0.description, signed: $0.isSigned)
@@ -181,7 +202,7 @@ struct SnapshotDecoder {
         var maxCounter = outline.maxCounter
         for end in horizonEnds.values { maxCounter = max(maxCounter, end - 1) }
         return LoadedState(objects: objects, parents: parents, spans: outline.spans, positions: outline.positions,
-                           version: outline.version, maxCounter: maxCounter, history: history, horizon: horizon)
+                           version: outline.version, maxCounter: maxCounter, history: history, horizon: horizon, retained: retained)
     }
 
     private func limited(_ reader: inout ByteReader, _ limit: Int, _ what: String) throws(DecodeError) -> Int {

@@ -53,8 +53,9 @@ struct SnapshotEncoder {
 
     /// The document as a snapshot: with its own horizon, or with a later `horizon` (whose
     /// ends the caller computed), leaving out every change at or before it.
-    static func encode(_ document: Document, horizon: Horizon? = nil) -> [UInt8] {
+    static func encode(_ document: Document, horizon: Horizon? = nil, retained: [Change]? = nil) -> [UInt8] {
         let horizon = horizon ?? document.horizon
+        let retained = retained ?? document.retainedChanges
         let applied = document.history.filter { $0.seq > horizon.seqs[$0.replica] }
         let canonical = { (a: Change, b: Change) in (a.startOp, a.replica) < (b.startOp, b.replica) }
         // Usually already in canonical order (a replica applies its own changes in it).
@@ -62,7 +63,7 @@ struct SnapshotEncoder {
         let history = isSorted ? applied : applied.sorted(by: canonical)
         var encoder = SnapshotEncoder(document: document, history: history, horizon: horizon)
         var writer = ByteWriter()
-        writer.uleb(0 as UInt64)  // flags
+        writer.uleb(retained.isEmpty ? 0 as UInt64 : SnapshotFlags.retainedChanges)
         writer.uleb(encoder.actorTable.count)
         for actor in encoder.actorTable { writer.uint64LE(actor.rawValue) }
         var firstSeq: [ReplicaID: UInt64] = [:]
@@ -96,6 +97,9 @@ struct SnapshotEncoder {
         for (index, column) in bytes.enumerated() where !column.isEmpty { present |= 1 << UInt64(index) }
         writer.uleb(present)
         for column in bytes where !column.isEmpty { writer.lengthPrefixed(column) }
+        // A shallow snapshot's retained changes (from before its horizon, kept for what they
+        // say about the state: authors, times), as one change batch blob.
+        if !retained.isEmpty { writer.lengthPrefixed(ChangeBatch.encode(retained, kind: .changeBatch)) }
         return Blob.wrap(.snapshot, body: writer.bytes)
     }
 

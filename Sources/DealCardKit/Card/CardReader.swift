@@ -125,7 +125,7 @@ public struct CardReader {
             values.merge(read.values) { first, _ in first }
             conflicts.merge(read.conflicts) { first, _ in first }
             skipped.formUnion(read.skipped)
-            if touches == nil { addTouches(of: document.history[...], in: document, to: &lastTouch) }
+            if touches == nil { addTouches(retainedAnd: document.history[...], in: document, to: &lastTouch) }
         }
         let snapshot = CardSnapshot(values: values, skippedStages: skipped, documents: Set(documents.keys))
         let stages = schema.stageStatuses(in: snapshot).map {

@@ -20,7 +20,7 @@ extension DeviceStore {
     ///   ordinary merge applies).
     func adoptIfBehind(_ item: ReceivedChanges, over local: Document, now: Int64, in db: SQLiteDatabase) throws
         -> (document: Document, report: Document.ApplyReport)? {
-        guard let snapshot = item.snapshot, snapshot.formatVersion >= 2, local.historyCount > 0 || !local.pendingChanges.isEmpty,
+        guard let snapshot = item.snapshot, snapshot.formatVersion >= 2, local.hasChanges || !local.pendingChanges.isEmpty,
               let compacted = try? Document(snapshot: snapshot.blob, replica: identity.replica),
               !compacted.horizon.isEmpty, compacted.isBehindHorizon(local.version)
         else { return nil }
@@ -31,18 +31,21 @@ extension DeviceStore {
         var lost: [(Change, String)] = []
         var report = Document.ApplyReport()
         report.applied = compacted.historyIDs
+        var remaking = false
         for change in mine {
-            // Made with the horizon seen, and its seq the next: it goes as it is.
+            // Made with the horizon seen, and nothing before it re-made or lost: it goes as
+            // it is (its seq and counters still follow on). Once one is re-made, every later
+            // one is, since it was built on the one replaced.
             var seen = change.deps
             seen[identity.replica] = change.seq - 1
-            if lost.isEmpty, kept.count == Int(change.seq - known - 1), !compacted.isBehindHorizon(seen),
-               change.deps.isIncluded(in: compacted.version) {
+            if !remaking, !compacted.isBehindHorizon(seen), change.deps.isIncluded(in: compacted.version) {
                 let applied = compacted.apply([change])
                 if applied.applied == [change.id] {
                     kept.append(change)
                     continue
                 }
             }
+            remaking = true
             guard let edits = remakeableEdits(of: change, in: local) else {
                 lost.append((change, "made before the relay compacted the deal's history, and it cannot be re-made on top of the compacted document"))
                 continue

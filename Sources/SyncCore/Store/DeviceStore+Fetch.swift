@@ -51,7 +51,7 @@ extension DeviceStore {
     public func holdsHistory(of deal: DealID) throws(StoreError) -> Bool {
         for kind in DealDocumentKind.allCases where schema.canRead(role: identity.role, document: kind) {
             do {
-                if let document = try document(deal, kind), document.historyCount > 0 { return true }
+                if let document = try document(deal, kind), document.hasChanges { return true }
             } catch {
                 throw StoreError.wrap(error)
             }

@@ -144,7 +144,7 @@ extension DeviceStore {
     /// loads on its own: the document is then exactly what loading the blob makes, so the blob
     /// is returned to be kept as its snapshot row. The report is the one applying every change at once would give.
     private func apply(_ item: ReceivedChanges, to document: Document) -> (Document, Document.ApplyReport, keptSnapshot: [UInt8]?) {
-        if let snapshot = item.snapshot, document.historyCount == 0, document.pendingChanges.isEmpty,
+        if let snapshot = item.snapshot, !document.hasChanges, document.pendingChanges.isEmpty,
            let loaded = try? Document(snapshot: snapshot.blob, replica: identity.replica) {
             // The blob loads on its own (a version 2 blob without a replay; a version 1 blob
             // whose every change applied, none held back or refused), so the log's changes

@@ -244,8 +244,12 @@ public actor DeviceStore {
                 cached = (document, 0, StageTouches())
             }
             var entry = cached!
-            if entry.processed < document.historyCount {
-                reader.addTouches(of: document.history[entry.processed...], in: document, to: &entry.touches)
+            if entry.processed < document.historyCount || (entry.processed == 0 && !document.retainedChanges.isEmpty) {
+                if entry.processed == 0 {
+                    reader.addTouches(retainedAnd: document.history[...], in: document, to: &entry.touches)
+                } else {
+                    reader.addTouches(of: document.history[entry.processed...], in: document, to: &entry.touches)
+                }
                 entry.processed = document.historyCount
             }
             touchCache[key] = entry

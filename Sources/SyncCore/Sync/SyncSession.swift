@@ -73,6 +73,12 @@ public actor SyncSession {
         // The deals to fetch as the end of the previous request left them (read once a request).
         var toFetch: [DealID]?
         do {
+            // At cursor 0 after an earlier first sync, this is a re-sync (one cut off is taken up
+            // again here): pull first, so the store can re-make edits made behind a horizon.
+            if try await storeCall({ try await self.store.cursor(relay: self.relayKey) }).isStart,
+               try await storeCall({ try await self.store.firstSyncWindow(relay: self.relayKey) }) != nil {
+                round.pullFirst()
+            }
             while true {
                 let outbox = try await storeCall { try await self.store.outbox(limit: self.pushBatch) }
                 let cursor = try await storeCall { try await self.store.cursor(relay: self.relayKey) }

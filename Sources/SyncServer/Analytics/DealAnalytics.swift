@@ -26,7 +26,7 @@ struct DealAnalytics {
     /// the same from its cached documents with ``facts(deal:entries:)``.
     /// - Complexity: O(fields + ops of the deal's history).
     func facts(deal: DealID, documents: [DealDocumentKind: Document]) -> DealFacts? {
-        guard documents.values.contains(where: { $0.historyCount > 0 }) else { return nil }
+        guard documents.values.contains(where: { $0.hasChanges }) else { return nil }
         let reader = CardReader(schema: schema)
         var authored: [(time: Int64, change: ChangeID, channel: Channel)] = []
         for (kind, document) in documents {
@@ -47,7 +47,7 @@ struct DealAnalytics {
     ///   channel path (each change's author decoded once per document load, by the entry's
     ///   ``AuthorTimeline``).
     func facts(deal: DealID, entries: [DealDocumentKind: RelayDocumentCache.Entry]) -> DealFacts? {
-        guard entries.values.contains(where: { $0.document.historyCount > 0 }) else { return nil }
+        guard entries.values.contains(where: { $0.document.hasChanges }) else { return nil }
         let kinds = DealDocumentKind.allCases.filter { entries[$0] != nil }
         for kind in kinds { entries[kind]!.authors.catchUp(with: entries[kind]!.document) }
         let stamps = AuthorTimeline.merged(kinds.map { entries[$0]!.authors })

@@ -27,6 +27,11 @@ extension Relay {
         // Pushes still waiting for their group commit are in the documents in memory: commit
         // them first, so nothing here reads or builds on a change that is not stored yet.
         flushGroupCommit()
+        do {
+            _ = try noticeCompaction()
+        } catch {
+            return .failure(RelayError(.unavailable, "the change log cannot be read right now (\(error)); retry"))
+        }
         guard token.role == .integration else {
             return .failure(RelayError(.forbidden, "integration writes need a token with role integration (this one has role \(token.role.rawValue))"))
         }
@@ -108,7 +113,7 @@ extension Relay {
         let author = ChangeAuthor(user: token.user, role: .integration, device: token.device ?? "integration", channel: .integration,
                                   time: Int64((now.timeIntervalSince1970 * 1000).rounded(.down)))
         let editor = CardEditor(schema: sync.schema, role: .integration)
-        let isNew = document.historyCount == 0
+        let isNew = !document.hasChanges
         let key = RelaySyncState.DocumentKey(dealership: token.dealership, deal: deal, document: documentKind)
         let change: Change?
         do {
@@ -188,7 +193,7 @@ extension Relay {
             // Only this connector's own unfinished create is taken over: never a row someone
             // else registered (whose buyer would then read what the connector writes).
             let isEmpty = canSee(existing, token) && existing.createdBy == token.user && existing.buyerUser == nil
-                && DealDocumentKind.allCases.allSatisfy { (try? document(token.dealership, deal, $0).historyCount == 0) ?? false }
+                && DealDocumentKind.allCases.allSatisfy { (try? !document(token.dealership, deal, $0).hasChanges) ?? false }
             guard isEmpty else {
                 throw RelayError(.conflict, "deal \(deal) already exists; update it with POST /v1/integration/deals/\(deal), or omit \"deal\" to get a new id")
             }

@@ -105,7 +105,11 @@ public protocol RelayStorage: AnyObject {
     /// Compacts one document in one transaction: stores `base` (replacing an earlier one, which
     /// must not reach further), deletes every log entry of the document up to `base.through`,
     /// and raises ``compactedThrough`` to it. Returns how many log entries were deleted.
-    /// - Throws: ``RelayStorageError/compactionBehind(deal:through:stored:)``; SQLite errors.
+    /// Deletes the document's stored first-sync snapshot too (it holds the whole history).
+    /// A document with an entry set aside as unloadable at or before `base.through` is not
+    /// compacted.
+    /// - Throws: ``RelayStorageError/compactionBehind(deal:through:stored:)``,
+    ///   ``RelayStorageError/compactionBlocked(deal:document:reason:)``; SQLite errors.
     @discardableResult
     func compact(_ base: DocumentBase) throws -> Int
     /// The last log position up to which every entry was received before `cutoff` (the

@@ -26,6 +26,8 @@ public enum RelayStorageError: Error, Sendable, Hashable, CustomStringConvertibl
     case compactionBehind(deal: DealID, through: LogPosition, stored: LogPosition)
     /// A compacted document's stored base does not load: the store was damaged.
     case unreadableBase(deal: DealID, document: DealDocumentKind, reason: String)
+    /// A document cannot be compacted now; `reason` says why. Nothing was changed.
+    case compactionBlocked(deal: DealID, document: DealDocumentKind, reason: String)
     /// The replica was bound to another user or device meanwhile: nothing was stored.
     case conflictingBinding(replica: ReplicaID)
     /// A value read from the store is not one this build writes (a role, channel or document
@@ -51,6 +53,8 @@ public enum RelayStorageError: Error, Sendable, Hashable, CustomStringConvertibl
             "another change is already stored as change \(seq) of replica \(replica) in deal \(deal); nothing was stored: retry the request"
         case .notNextChange(let deal, let replica, let seq, let expected):
             "change \(seq) of replica \(replica) in deal \(deal) is not the next one (expected \(expected)); nothing was stored: retry the request"
+        case .compactionBlocked(let deal, let document, let reason):
+            "deal \(deal)'s \(document.rawValue) document was not compacted: \(reason)"
         case .unreadableBase(let deal, let document, let reason):
             "the compacted base of deal \(deal)'s \(document.rawValue) document does not load (\(reason)): the relay's store is damaged; restore it from a backup"
         case .compactionBehind(let deal, let through, let stored):

@@ -29,6 +29,16 @@ extension SQLiteRelayStorage {
                 .int64, previous > base.through.rawValue {
                 throw RelayStorageError.compactionBehind(deal: base.deal, through: base.through, stored: LogPosition(previous))
             }
+            // Entries set aside as unloadable stay in the log for an operator: such a document
+            // is not compacted.
+            if try db.scalar(
+                """
+                SELECT 1 FROM unloadable_change u JOIN change_log c ON c.position = u.position
+                WHERE c.dealership = ? AND c.deal_id = ? AND c.document = ? AND c.position <= ? LIMIT 1
+                """, key + [.position(base.through)]) != nil {
+                throw RelayStorageError.compactionBlocked(deal: base.deal, document: base.document,
+                                                          reason: "an entry before the horizon is set aside as unloadable")
+            }
             try db.execute(
                 """
                 INSERT INTO document_base(dealership, deal_id, document, through, snapshot, compacted_at) VALUES (?, ?, ?, ?, ?, ?)
@@ -39,6 +49,10 @@ extension SQLiteRelayStorage {
             for (replica, seq) in base.horizon.sorted {
                 try db.execute("INSERT INTO document_horizon VALUES (?, ?, ?, ?, ?)", arguments: key + [.replica(replica), .bits(seq)])
             }
+            // The stored first-sync snapshot holds the whole history: a first sync must get the
+            // base's instead (a device behind the horizon takes it over its own document), so it
+            // is built again from the compacted document when next needed.
+            try db.execute("DELETE FROM document_snapshot WHERE dealership = ? AND deal_id = ? AND document = ?", arguments: key)
             let removed = try db.query(
                 "DELETE FROM change_log WHERE dealership = ? AND deal_id = ? AND document = ? AND position <= ? RETURNING position",
                 key + [.position(base.through)]) { $0.int64(at: 0) }

@@ -33,18 +33,16 @@ extension Relay {
     /// - Complexity: one document load and one shallow snapshot per document compacted.
     public func compact(receivedBefore cutoff: Date, now: Date = Date()) throws -> CompactionReport {
         guard !isClosed else { throw RelayStorageError.storeClosed }
+        // Documents in memory may hold pushes still waiting for their commit: a base must hold
+        // only what the log holds.
+        flushGroupCommit()
         let through = try storage.lastPosition(receivedBefore: cutoff)
         var report = CompactionReport(through: through, documents: 0, skipped: [], entriesRemoved: 0, bytesBefore: 0, bytesAfter: 0)
         guard through > .start else { return report }
-        let unloadable = Set(try storage.unloadablePositions())
         for key in try storage.documents(withEntriesThrough: through) {
             let name = "\(key.dealership)/\(key.deal)/\(key.document.rawValue)"
             let stored = try storage.changes(dealership: key.dealership, deal: key.deal, document: key.document)
             let before = stored.filter { $0.position <= through }
-            if before.contains(where: { unloadable.contains($0.position) }) {
-                report.skipped.append("\(name): an entry before the horizon is set aside as unloadable")
-                continue
-            }
             let previous = try storage.documentBase(dealership: key.dealership, deal: key.deal, document: key.document)
             var horizon = previous?.horizon ?? VersionVector()
             for record in before where record.entry.changeSequence > horizon[record.entry.replica] {
@@ -53,14 +51,22 @@ extension Relay {
             let document = try self.document(key.dealership, key.deal, key.document)
             let snapshot: [UInt8]
             do {
-                snapshot = try document.encodeSnapshot(horizon: horizon)
+                // What the card reads from the history before the horizon stays readable.
+                let retain = CardReader(schema: sync.schema).changesToRetain(in: document, kind: key.document, horizon: horizon)
+                snapshot = try document.encodeSnapshot(horizon: horizon, retaining: retain)
             } catch {
                 report.skipped.append("\(name): \(error)")
                 continue
             }
             let base = DocumentBase(dealership: key.dealership, deal: key.deal, document: key.document, through: through,
                                     snapshot: snapshot, horizon: horizon, compactedAt: now)
-            report.entriesRemoved += try storage.compact(base)
+            do {
+                report.entriesRemoved += try storage.compact(base)
+            } catch let error as RelayStorageError {
+                guard case .compactionBlocked = error else { throw error }
+                report.skipped.append("\(name): \(error)")
+                continue
+            }
             report.documents += 1
             let after = stored.filter { $0.position > through }.reduce(0) { $0 + $1.entry.blob.count }
             report.bytesBefore += (previous?.snapshot.count ?? 0) + stored.reduce(0) { $0 + $1.entry.blob.count }
@@ -68,22 +74,47 @@ extension Relay {
             // The cached document still holds the whole history; the next use loads the base.
             sync.cache.remove(RelaySyncState.DocumentKey(dealership: key.dealership, deal: key.deal, document: key.document))
         }
+        sync.compactedThrough = max(sync.compactedThrough, through)
         log.log("compaction", ["through": .integer(through.rawValue), "documents": .integer(Int64(report.documents)),
                                "entries_removed": .integer(Int64(report.entriesRemoved)), "skipped": .integer(Int64(report.skipped.count))])
         return report
     }
 }
 
+extension Relay {
+    /// The position the store is compacted through, read from the store; when another
+    /// process (`sync-server compact`) compacted it since this relay last looked, the
+    /// documents in memory (which still hold their whole history) are let go, so that the
+    /// next use loads each from its base and refuses what the horizon refuses.
+    func noticeCompaction() throws -> LogPosition {
+        let through = try storage.compactedThrough
+        if through > sync.compactedThrough {
+            flushGroupCommit()
+            sync.cache.removeAll()
+            sync.compactedThrough = through
+        }
+        return through
+    }
+}
+
 /// `sync-server compact`: compacts the store in a data folder from another process than
-/// the relay (which may be serving meanwhile: it appends after the compacted positions, and
-/// its cached documents stay correct).
+/// the relay. A relay serving meanwhile notices at its next sync request
+/// (``Relay/noticeCompaction()``) and lets go of the documents it holds in memory, which
+/// still have their whole history; it appends after the compacted positions.
 public enum CompactionCommand {
     /// Compacts the history older than `olderThan` of the store at `dataDirectory`.
     /// - Throws: ``RelayStorageError/storeNotFound(path:)`` when the folder holds no store.
-    public static func run(dataDirectory: String, olderThan: TokenLifetime, now: Date = Date()) async throws -> CompactionReport {
+    public static func run(dataDirectory: String, olderThan: TokenLifetime, schema: DealSchema = .standard,
+                           now: Date = Date()) async throws -> CompactionReport {
+        try await run(dataDirectory: dataDirectory, receivedBefore: now.addingTimeInterval(-TimeInterval(olderThan.seconds)),
+                      schema: schema, now: now)
+    }
+
+    /// Compacts the history received before `cutoff`.
+    public static func run(dataDirectory: String, receivedBefore cutoff: Date, schema: DealSchema = .standard,
+                           now: Date = Date()) async throws -> CompactionReport {
         let storage = try SQLiteRelayStorage(directory: dataDirectory, create: false, exclusive: false)
-        let relay = Relay(storage: storage)
-        let cutoff = now.addingTimeInterval(-TimeInterval(olderThan.seconds))
+        let relay = Relay(storage: storage, schema: schema)
         do {
             let report = try await relay.compact(receivedBefore: cutoff, now: now)
             await relay.close()

@@ -161,8 +161,8 @@ extension Relay {
                 let encoded = document.encodeSnapshot()
                 metrics.snapshotsBuilt.increment()
                 built.append(StoredSnapshot(dealership: dealership, deal: deal.id, document: item.kind, blob: encoded,
-                                            changeCount: document.historyCount))
-                guard document.historyCount > 0 else { continue }
+                                            changeCount: document.appliedChangeCount))
+                guard document.hasChanges else { continue }
                 blobs.append((item.kind, encoded))
             }
         }
@@ -245,7 +245,7 @@ extension Relay {
                   cached.storedBytes <= Relay.snapshotDocumentBytes, cached.storedBytes <= budget else { continue }
             budget -= cached.storedBytes
             snapshots.append(StoredSnapshot(dealership: entry.dealership, deal: entry.deal, document: entry.document,
-                                            blob: cached.document.encodeSnapshot(), changeCount: cached.document.historyCount))
+                                            blob: cached.document.encodeSnapshot(), changeCount: cached.document.appliedChangeCount))
         }
         return snapshots
     }

@@ -84,8 +84,12 @@ extension Relay {
             }
             do {
                 guard try Document.snapshotFormatVersion(blob) != 1 else { continue }
+                let document = try Document(snapshot: blob)
+                guard document.horizon.isEmpty else {
+                    return .failure(RelayError(.badRequest, "deal \(item.deal)'s history was compacted, so its snapshot exists only in format 2, and this device reads only format 1 (it sent no snapshotFormats): update the app"))
+                }
                 rewritten.snapshots[index] = DocumentSnapshot(deal: item.deal, document: item.document,
-                                                              snapshot: try Document(snapshot: blob).encodeSnapshotVersion1())
+                                                              snapshot: try document.encodeSnapshotVersion1())
             } catch {
                 return .failure(RelayError(.internalError, "the stored snapshot of \(item.deal)/\(item.document.rawValue) cannot be read to write it as version 1: \(error)"))
             }
@@ -156,13 +160,13 @@ extension Relay {
         if request.cursor > latest {
             return .failure(RelayError(.cursorAhead, "cursor_ahead: cursor \(request.cursor) is past this relay's log (\(latest)); its data was replaced: sync again from cursor 0"))
         }
+        let compacted: LogPosition
+        do {
+            compacted = try noticeCompaction()
+        } catch {
+            return .failure(RelayError(.unavailable, "the change log cannot be read right now (\(error)); retry"))
+        }
         if !request.cursor.isStart {
-            let compacted: LogPosition
-            do {
-                compacted = try storage.compactedThrough
-            } catch {
-                return .failure(RelayError(.unavailable, "the change log cannot be read right now (\(error)); retry"))
-            }
             if request.cursor < compacted {
                 return .failure(RelayError(.historyCompacted, "history_compacted: this relay compacted its history through log position \(compacted) and cursor \(request.cursor) is behind it: sync again from cursor 0 (the device keeps its unsent changes, and re-makes those made before the horizon)"))
             }

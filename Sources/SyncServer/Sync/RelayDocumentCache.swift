@@ -104,6 +104,11 @@ final class RelayDocumentCache {
         if let old = entries.removeValue(forKey: key) { forget(old) }
     }
 
+    /// Forgets every document.
+    func removeAll() {
+        for key in Array(entries.keys) { remove(key) }
+    }
+
     private func touch(_ entry: Entry) {
         guard !entry.isTouched else { return }
         entry.isTouched = true

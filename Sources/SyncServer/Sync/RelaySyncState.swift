@@ -25,6 +25,9 @@ final class RelaySyncState {
     /// so those entries are known to load (or were set aside). Kept when a document leaves the
     /// cache; a document whose entries all came later is never in it.
     var loadedOnce: Set<DocumentKey> = []
+    /// The furthest log position the store was compacted through, as this relay last saw it
+    /// (``Relay/noticeCompaction()``).
+    var compactedThrough = LogPosition.start
     /// The long-polls waiting for a commit they may read, filed by what they may read.
     var longPolls = LongPollIndex<LongPollWaiter>()
     /// Long-polls woken by a commit or at the end of their wait, whose answers are built
