@@ -81,9 +81,13 @@ extension Relay {
     private static func send(_ request: SyncRequest, to connection: RelayConnection) async throws(SyncError) -> SyncResponse? {
         do {
             return try await connection.post("v1/sync", request, timeout: TimeInterval(max(60, request.wait + 30)))
-        } catch where error.needsFirstSyncAgain {
+        } catch where error.isCursorAhead {
             return nil
         }
+        // `409 history_compacted` is not taken up here: this relay's log would have to adopt
+        // the upstream's compacted documents, which it cannot yet; the exchange fails, is
+        // logged with the upstream's reason (upstream_push_failed / upstream_pull_failed) and
+        // retried, and this relay keeps serving its devices meanwhile.
     }
 
     /// Runs the upstream loops until cancelled: a push loop woken by local commits, and a
