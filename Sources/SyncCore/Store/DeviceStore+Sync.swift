@@ -92,12 +92,12 @@ extension DeviceStore {
                         events.append(StoreEvent(deal: deal, document: kind, changes: adopted.report.applied, origin: .remote))
                         continue
                     }
-                    let (document, report, keptSnapshot) = apply(item, to: existing)
+                    let (document, report, keptSnapshot) = try apply(item, to: existing)
                     documents[key] = document
                     reports.append(report)
                     // A snapshot not kept whole gives its changes rows in canonical bytes (the blob
                     // holds them in a batch encoding, not as change blobs).
-                    let fromSnapshot = keptSnapshot == nil ? item.snapshot?.changes ?? [] : []
+                    let fromSnapshot = keptSnapshot == nil ? try Self.snapshotChanges(of: item) : []
                     let entered = Self.entered(fromSnapshot + item.changes.map(\.change), into: document,
                                                before: before, pendingBefore: pendingBefore)
                     let toStore = entered.map { index in
@@ -143,9 +143,10 @@ extension DeviceStore {
     /// A document the device has nothing of takes a received snapshot whole when the blob
     /// loads on its own: the document is then exactly what loading the blob makes, so the blob
     /// is returned to be kept as its snapshot row. The report is the one applying every change at once would give.
-    private func apply(_ item: ReceivedChanges, to document: Document) -> (Document, Document.ApplyReport, keptSnapshot: [UInt8]?) {
+    private func apply(_ item: ReceivedChanges, to document: Document) throws(StoreError)
+        -> (Document, Document.ApplyReport, keptSnapshot: [UInt8]?) {
         if let snapshot = item.snapshot, !document.hasChanges, document.pendingChanges.isEmpty,
-           let loaded = try? Document(snapshot: snapshot.blob, replica: identity.replica) {
+           let loaded = try Self.loadWhole(snapshot, of: item, replica: identity.replica) {
             // The blob loads on its own (a version 2 blob without a replay; a version 1 blob
             // whose every change applied, none held back or refused), so the log's changes
             // meet the same state, with nothing pending, as in one apply of everything.
@@ -154,7 +155,32 @@ extension DeviceStore {
             report.applied = first + report.applied
             return (loaded, report, snapshot.blob)
         }
-        return (document, document.apply(item.allChanges), nil)
+        return (document, document.apply(try Self.snapshotChanges(of: item) + item.changes.map(\.change)), nil)
+    }
+
+    /// The received snapshot loaded on its own, or nil for a version 1 blob whose changes do
+    /// not all apply by themselves (they are applied with the document's, as changes).
+    /// - Throws: ``StoreError/corrupt(_:)`` for a version 2 blob that does not load.
+    private static func loadWhole(_ snapshot: ReceivedChanges.Snapshot, of item: ReceivedChanges, replica: ReplicaID) throws(StoreError) -> Document? {
+        do {
+            return try Document(snapshot: snapshot.blob, replica: replica)
+        } catch {
+            guard snapshot.formatVersion == 1 else { throw badSnapshot(item, error) }
+            return nil
+        }
+    }
+
+    /// The changes of the received snapshot, if any.
+    private static func snapshotChanges(of item: ReceivedChanges) throws(StoreError) -> [Change] {
+        do {
+            return try item.snapshot?.changes ?? []
+        } catch {
+            throw badSnapshot(item, error)
+        }
+    }
+
+    private static func badSnapshot(_ item: ReceivedChanges, _ error: DecodeError) -> StoreError {
+        .corrupt("the snapshot of \(item.deal)/\(item.document.rawValue) the relay sent does not load (\(error)); nothing of the answer was applied")
     }
 
     /// The positions in `received` of the changes that entered `document` with this batch and

@@ -94,7 +94,7 @@ extension Relay {
                 let deal = group.deal
                 // A snapshot's changes come without bytes of their own (canonical encoding);
                 // the log's are kept as the upstream sent them.
-                let received = (group.snapshot?.changes ?? []).map(EncodedChange.init) + group.changes
+                let received = (try group.snapshot?.changes ?? []).map(EncodedChange.init) + group.changes
                 for item in received {
                     let change = item.change
                     let author = DealCardKit.ChangeAuthor(metadata: change.metadata)

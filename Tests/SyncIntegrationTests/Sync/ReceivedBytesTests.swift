@@ -96,6 +96,29 @@ struct ReceivedBytesTests {
         await reopened.close()
     }
 
+    /// A format 2 snapshot with a good checksum but a body that does not load is refused
+    /// where it is loaded (the store), naming the deal; nothing of the answer is applied.
+    @Test func aSnapshotThatDoesNotLoadFailsTheAnswerAndAppliesNothing() async throws {
+        let folder = try TemporaryDirectory()
+        let store = try DeviceStore(creatingAt: folder.path, identity: testIdentity("olga", .sales, replica: 0xE5))
+        let good = DealID("d-good")!
+        let bad = DealID("d-bad")!
+        let source = Document(replica: ReplicaID(0xE6))
+        _ = try source.change { try $0.put(.root, "vehicle.model", .string("Camry")) }
+        let broken = Blob.wrap(.snapshot, version: 2, body: [0, 0, 0, 0, 0, 0, 0])  // no root object
+        let answer = [
+            ReceivedChanges(deal: good, document: .shared, snapshot: try ReceivedChanges.Snapshot(blob: source.encodeSnapshot()), changes: []),
+            ReceivedChanges(deal: bad, document: .shared, snapshot: try ReceivedChanges.Snapshot(blob: broken), changes: []),
+        ]
+        await #expect {
+            try await store.applyRemote(received: answer)
+        } throws: { error in
+            guard case StoreError.corrupt(let reason) = error else { return false }
+            return reason.contains("d-bad/shared") && reason.contains("nothing of the answer was applied")
+        }
+        #expect(try await store.deals().isEmpty)
+    }
+
     @Test func aKeptSnapshotAndTheLogAfterItReportAsOneApply() async throws {
         let folder = try TemporaryDirectory()
         let store = try DeviceStore(creatingAt: folder.path, identity: testIdentity("olga", .sales, replica: 0xE3))
@@ -112,7 +135,7 @@ struct ReceivedBytesTests {
         let received = ReceivedChanges(deal: deal, document: .shared, snapshot: snapshot, changes: [EncodedChange(late), lateBytes])
 
         let reference = Document(replica: ReplicaID(0xE3))
-        let expected = reference.apply(received.allChanges)
+        let expected = reference.apply(try received.allChanges)
         let report = try await store.applyRemote(received: [received])
         #expect(report == [expected])
         #expect(report[0].applied == early.map(\.id) + [late.id, lateBytes.change.id])
