@@ -120,8 +120,13 @@ public final class Document {
         othersVersion[replica] = 0
         maxCounter = state.maxCounter
         retainedChanges = state.retained
-        appliedChanges = []
-        encodedHistory = state.history.count > 0 ? state.history : nil
+        if let changes = state.changes {
+            appliedChanges = changes
+            encodedHistory = nil
+        } else {
+            appliedChanges = []
+            encodedHistory = state.history.count > 0 ? state.history : nil
+        }
     }
 
     /// Turns the loaded, still encoded changes into `Change` values, once.

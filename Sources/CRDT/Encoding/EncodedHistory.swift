@@ -36,12 +36,15 @@ struct EncodedHistory {
 
     /// Reads every value and checks it against `state` (objects built from the same
     /// snapshot), without building changes.
+    /// With `build`, the same walk also makes the changes (for a small history, one walk
+    /// costs less than two: a first sync loads thousands of small deals, and reading each
+    /// card decodes its history).
     func check(against objects: [ObjectID: Document.Object], parents: [ObjectID: (object: ObjectID, key: Key)],
-               wanting: Set<OpID>) throws(DecodeError) -> Outline {
-        var walk = Walk(history: self, objects: objects, parents: parents, build: false)
+               wanting: Set<OpID>, build: Bool = false) throws(DecodeError) -> (outline: Outline, changes: [Change]?) {
+        var walk = Walk(history: self, objects: objects, parents: parents, build: build)
         walk.wanted = wanting
         try walk.run()
-        return walk.outline
+        return (walk.outline, build ? walk.changes : nil)
     }
 
     /// The changes, in canonical order, with text scalars read from `document`'s state.

@@ -11,6 +11,8 @@ struct LoadedState {
     var horizon: Horizon
     /// Changes from before the horizon that the snapshot kept, canonical order.
     var retained: [Change] = []
+    /// The history already decoded (a small one, ``SnapshotDecoder/eagerOpLimit``), or nil.
+    var changes: [Change]?
 }
 
 /// The flags of a version 2 snapshot body.
@@ -69,6 +71,9 @@ struct SnapshotDecoder {
     private var horizon = Horizon()
     /// The element ids each list or text holds, run by run.
     private var elementRanges: [ObjectID: [ElementRange]] = [:]
+
+    /// Histories of at most this many ops are decoded into changes as they are checked.
+    static let eagerOpLimit = 4_096
 
     static func decode(_ reader: ByteReader) throws(DecodeError) -> LoadedState {
         var decoder = SnapshotDecoder()
@@ -165,7 +170,8 @@ struct SnapshotDecoder {
         let history = EncodedHistory(count: changeCount, opCount: opCount, actors: actors, firstSeq: firstSeq,
                                      horizonEnds: endsByActor, strings: strings, metadata: metadata, objects: objectTable,
                                      columns: columnBytes)
-        let outline = try history.check(against: objects, parents: parents, wanting: Set(valuesWanted.map(\.id)))
+        let (outline, changes) = try history.check(against: objects, parents: parents, wanting: Set(valuesWanted.map(\.id)),
+                                                   build: opCount <= SnapshotDecoder.eagerOpLimit)
         for place in valuesWanted {
             let fits: Bool
             guard let value = outline.values[place.id] else {
@@ -202,7 +208,8 @@ struct SnapshotDecoder {
         var maxCounter = outline.maxCounter
         for end in horizonEnds.values { maxCounter = max(maxCounter, end - 1) }
         return LoadedState(objects: objects, parents: parents, spans: outline.spans, positions: outline.positions,
-                           version: outline.version, maxCounter: maxCounter, history: history, horizon: horizon, retained: retained)
+                           version: outline.version, maxCounter: maxCounter, history: history, horizon: horizon, retained: retained,
+                           changes: changes)
     }
 
     private func limited(_ reader: inout ByteReader, _ limit: Int, _ what: String) throws(DecodeError) -> Int {
