@@ -1,4 +1,5 @@
 import Foundation
+import SQLiteKit
 import SyncCore
 import SyncServer
 
@@ -34,6 +35,7 @@ func benchRelay(connections: Int, deals: Int, devices: Int, editsPerDeal: Int, f
         guard status == 0 else { throw BenchError("the sync-server child exited with status \(status)") }
         try reportStoreFootprint(relayFolder: relayFolder, deviceFolder: folder.sub("device-fresh0"))
         try await measureRestartedRelay(relayFolder: relayFolder, deals: deals + 1)
+        try await measureCompaction(relayFolder: relayFolder, deviceFolder: folder.sub("device-fresh0"))
         return
     }
     let server = try RelayServer(configuration: .init(dataDirectory: relayFolder, port: 0), log: .discarding)
@@ -86,6 +88,37 @@ private func reportStoreFootprint(relayFolder: String, deviceFolder: String) thr
         "device_largest_kib": device.largest(),
         "relay_vs_device_per_deal": ratio(relayPerDeal, devicePerDeal),
         "note": "database + WAL after PRAGMA wal_checkpoint(TRUNCATE), both stores closed; the device is the first fresh device after its first sync; largest: tables and indexes of at least 2% (dbstat)",
+    ])
+}
+
+/// `sync-server compact` of everything on the stopped relay's store (as the command does it,
+/// from another process's point of view: the store alone), then the store vacuumed and
+/// measured against the device's.
+private func measureCompaction(relayFolder: String, deviceFolder: String) async throws {
+    let relayPath = relayFolder + "/" + SQLiteRelayStorage.fileName
+    let before = try StoreFootprint(path: relayPath)
+    let deals = try StoreFootprint.count("SELECT count(*) FROM deal", in: relayPath)
+    var result: CompactionReport?
+    let ms = try await milliseconds {
+        result = try await CompactionCommand.run(dataDirectory: relayFolder, receivedBefore: Date().addingTimeInterval(60))
+    }
+    guard let compaction = result else { throw BenchError("compaction reported nothing") }
+    let database = try SQLiteDatabase(path: relayPath, options: .init(create: false))
+    try database.execute("VACUUM")
+    database.close()
+    let after = try StoreFootprint(path: relayPath)
+    let device = try StoreFootprint(path: DeviceStore.databasePath(in: deviceFolder))
+    let deviceDeals = try StoreFootprint.count("SELECT count(*) FROM deals", in: DeviceStore.databasePath(in: deviceFolder))
+    let perDeal = Double(after.bytes) / Double(max(deals, 1))
+    let devicePerDeal = Double(device.bytes) / Double(max(deviceDeals, 1))
+    report([
+        "bench": "relay.compaction", "deals": deals, "documents": compaction.documents, "entries_removed": compaction.entriesRemoved,
+        "ms": round2(ms), "document_bytes_before": compaction.bytesBefore, "document_bytes_after": compaction.bytesAfter,
+        "store_bytes_before": before.bytes, "store_bytes_after": after.bytes,
+        "store_bytes_per_deal_before": round2(Double(before.bytes) / Double(max(deals, 1))), "store_bytes_per_deal_after": round2(perDeal),
+        "device_bytes_per_deal": round2(devicePerDeal), "relay_vs_device_per_deal_after": ratio(perDeal, devicePerDeal),
+        "relay_largest_kib_after": after.largest(),
+        "note": "sync-server compact of every entry (CompactionCommand), then VACUUM; document bytes: log entries and base snapshots of the compacted documents, before and after",
     ])
 }
 
