@@ -130,6 +130,81 @@ struct ShallowSnapshotTests {
         #expect(throws: CRDTError.self) { try loaded.encodeSnapshot(horizon: horizon, retaining: [later.id]) }
     }
 
+    /// Deleted text from before the horizon that no later op names is left out of a shallow
+    /// snapshot. Replicas past the horizon then edit the text concurrently, right next to
+    /// the dropped tombstones too: the compacted document and one with the whole history
+    /// take the same changes to the same text and the same bytes.
+    @Test(arguments: Array(UInt64(1)...20))
+    func droppedTombstonesDoNotChangeWhereLaterInsertsGo(seed: UInt64) throws {
+        var random = RepeatableRandom(seed: seed)
+        let origin = Document(replica: ReplicaID(1))
+        var text = ObjectID.root
+        try origin.change { tx in
+            text = try tx.putObject(.root, "notes", .text)
+            try tx.splice(text, at: 0, insert: "the quick brown fox jumps over the lazy dog")
+        }
+        let second = origin.fork(as: ReplicaID(2))
+        // Deletions and inserts on two replicas, merged: tombstones of both authors.
+        for _ in 0..<6 {
+            for replica in [origin, second] {
+                let length = try replica.text(text).unicodeScalars.count
+                let at = random.int(0..<max(length, 1))
+                try replica.change { try $0.splice(text, at: at, delete: min(random.int(1..<4), length - at), insert: random.int(0..<2) == 0 ? "" : "xy") }
+            }
+            origin.apply(second.changes(since: origin.version))
+            second.apply(origin.changes(since: second.version))
+        }
+        let horizon = origin.version
+        try origin.change { try $0.splice(text, at: 0, insert: "> ") }
+        let shallow = try origin.encodeSnapshot(horizon: horizon)
+        let compacted = try Document(snapshot: shallow, replica: ReplicaID(9))
+        let whole = origin.fork(as: ReplicaID(9))
+        #expect(try compacted.text(text) == origin.text(text))
+        #expect(Self.elementCount(compacted, text) < Self.elementCount(whole, text), "seed \(seed): no tombstone was left out")
+        // Three replicas past the horizon insert and delete concurrently, at every position.
+        let peers = (0..<3).map { origin.fork(as: ReplicaID(UInt64(20 + $0))) }
+        for round in 0..<4 {
+            for peer in peers {
+                let length = try peer.text(text).unicodeScalars.count
+                let at = random.int(0..<(length + 1))
+                try peer.change { try $0.splice(text, at: at, delete: min(random.int(0..<2), length - at), insert: "\(round)") }
+            }
+            for target in [compacted, whole] + peers {
+                for peer in peers { target.apply(peer.changes(since: target.version)) }
+            }
+        }
+        #expect(try compacted.text(text) == whole.text(text), "seed \(seed)")
+        #expect(try peers[0].text(text) == whole.text(text), "seed \(seed)")
+        #expect(compacted.encodeSnapshot() == (try whole.encodeSnapshot(horizon: horizon)), "seed \(seed)")
+        #expect(try Document(snapshot: compacted.encodeSnapshot()).text(text) == whole.text(text), "seed \(seed)")
+    }
+
+    /// Elements of a list or text, deleted ones included.
+    private static func elementCount(_ document: Document, _ object: ObjectID) -> Int {
+        guard case .sequence(let sequence)? = document.objects[object] else { return 0 }
+        var count = 0
+        sequence.tree.forEachRun { run in
+            count += run.count
+            return true
+        }
+        return count
+    }
+
+    @Test func deletedTextBeforeTheHorizonIsLeftOut() throws {
+        let document = Document(replica: ReplicaID(1))
+        var text = ObjectID.root
+        try document.change { tx in
+            text = try tx.putObject(.root, "notes", .text)
+            try tx.splice(text, at: 0, insert: String(repeating: "a long paragraph that is deleted later. ", count: 50))
+        }
+        try document.change { try $0.splice(text, at: 0, delete: 2_000, insert: "short") }
+        let keepingTombstones = try document.encodeSnapshot(horizon: VersionVector([ReplicaID(1): 1]))
+        let compacted = try document.encodeSnapshot(horizon: document.version)
+        #expect(compacted.count < 200, "\(compacted.count) bytes: the deleted paragraph is still there")
+        #expect(keepingTombstones.count > 2_000, "a horizon before the deletion keeps what the later delete names")
+        #expect(try Document(snapshot: compacted).text(text) == "short")
+    }
+
     @Test func horizonsThatCannotBeHonouredAreRefused() throws {
         let (full, horizon, _) = try simulated(3)
         var ahead = full.version

@@ -23,9 +23,29 @@ struct SnapshotEncoder {
     private let objectIndex: [ObjectID: Int]
     private let objectTable: [ObjectID]
     private let horizon: Horizon
+    /// In a shallow snapshot, per text: the element ids the history's ops name (insert
+    /// origins, deleted runs), ascending per replica. A deleted element from before the
+    /// horizon that none names is left out (``keptPieces(of:in:)``).
+    private var namedByHistory: [ObjectID: [ReplicaID: [(start: UInt64, end: UInt64)]]] = [:]
 
     private init(document: Document, history: [Change], horizon: Horizon) {
         self.horizon = horizon
+        if !horizon.isEmpty {
+            var named: [ObjectID: [ReplicaID: [(start: UInt64, end: UInt64)]]] = [:]
+            for change in history {
+                for op in change.ops {
+                    switch op.action {
+                    case .insertText(let origin?, _): named[op.object, default: [:]][origin.replica, default: []].append((origin.counter, origin.counter + 1))
+                    case .deleteRun(let start, let count): named[op.object, default: [:]][start.replica, default: []].append((start.counter, start.counter + count))
+                    default: break
+                    }
+                }
+            }
+            for (object, byReplica) in named {
+                for (replica, ranges) in byReplica { named[object]![replica] = ranges.sorted { $0.start < $1.start } }
+            }
+            namedByHistory = named
+        }
         // The state's ids are ops of the history or of a replica the horizon names.
         var replicas = Set(horizon.seqs.entries.keys)
         var keys = Set<String>()
@@ -242,7 +262,7 @@ struct SnapshotEncoder {
                     register(map.keys[stringTable[key]]!, base: nil)
                 }
             case .sequence(let sequence):
-                runs(of: sequence)
+                runs(of: sequence, id: id)
             }
         }
     }
@@ -286,16 +306,53 @@ struct SnapshotEncoder {
         }
     }
 
-    private mutating func runs(of sequence: SequenceObject) {
-        var merged: [(start: OpID, count: Int, visible: Bool)] = []
-        sequence.tree.forEachRun { run in
-            if let last = merged.last, last.visible == run.isVisible, last.start.replica == run.start.replica,
-               last.start.counter + UInt64(last.count) == run.start.counter {
-                merged[merged.count - 1].count += run.count
+    /// The parts of a text run a shallow snapshot keeps, as (offset, count) in the run: all
+    /// of a visible run; of a deleted one, the elements after the horizon and those the
+    /// history names. A deleted element from before the horizon that no later op names can
+    /// go: every replica past the horizon has seen it deleted, so no change it makes names
+    /// it, and a later insert, whose id is greater, stops before it or before whatever
+    /// followed it alike.
+    private func keptPieces(of run: Run, in object: ObjectID) -> [(offset: Int, count: Int)] {
+        guard !run.isVisible, let end = horizon.ends[run.start.replica], run.start.counter < end else { return [(0, run.count)] }
+        let first = run.start.counter
+        let last = first + UInt64(run.count)
+        var kept: [(start: UInt64, end: UInt64)] = []
+        for range in namedByHistory[object]?[run.start.replica] ?? [] where range.end > first && range.start < min(last, end) {
+            kept.append((max(range.start, first), min(range.end, min(last, end))))
+        }
+        if last > end { kept.append((end, last)) }
+        kept.sort { $0.start < $1.start }
+        var pieces: [(offset: Int, count: Int)] = []
+        var covered = first
+        for range in kept where range.end > covered {
+            let start = max(range.start, covered)
+            if let previous = pieces.last, UInt64(previous.offset + previous.count) + first == start {
+                pieces[pieces.count - 1].count += Int(range.end - start)
             } else {
-                merged.append((run.start, run.count, run.isVisible))
+                pieces.append((Int(start - first), Int(range.end - start)))
             }
-            if sequence.kind == .text { textContent.appendUTF8(run.scalars) }
+            covered = range.end
+        }
+        return pieces
+    }
+
+    private mutating func runs(of sequence: SequenceObject, id object: ObjectID) {
+        var merged: [(start: OpID, count: Int, visible: Bool)] = []
+        let dropping = sequence.kind == .text && !horizon.isEmpty
+        sequence.tree.forEachRun { run in
+            for piece in dropping ? keptPieces(of: run, in: object) : [(0, run.count)] {
+                let start = run.start.advanced(by: UInt64(piece.offset))
+                if let last = merged.last, last.visible == run.isVisible, last.start.replica == start.replica,
+                   last.start.counter + UInt64(last.count) == start.counter {
+                    merged[merged.count - 1].count += piece.count
+                } else {
+                    merged.append((start, piece.count, run.isVisible))
+                }
+                if sequence.kind == .text {
+                    let from = run.scalars.startIndex + piece.offset
+                    textContent.appendUTF8(run.scalars[from..<from + piece.count])
+                }
+            }
             return true
         }
         put(.sequenceRunCount, merged.count)
