@@ -50,7 +50,7 @@ struct ShallowSnapshotTests {
         #expect(try full.materialize() == loaded.materialize(), "seed \(seed)")
     }
 
-    @Test(arguments: Array(UInt64(1)...30))
+    @Test(arguments: RepeatableRandom.seeds(pinned: Array(UInt64(1)...30), countVariable: "CRDT_FUZZ_SEEDS"))
     func aCompactedDocumentMergesWithAReplicaPastTheHorizon(seed: UInt64) throws {
         let (full, horizon, _) = try simulated(seed)
         let compacted = try Document(snapshot: full.encodeSnapshot(horizon: horizon), replica: ReplicaID(0xC0FFEE))
@@ -134,7 +134,7 @@ struct ShallowSnapshotTests {
     /// snapshot. Replicas past the horizon then edit the text concurrently, right next to
     /// the dropped tombstones too: the compacted document and one with the whole history
     /// take the same changes to the same text and the same bytes.
-    @Test(arguments: Array(UInt64(1)...20))
+    @Test(arguments: RepeatableRandom.seeds(pinned: Array(UInt64(1)...20), countVariable: "CRDT_FUZZ_SEEDS"))
     func droppedTombstonesDoNotChangeWhereLaterInsertsGo(seed: UInt64) throws {
         var random = RepeatableRandom(seed: seed)
         let origin = Document(replica: ReplicaID(1))
