@@ -205,7 +205,7 @@ public final class Document {
     /// One past the last op counter of change `seq` of `replica` (applied), or nil when that
     /// change is before the horizon and not the last one there.
     private func end(of replica: ReplicaID, seq: UInt64) -> UInt64? {
-        let compacted = horizon.seqs[replica]
+        let compacted = horizon.isEmpty ? 0 : horizon.seqs[replica]
         if seq <= compacted { return seq == compacted ? horizon.ends[replica] : nil }
         guard let list = spans[replica], seq - compacted <= UInt64(list.count) else { return nil }
         return list[Int(seq - compacted - 1)].end
@@ -303,7 +303,7 @@ public final class Document {
         if id.counter == 0 { return id.replica.rawValue == 0 }
         if id.replica == change.replica && id.counter >= change.startOp { return id.counter < current.counter }
         let limitSeq = id.replica == change.replica ? change.seq - 1 : change.deps[id.replica]
-        let compacted = horizon.seqs[id.replica]
+        let compacted = horizon.isEmpty ? 0 : horizon.seqs[id.replica]
         if compacted > 0 && id.counter < horizon.ends[id.replica]! {
             // Before the horizon: in the causal past exactly when the change has seen the
             // horizon (the op itself is checked to exist where it is used).
@@ -327,24 +327,27 @@ public final class Document {
         for (number, op) in change.ops.enumerated() {
             let id = OpID(counter: counter, replica: change.replica)
             counter += op.width
-            var references: [OpID] = [op.object.op]
+            // Checked one by one, with no array per op (this runs for every received op).
+            func check(_ reference: OpID) throws(CRDTError) {
+                guard isInCausalPast(reference, of: change, before: id) else {
+                    throw .invalidChange(change.id, reason: "op \(number) (\(id)): \(reference) is not in the change's causal past")
+                }
+            }
+            try check(op.object.op)
             switch op.action {
             case .set(let key, _, let pred), .delete(let key, let pred):
-                if case .element(let element) = key { references.append(element) }
-                references += pred
+                if case .element(let element) = key { try check(element) }
+                for reference in pred { try check(reference) }
             case .increment(let key, let target, _):
-                if case .element(let element) = key { references.append(element) }
-                references.append(target)
+                if case .element(let element) = key { try check(element) }
+                try check(target)
             case .insert(let origin, _), .insertText(let origin, _):
-                if let origin { references.append(origin) }
+                if let origin { try check(origin) }
             case .deleteRun(let start, let count):
                 guard count >= 1, count <= UInt64(Int32.max), start.counter <= UInt64.max - count else {
                     throw .invalidChange(change.id, reason: "op \(number) (\(id)): bad delete count \(count)")
                 }
-                references.append(start.advanced(by: count - 1))
-            }
-            for reference in references where !isInCausalPast(reference, of: change, before: id) {
-                throw .invalidChange(change.id, reason: "op \(number) (\(id)): \(reference) is not in the change's causal past")
+                try check(start.advanced(by: count - 1))
             }
         }
     }
