@@ -41,8 +41,19 @@ struct SnapshotEncoder {
                     }
                 }
             }
+            // Sorted and joined where they meet: disjoint, so a run finds its first by bisection.
             for (object, byReplica) in named {
-                for (replica, ranges) in byReplica { named[object]![replica] = ranges.sorted { $0.start < $1.start } }
+                for (replica, ranges) in byReplica {
+                    var joined: [(start: UInt64, end: UInt64)] = []
+                    for range in ranges.sorted(by: { $0.start < $1.start }) {
+                        if let last = joined.last, range.start <= last.end {
+                            joined[joined.count - 1].end = max(last.end, range.end)
+                        } else {
+                            joined.append(range)
+                        }
+                    }
+                    named[object]![replica] = joined
+                }
             }
             namedByHistory = named
         }
@@ -317,7 +328,15 @@ struct SnapshotEncoder {
         let first = run.start.counter
         let last = first + UInt64(run.count)
         var kept: [(start: UInt64, end: UInt64)] = []
-        for range in namedByHistory[object]?[run.start.replica] ?? [] where range.end > first && range.start < min(last, end) {
+        let named = namedByHistory[object]?[run.start.replica] ?? []
+        var low = 0
+        var high = named.count
+        while low < high {
+            let mid = (low + high) / 2
+            if named[mid].end <= first { low = mid + 1 } else { high = mid }
+        }
+        for range in named[low...] {
+            guard range.start < min(last, end) else { break }
             kept.append((max(range.start, first), min(range.end, min(last, end))))
         }
         if last > end { kept.append((end, last)) }

@@ -58,6 +58,10 @@ final class SequenceObject {
     /// counters only grow, so they always are).
     ///
     /// - Complexity: O(log r), plus the concurrent inserts at the same place that RGA skips.
+    ///
+    /// Invariant that compaction relies on (``SnapshotEncoder``'s tombstone rule): a new
+    /// element is only ever placed right before an element with a smaller id (or at the end),
+    /// so an element followed by one with a greater id is that element's origin.
     func insert(id: OpID, after origin: OpID?, count: Int, scalars: [Unicode.Scalar]) {
         // Find the run to insert before (nil: at the end) and the run before the gap.
         var previous: Run?
