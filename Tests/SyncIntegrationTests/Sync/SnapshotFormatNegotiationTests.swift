@@ -79,6 +79,19 @@ struct SnapshotFormatNegotiationTests {
         await harness.stop()
     }
 
+    /// A compacted deal has no format 1 form: a device that reads only format 1 is told to
+    /// update, with a 400 naming the deal, not a 500.
+    @Test func aCompactedDealCannotBeSentInFormat1() async throws {
+        let (harness, token, _) = try await Self.relayWithADeal()
+        _ = try await harness.server.relay.compact(receivedBefore: Date().addingTimeInterval(60))
+        let answer = try await harness.request("POST", "/v1/sync", token: token, body: Self.body(formats: nil))
+        #expect(answer.status == 400, "\(answer.status) \(answer.text)")
+        #expect(answer.text.contains("history was compacted") && answer.text.contains("update the app"), "\(answer.text)")
+        let current = try await Self.firstSync(harness, token: token, formats: .array([.integer(1), .integer(2)]))
+        #expect(!current.isEmpty && current.allSatisfy { $0.0 == 2 && !$0.1.horizon.isEmpty })
+        await harness.stop()
+    }
+
     @Test(arguments: [
         (SchemaJSON.array([]), "at least one"),
         (.array([.integer(0)]), "1…255"),
