@@ -190,6 +190,79 @@ struct ShallowSnapshotTests {
         return count
     }
 
+    /// The same for a list of records (maps holding a text): a deleted record from before
+    /// the horizon that no later op names leaves, with the objects inside it.
+    @Test(arguments: RepeatableRandom.seeds(pinned: Array(UInt64(1)...20), countVariable: "CRDT_FUZZ_SEEDS"))
+    func droppedRecordsDoNotChangeWhereLaterInsertsGo(seed: UInt64) throws {
+        var random = RepeatableRandom(seed: seed)
+        let origin = Document(replica: ReplicaID(1))
+        var list = ObjectID.root
+        try origin.change { list = try $0.putObject(.root, "messages", .list) }
+        func addRecord(_ replica: Document, at index: Int, _ label: String) throws {
+            try replica.change { tx in
+                let record = try tx.insertObject(list, at: index, .map)
+                try tx.put(record, "label", .string(label))
+                let body = try tx.putObject(record, "body", .text)
+                try tx.splice(body, at: 0, insert: label)
+            }
+        }
+        for index in 0..<8 { try addRecord(origin, at: index, "r\(index)") }
+        let second = origin.fork(as: ReplicaID(2))
+        for round in 0..<5 {
+            for replica in [origin, second] {
+                let length = try replica.length(list)
+                if length > 0 && random.int(0..<3) > 0 {
+                    try replica.change { try $0.remove(list, at: random.int(0..<length)) }
+                } else {
+                    try addRecord(replica, at: random.int(0..<(length + 1)), "s\(round)")
+                }
+            }
+            origin.apply(second.changes(since: origin.version))
+            second.apply(origin.changes(since: second.version))
+        }
+        let horizon = origin.version
+        let compacted = try Document(snapshot: origin.encodeSnapshot(horizon: horizon), replica: ReplicaID(9))
+        let whole = origin.fork(as: ReplicaID(9))
+        #expect(try compacted.materialize() == whole.materialize(), "seed \(seed)")
+        #expect(compacted.objects.count <= whole.objects.count, "seed \(seed)")
+        let peers = (0..<3).map { origin.fork(as: ReplicaID(UInt64(20 + $0))) }
+        for round in 0..<4 {
+            for peer in peers {
+                let length = try peer.length(list)
+                if length > 0 && random.int(0..<2) == 0 {
+                    try peer.change { try $0.remove(list, at: random.int(0..<length)) }
+                } else {
+                    try addRecord(peer, at: random.int(0..<(length + 1)), "p\(round)")
+                }
+            }
+            for target in [compacted, whole] + peers {
+                for peer in peers { target.apply(peer.changes(since: target.version)) }
+            }
+        }
+        #expect(try compacted.materialize() == whole.materialize(), "seed \(seed)")
+        #expect(try peers[0].materialize() == whole.materialize(), "seed \(seed)")
+        #expect(compacted.encodeSnapshot() == (try whole.encodeSnapshot(horizon: horizon)), "seed \(seed)")
+        #expect(try Document(snapshot: compacted.encodeSnapshot()).materialize() == whole.materialize(), "seed \(seed)")
+    }
+
+    @Test func deletedRecordsBeforeTheHorizonLeaveWithWhatIsInsideThem() throws {
+        let document = Document(replica: ReplicaID(1))
+        var list = ObjectID.root
+        try document.change { tx in
+            list = try tx.putObject(.root, "messages", .list)
+            for index in 0..<20 {
+                let record = try tx.insertObject(list, at: index, .map)
+                let body = try tx.putObject(record, "body", .text)
+                try tx.splice(body, at: 0, insert: String(repeating: "message \(index) ", count: 10))
+            }
+        }
+        try document.change { tx in for _ in 0..<19 { try tx.remove(list, at: 1) } }
+        let compacted = try Document(snapshot: document.encodeSnapshot(horizon: document.version))
+        #expect(compacted.objects.count == 4, "the root, the list, the record left and its body: \(compacted.objects.count)")
+        #expect(Self.elementCount(compacted, list) == 1)
+        #expect(try compacted.materialize() == document.materialize())
+    }
+
     @Test func deletedTextBeforeTheHorizonIsLeftOut() throws {
         let document = Document(replica: ReplicaID(1))
         var text = ObjectID.root

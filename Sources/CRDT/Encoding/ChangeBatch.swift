@@ -181,7 +181,9 @@ extension Document {
     /// `horizon` must be applied here (within ``version``), include this document's own
     /// horizon, and be causally closed: every change at or before it depends only on changes
     /// at or before it (a version some replica had is). The version every replica has seen
-    /// is the usual choice. Tombstones (deleted list and text elements) are kept.
+    /// is the usual choice. Deleted list and text elements from before the horizon that no
+    /// later op names are left out, with what is inside them (protocol-spec/encoding.md,
+    /// "Tombstones").
     ///
     /// `retaining` names changes at or before the horizon to keep anyway (``retainedChanges``):
     /// what an application reads about the state from the history (the author of a value in

@@ -23,21 +23,34 @@ struct SnapshotEncoder {
     private let objectIndex: [ObjectID: Int]
     private let objectTable: [ObjectID]
     private let horizon: Horizon
-    /// In a shallow snapshot, per text: the element ids the history's ops name (insert
-    /// origins, deleted runs), ascending per replica. A deleted element from before the
-    /// horizon that none names is left out (``keptPieces(of:in:)``).
+    /// In a shallow snapshot, per list or text: the element ids the history's ops name
+    /// (insert origins, deleted runs, element keys, and the elements that hold an object an
+    /// op acts on), joined and ascending per replica. A deleted element from before the
+    /// horizon that none names is left out (``keptPieces(of:in:)``), and with a list
+    /// element, the objects inside it.
     private var namedByHistory: [ObjectID: [ReplicaID: [(start: UInt64, end: UInt64)]]] = [:]
 
     private init(document: Document, history: [Change], horizon: Horizon) {
         self.horizon = horizon
         if !horizon.isEmpty {
             var named: [ObjectID: [ReplicaID: [(start: UInt64, end: UInt64)]]] = [:]
+            func name(_ element: OpID, in object: ObjectID, count: UInt64 = 1) {
+                named[object, default: [:]][element.replica, default: []].append((element.counter, element.counter + count))
+            }
             for change in history {
                 for op in change.ops {
                     switch op.action {
-                    case .insertText(let origin?, _): named[op.object, default: [:]][origin.replica, default: []].append((origin.counter, origin.counter + 1))
-                    case .deleteRun(let start, let count): named[op.object, default: [:]][start.replica, default: []].append((start.counter, start.counter + count))
+                    case .insertText(let origin?, _), .insert(let origin?, _): name(origin, in: op.object)
+                    case .deleteRun(let start, let count): name(start, in: op.object, count: count)
+                    case .set(.element(let element), _, _), .delete(.element(let element), _), .increment(.element(let element), _, _):
+                        name(element, in: op.object)
                     default: break
+                    }
+                    // The elements that hold the object the op acts on, up to the root.
+                    var object = op.object
+                    while let parent = document.parents[object] {
+                        if case .element(let element) = parent.key { name(element, in: parent.object) }
+                        object = parent.object
                     }
                 }
             }
@@ -69,15 +82,16 @@ struct SnapshotEncoder {
                 }
             }
         }
-        for (_, object) in document.objects {
-            if case .map(let map) = object { keys.formUnion(map.keys.keys) }
+        let kept = Self.objectsKept(in: document, horizon: horizon, named: namedByHistory)
+        for id in kept {
+            if case .map(let map) = document.objects[id]! { keys.formUnion(map.keys.keys) }
+            if case .map(let key)? = document.parents[id]?.key { keys.insert(key) }
         }
-        for (_, parent) in document.parents { if case .map(let key) = parent.key { keys.insert(key) } }
         actorTable = replicas.sorted()
         actors = Dictionary(uniqueKeysWithValues: actorTable.enumerated().map { ($1, $0) })
         stringTable = keys.sorted()
         strings = Dictionary(uniqueKeysWithValues: stringTable.enumerated().map { ($1, $0) })
-        objectTable = document.objects.keys.sorted()
+        objectTable = kept.sorted()
         objectIndex = Dictionary(uniqueKeysWithValues: objectTable.enumerated().map { ($1, $0) })
         ints = SnapshotColumn.allCases.map { ColumnWriter(signed: $0.isSigned) }
     }
@@ -323,7 +337,34 @@ struct SnapshotEncoder {
     /// go: every replica past the horizon has seen it deleted, so no change it makes names
     /// it, and a later insert, whose id is greater, stops before it or before whatever
     /// followed it alike.
+    /// The objects a snapshot writes: all, but in a shallow one those that sit, through
+    /// their parents, in a list element it leaves out (deleted before the horizon, named by
+    /// no later op).
+    private static func objectsKept(in document: Document, horizon: Horizon,
+                                    named: [ObjectID: [ReplicaID: [(start: UInt64, end: UInt64)]]]) -> [ObjectID] {
+        guard !horizon.isEmpty else { return Array(document.objects.keys) }
+        var leftOut: [ObjectID: Bool] = [:]
+        func isLeftOut(_ id: ObjectID) -> Bool {
+            guard let parent = document.parents[id] else { return false }
+            if let known = leftOut[id] { return known }
+            var result = isLeftOut(parent.object)
+            if !result, case .element(let element) = parent.key, case .sequence(let list)? = document.objects[parent.object],
+               let (run, offset) = list.locate(element) {
+                result = !keptPieces(of: run, in: parent.object, horizon: horizon, named: named)
+                    .contains { offset >= $0.offset && offset < $0.offset + $0.count }
+            }
+            leftOut[id] = result
+            return result
+        }
+        return document.objects.keys.filter { !isLeftOut($0) }
+    }
+
     private func keptPieces(of run: Run, in object: ObjectID) -> [(offset: Int, count: Int)] {
+        Self.keptPieces(of: run, in: object, horizon: horizon, named: namedByHistory)
+    }
+
+    private static func keptPieces(of run: Run, in object: ObjectID, horizon: Horizon,
+                                   named namedByHistory: [ObjectID: [ReplicaID: [(start: UInt64, end: UInt64)]]]) -> [(offset: Int, count: Int)] {
         guard !run.isVisible, let end = horizon.ends[run.start.replica], run.start.counter < end else { return [(0, run.count)] }
         let first = run.start.counter
         let last = first + UInt64(run.count)
@@ -357,10 +398,14 @@ struct SnapshotEncoder {
 
     private mutating func runs(of sequence: SequenceObject, id object: ObjectID) {
         var merged: [(start: OpID, count: Int, visible: Bool)] = []
-        let dropping = sequence.kind == .text && !horizon.isEmpty
+        var elements: [OpID] = []
+        let dropping = !horizon.isEmpty
         sequence.tree.forEachRun { run in
             for piece in dropping ? keptPieces(of: run, in: object) : [(0, run.count)] {
                 let start = run.start.advanced(by: UInt64(piece.offset))
+                if sequence.kind == .list {
+                    for offset in 0..<piece.count { elements.append(start.advanced(by: UInt64(offset))) }
+                }
                 if let last = merged.last, last.visible == run.isVisible, last.start.replica == start.replica,
                    last.start.counter + UInt64(last.count) == start.counter {
                     merged[merged.count - 1].count += piece.count
@@ -383,14 +428,8 @@ struct SnapshotEncoder {
             put(.runVisible, run.visible ? 1 : 0)
             previousEnd = run.start.counter + UInt64(run.count)
         }
-        if sequence.kind == .list {
-            sequence.tree.forEachRun { run in
-                for offset in 0..<run.count {
-                    let element = run.start.advanced(by: UInt64(offset))
-                    self.register(sequence.registers[element] ?? Register(), base: element.counter)
-                }
-                return true
-            }
+        for element in elements {
+            register(sequence.registers[element] ?? Register(), base: element.counter)
         }
     }
 }
