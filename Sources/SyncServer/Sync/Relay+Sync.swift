@@ -167,9 +167,7 @@ extension Relay {
             return .failure(RelayError(.unavailable, "the change log cannot be read right now (\(error)); retry"))
         }
         if !request.cursor.isStart {
-            if request.cursor < compacted {
-                return .failure(RelayError(.historyCompacted, "history_compacted: this relay compacted its history through log position \(compacted) and cursor \(request.cursor) is behind it: sync again from cursor 0 (the device keeps its unsent changes, and re-makes those made before the horizon)"))
-            }
+            if request.cursor < compacted { return .failure(Self.historyCompacted(through: compacted, cursor: request.cursor)) }
         }
         if let base = request.bootstrapCursor, base > latest {
             return .failure(RelayError(.cursorAhead, "cursor_ahead: bootstrapCursor \(base) is past this relay's log (\(latest)); its data was replaced: sync again from cursor 0"))
@@ -204,6 +202,12 @@ extension Relay {
                     closedDealDays: firstSyncWindow(request.closedDealDays, token: token))
             } else {
                 response = try pull(after: request.cursor, token: token, limit: limit, fetch: fetch)
+                // A compaction by another process may have committed since the check above, and
+                // taken entries after the cursor out of what was just read: then say so (what
+                // was pushed is stored; the device pushes it again after its first sync, and the
+                // relay acknowledges it as already there).
+                let compacted = try storage.compactedThrough
+                if request.cursor < compacted { return .failure(Self.historyCompacted(through: compacted, cursor: request.cursor)) }
             }
             // A first sync's later page is never held (its answer ends the first sync); a bare
             // first sync with nothing to send is, with its window (a live device on an empty
@@ -225,6 +229,11 @@ extension Relay {
         } catch {
             return .failure(RelayError(.internalError, "reading the change log failed: \(error)"))
         }
+    }
+
+    /// The answer to a cursor behind the history compacted through `position`.
+    static func historyCompacted(through position: LogPosition, cursor: LogPosition) -> RelayError {
+        RelayError(.historyCompacted, "history_compacted: this relay compacted its history through log position \(position) and cursor \(cursor) is behind it: sync again from cursor 0 (the device keeps its unsent changes, and re-makes those made before the horizon)")
     }
 
     /// The closed-deal window of a first sync asking for `days` (nil: the default): none for a
