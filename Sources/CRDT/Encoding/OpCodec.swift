@@ -94,16 +94,8 @@ struct OpEncoder {
         switch value {
         case .object(let kind): writer.byte(16 + kind.rawValue)
         case .scalar(let scalar):
-            switch scalar {
-            case .null: writer.byte(0)
-            case .bool(let flag): writer.byte(flag ? 2 : 1)
-            case .int(let number): writer.byte(3); writer.sleb(number)
-            case .double(let number): writer.byte(4); writer.uint64LE(number.bitPattern)
-            case .string(let text): writer.byte(5); writer.string(text)
-            case .bytes(let data): writer.byte(6); writer.lengthPrefixed(data)
-            case .counter(let start): writer.byte(7); writer.sleb(start)
-            case .timestamp(let millis): writer.byte(8); writer.sleb(millis)
-            }
+            writer.byte(UInt8(SnapshotValue.tag(of: scalar)))
+            SnapshotValue.writePayload(of: scalar, to: &writer)
         }
     }
 }

@@ -84,16 +84,34 @@ enum SnapshotValue {
     /// The greatest tag of a scalar written in full (0…8).
     static let maximumScalarTag = 8
 
+    /// A scalar's tag in a tag column, its payload in `bytes`.
     static func write(_ scalar: ScalarValue, tags: inout ColumnWriter, bytes: inout ByteWriter) {
+        tags.append(tag(of: scalar))
+        writePayload(of: scalar, to: &bytes)
+    }
+
+    /// The tag of a scalar (0…8), the same in change blobs and snapshots.
+    static func tag(of scalar: ScalarValue) -> Int {
         switch scalar {
-        case .null: tags.append(0)
-        case .bool(let flag): tags.append(flag ? 2 : 1)
-        case .int(let number): tags.append(3); bytes.sleb(number)
-        case .double(let number): tags.append(4); bytes.uint64LE(number.bitPattern)
-        case .string(let text): tags.append(5); bytes.string(text)
-        case .bytes(let data): tags.append(6); bytes.lengthPrefixed(data)
-        case .counter(let start): tags.append(7); bytes.sleb(start)
-        case .timestamp(let millis): tags.append(8); bytes.sleb(millis)
+        case .null: 0
+        case .bool(let flag): flag ? 2 : 1
+        case .int: 3
+        case .double: 4
+        case .string: 5
+        case .bytes: 6
+        case .counter: 7
+        case .timestamp: 8
+        }
+    }
+
+    /// The bytes after a scalar's tag (none for null and booleans).
+    static func writePayload(of scalar: ScalarValue, to bytes: inout ByteWriter) {
+        switch scalar {
+        case .null, .bool: break
+        case .int(let number), .counter(let number), .timestamp(let number): bytes.sleb(number)
+        case .double(let number): bytes.uint64LE(number.bitPattern)
+        case .string(let text): bytes.string(text)
+        case .bytes(let data): bytes.lengthPrefixed(data)
         }
     }
 

@@ -10,10 +10,9 @@ extension DeviceStore {
     /// horizon, protocol-spec/sync.md "Compaction"): the changes the device lacks are gone,
     /// so they can never arrive one by one.
     ///
-    /// The device's own changes that the relay does not have are kept: applied as they are
-    /// when they were made with the horizon seen, otherwise re-made on top of the snapshot as
-    /// new changes where they can be (field writes, cleared fields, added records, as a
-    /// rebase does), and quarantined as `behind_horizon` where they cannot. The document's
+    /// The device's own changes that the relay does not have are kept: re-made on top of the
+    /// snapshot as new changes where they can be (field writes, cleared fields, added
+    /// records, as a rebase does), and quarantined as `behind_horizon` where they cannot. The document's
     /// rows become the new state's snapshot, and the outbox holds the changes to push.
     ///
     /// - Returns: nil when the snapshot is not shallow or `local` is not behind it (the
@@ -27,25 +26,11 @@ extension DeviceStore {
         let (deal, kind) = (item.deal, item.document)
         let known = compacted.version[identity.replica]
         let mine = local.history.filter { $0.replica == identity.replica && $0.seq > known }.sorted { $0.seq < $1.seq }
+        // Every one of them was made on a state behind the horizon (the document still is), so
+        // none can go as it is: each is re-made on top of the snapshot, in order.
         var kept: [Change] = []
         var lost: [(Change, String)] = []
-        var report = Document.ApplyReport()
-        report.applied = compacted.historyIDs
-        var remaking = false
         for change in mine {
-            // Made with the horizon seen, and nothing before it re-made or lost: it goes as
-            // it is (its seq and counters still follow on). Once one is re-made, every later
-            // one is, since it was built on the one replaced.
-            var seen = change.deps
-            seen[identity.replica] = change.seq - 1
-            if !remaking, !compacted.isBehindHorizon(seen), change.deps.isIncluded(in: compacted.version) {
-                let applied = compacted.apply([change])
-                if applied.applied == [change.id] {
-                    kept.append(change)
-                    continue
-                }
-            }
-            remaking = true
             guard let edits = remakeableEdits(of: change, in: local) else {
                 lost.append((change, "made before the relay compacted the deal's history, and it cannot be re-made on top of the compacted document"))
                 continue
@@ -56,7 +41,12 @@ extension DeviceStore {
                 lost.append((change, "made before the relay compacted the deal's history; re-making it failed: \(error)"))
             }
         }
-        report.applied += kept.map(\.id)
+        // The log's changes after the snapshot, as for any first sync.
+        let later = compacted.apply(item.changes.map(\.change))
+        // Everything the document now holds came with this answer: the snapshot's history, the
+        // edits re-made on it, the log's changes.
+        var report = later
+        report.applied = compacted.historyIDs
         for (change, reason) in lost {
             try QuarantineRow(deal: deal, document: kind, change: change.id, blob: change.encoded(), code: .behindHorizon,
                               reason: reason, at: now).insert(in: db)
@@ -66,12 +56,6 @@ extension DeviceStore {
         for change in kept {
             try OutboxRow(deal: deal, document: kind, change: change.id, blob: change.encoded(), createdAt: now).insert(in: db)
         }
-        // The log's changes after the snapshot, as for any first sync.
-        let later = compacted.apply(item.changes.map(\.change))
-        report.applied += later.applied
-        report.pending = compacted.pendingChanges
-        report.refused = later.refused
-        if !later.applied.isEmpty || !later.pending.isEmpty { try SnapshotFold.fold(compacted, deal: deal, document: kind, in: db) }
         return (compacted, report)
     }
 }

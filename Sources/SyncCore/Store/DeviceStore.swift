@@ -241,15 +241,14 @@ public actor DeviceStore {
             var cached = touchCache[key]
             // A document rebuilt (rebase) or reloaded is another object: start over for it.
             if cached == nil || cached!.document !== document || cached!.processed > document.historyCount {
-                cached = (document, 0, StageTouches())
+                // A shallow snapshot's retained changes count once, as the start.
+                var start = StageTouches()
+                reader.addTouches(of: document.retainedChanges[...], in: document, to: &start)
+                cached = (document, 0, start)
             }
             var entry = cached!
-            if entry.processed < document.historyCount || (entry.processed == 0 && !document.retainedChanges.isEmpty) {
-                if entry.processed == 0 {
-                    reader.addTouches(retainedAnd: document.history[...], in: document, to: &entry.touches)
-                } else {
-                    reader.addTouches(of: document.history[entry.processed...], in: document, to: &entry.touches)
-                }
+            if entry.processed < document.historyCount {
+                reader.addTouches(of: document.history[entry.processed...], in: document, to: &entry.touches)
                 entry.processed = document.historyCount
             }
             touchCache[key] = entry
