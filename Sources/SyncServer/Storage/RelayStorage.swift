@@ -112,6 +112,18 @@ public protocol RelayStorage: AnyObject {
     ///   ``RelayStorageError/compactionBlocked(deal:document:reason:)``; SQLite errors.
     @discardableResult
     func compact(_ base: DocumentBase) throws -> Int
+    /// Takes an upstream relay's compacted document as this relay's base, in one
+    /// transaction: stores `base` (its horizon is the snapshot's whole version: every change
+    /// the base holds, whether in its history or not, so an author's next change is known),
+    /// deletes the log entries at `positions` (of that document: those the base holds, and
+    /// those that cannot be applied on top of it, kept in `quarantine`), and deletes the
+    /// document's stored first-sync snapshot. Then moves the log's last position on by one,
+    /// with no entry there, and raises ``compactedThrough`` to it: every reader with an
+    /// earlier cursor lacks what the base brought, and syncs again from 0.
+    ///
+    /// - Returns: the new ``compactedThrough``.
+    @discardableResult
+    func adopt(_ base: DocumentBase, removing positions: [LogPosition], quarantine: [QuarantineEntry]) throws -> LogPosition
     /// The last log position up to which every entry was received before `cutoff` (the
     /// position before the first entry received at or after it; the log's last when there is
     /// none; ``LogPosition/start`` for an empty log).

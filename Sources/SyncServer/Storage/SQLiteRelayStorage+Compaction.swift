@@ -65,6 +65,42 @@ extension SQLiteRelayStorage {
         }
     }
 
+    @discardableResult
+    public func adopt(_ base: DocumentBase, removing positions: [LogPosition], quarantine: [QuarantineEntry]) throws -> LogPosition {
+        try database.transaction { db in
+            let key: [SQLiteValue] = [.text(base.dealership), .deal(base.deal), .text(base.document.rawValue)]
+            try db.execute(
+                """
+                INSERT INTO document_base(dealership, deal_id, document, through, snapshot, compacted_at) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (dealership, deal_id, document) DO UPDATE SET
+                    through = max(through, excluded.through), snapshot = excluded.snapshot, compacted_at = excluded.compacted_at
+                """, arguments: key + [.position(base.through), .blob(base.snapshot), .milliseconds(base.compactedAt)])
+            try db.execute("DELETE FROM document_horizon WHERE dealership = ? AND deal_id = ? AND document = ?", arguments: key)
+            for (replica, seq) in base.horizon.sorted {
+                try db.execute("INSERT INTO document_horizon VALUES (?, ?, ?, ?, ?)", arguments: key + [.replica(replica), .bits(seq)])
+            }
+            try db.execute("DELETE FROM document_snapshot WHERE dealership = ? AND deal_id = ? AND document = ?", arguments: key)
+            for entry in quarantine { try Self.insertQuarantine(entry, in: db) }
+            for position in positions {
+                try db.execute("DELETE FROM unloadable_change WHERE position = ?", arguments: [.position(position)])
+                try db.execute(
+                    "DELETE FROM change_log WHERE position = ? AND dealership = ? AND deal_id = ? AND document = ?",
+                    arguments: [.position(position)] + key)
+            }
+            // A position no entry takes: every cursor handed out before is behind it (so its
+            // reader syncs again and gets the base), every one handed out after is not.
+            let marker = try Self.latestPosition(in: db).rawValue + 1
+            try db.execute("DELETE FROM sqlite_sequence WHERE name = 'change_log'")
+            try db.execute("INSERT INTO sqlite_sequence(name, seq) VALUES ('change_log', ?)", arguments: [.integer(marker)])
+            try db.execute(
+                """
+                INSERT INTO compaction(id, through) VALUES (1, ?)
+                ON CONFLICT (id) DO UPDATE SET through = max(through, excluded.through)
+                """, arguments: [.integer(marker)])
+            return LogPosition(marker)
+        }
+    }
+
     public func lastPosition(receivedBefore cutoff: Date) throws -> LogPosition {
         if let first = try database.scalar("SELECT min(position) FROM change_log WHERE received_at >= ?", [.milliseconds(cutoff)])?.int64 {
             return LogPosition(first - 1)

@@ -46,6 +46,19 @@ public struct UpstreamPosition: Sendable, Hashable {
         pushedThrough = max(pushedThrough, position)
     }
 
+    /// The upstream compacted its history past the cursor (`409 history_compacted`): pull
+    /// everything again from 0; what the upstream answered for stays pushed. An answer to a
+    /// request sent from an older pull position changes nothing, as for ``restart(sentFrom:)``.
+    ///
+    /// - Returns: whether the position was moved back.
+    @discardableResult
+    mutating func resync(sentFrom: UpstreamPosition) -> Bool {
+        guard pullsFromSamePlace(as: sentFrom) else { return false }
+        cursor = .start
+        firstSyncPage = nil
+        return true
+    }
+
     /// The upstream's data was replaced (`409 cursor_ahead`): pull everything again from 0
     /// and push the whole log again, since the upstream may have lost what it had from here.
     /// An answer to a request sent from an older pull position than the current one changes

@@ -52,7 +52,13 @@ extension Relay {
             let snapshot: [UInt8]
             do {
                 // What the card reads from the history before the horizon stays readable.
-                let retain = CardReader(schema: sync.schema).changesToRetain(in: document, kind: key.document, horizon: horizon)
+                var retain = CardReader(schema: sync.schema).changesToRetain(in: document, kind: key.document, horizon: horizon)
+                // And the change that created the document: who opened the deal (a showroom
+                // relay that takes this base files the deal under its buyer from it).
+                if let creation = document.retainedChanges.first(where: { $0.startOp == 1 }) ?? document.history.first(where: { $0.startOp == 1 }),
+                   creation.seq <= horizon[creation.replica] {
+                    retain.insert(creation.id)
+                }
                 snapshot = try document.encodeSnapshot(horizon: horizon, retaining: retain)
             } catch {
                 report.skipped.append("\(name): \(error)")

@@ -63,7 +63,21 @@ extension Relay {
         let exchange = UpstreamExchange(upstream: upstream, sentFrom: sentFrom, outbox: outbox, log: log)
         let answer = try await Relay.send(request, to: connection)
         guard !isClosed else { throw Relay.closedError }
-        guard let response = answer else {
+        let response: SyncResponse
+        switch answer {
+        case .answered(let answered):
+            response = answered
+        case .historyCompacted(let reason):
+            // The upstream's log no longer holds what came after our cursor: sync again from 0,
+            // taking its compacted documents (``adoptUpstreamBase(_:dealership:deal:kind:log:at:)``);
+            // what was pushed stays pushed.
+            log.log("upstream_history_compacted", [
+                "upstream": .string(upstream), "cursor": .integer(sentFrom.cursor.rawValue), "reason": .string(reason),
+            ])
+            var position = try storage.upstreamPosition(upstream: upstream) ?? .start
+            if position.resync(sentFrom: sentFrom) { try storage.saveUpstreamPosition(position, upstream: upstream) }
+            return (0, 0)
+        case .cursorAhead:
             log.log("upstream_cursor_reset", [
                 "upstream": .string(upstream), "cursor": .integer(sentFrom.cursor.rawValue),
                 "reason": .string("the upstream relay's log is shorter than this relay's cursor (its data was replaced); "
@@ -77,17 +91,24 @@ extension Relay {
         return (outbox.items.count, pulled)
     }
 
-    /// Sends a sync request upstream; nil when the upstream answers `409 cursor_ahead`.
-    private static func send(_ request: SyncRequest, to connection: RelayConnection) async throws(SyncError) -> SyncResponse? {
+    /// What the upstream answered a sync request.
+    private enum UpstreamAnswer {
+        case answered(SyncResponse)
+        /// `409 cursor_ahead`: its data was replaced.
+        case cursorAhead
+        /// `409 history_compacted`, with the upstream's message.
+        case historyCompacted(String)
+    }
+
+    /// Sends a sync request upstream.
+    private static func send(_ request: SyncRequest, to connection: RelayConnection) async throws(SyncError) -> UpstreamAnswer {
         do {
-            return try await connection.post("v1/sync", request, timeout: TimeInterval(max(60, request.wait + 30)))
+            return .answered(try await connection.post("v1/sync", request, timeout: TimeInterval(max(60, request.wait + 30))))
         } catch where error.isCursorAhead {
-            return nil
+            return .cursorAhead
+        } catch where error.isHistoryCompacted {
+            return .historyCompacted("\(error)")
         }
-        // `409 history_compacted` is not taken up here: this relay's log would have to adopt
-        // the upstream's compacted documents, which it cannot yet; the exchange fails, is
-        // logged with the upstream's reason (upstream_push_failed / upstream_pull_failed) and
-        // retried, and this relay keeps serving its devices meanwhile.
     }
 
     /// Runs the upstream loops until cancelled: a push loop woken by local commits, and a

@@ -59,6 +59,15 @@ extension Relay {
         return appended
     }
 
+    /// Files a deal this relay has not seen under `dealership`, its buyer and creator taken
+    /// from the first change that arrives of it (a compacted document may bring none).
+    private func registerDeal(_ deal: DealID, dealership: String, firstChange change: Change?, at now: Date) throws {
+        guard try storage.deal(dealership: dealership, id: deal) == nil else { return }
+        let author = change.flatMap { DealCardKit.ChangeAuthor(metadata: $0.metadata) }
+        try storage.insertDeal(DealRecord(id: deal, dealership: dealership, buyerUser: author?.role == .buyer ? author?.user : nil,
+                                          createdAt: now, createdBy: author?.user ?? "upstream"))
+    }
+
     /// Keeps a change this relay accepted and the upstream refused, and says so in the log.
     private func quarantineRefusedUpstream(_ refusal: RefusedChange, blob: [UInt8], _ exchange: UpstreamExchange, at now: Date) throws {
         let reason = "refused upstream: \(refusal.code): \(refusal.reason)"
@@ -89,20 +98,34 @@ extension Relay {
         }
         var entries: [NewLogEntry] = []
         var touched: Set<RelaySyncState.DocumentKey> = []
+        var adopted: [RelaySyncState.DocumentKey] = []
         do {
             for group in groups {
                 let deal = group.deal
                 // A snapshot's changes come without bytes of their own (canonical encoding);
-                // the log's are kept as the upstream sent them.
-                let received = (try group.snapshot?.changes ?? []).map(EncodedChange.init) + group.changes
+                // the log's are kept as the upstream sent them. A compacted document this
+                // relay is behind is taken whole instead, and only the log's changes follow.
+                var received = group.changes
+                if let snapshot = group.snapshot, snapshot.formatVersion >= 2 {
+                    let upstream = try Document(snapshot: snapshot.blob, replica: sync.replica)
+                    // A compacted document keeps the change that created it (``compact(receivedBefore:now:)``).
+                    let creation = upstream.retainedChanges.first { $0.startOp == 1 } ?? upstream.history.first
+                    try registerDeal(deal, dealership: dealership, firstChange: creation, at: now)
+                    if try adoptUpstreamBase(upstream, blob: snapshot.blob, dealership: dealership, deal: deal, kind: group.document,
+                                             log: log, at: now) {
+                        adopted.append(RelaySyncState.DocumentKey(dealership: dealership, deal: deal, document: group.document))
+                    } else {
+                        received = upstream.history.map(EncodedChange.init) + group.changes
+                    }
+                } else if let snapshot = group.snapshot {
+                    let changes = try snapshot.changes
+                    try registerDeal(deal, dealership: dealership, firstChange: changes.first, at: now)
+                    received = changes.map(EncodedChange.init) + group.changes
+                }
                 for item in received {
                     let change = item.change
                     let author = DealCardKit.ChangeAuthor(metadata: change.metadata)
-                    if try storage.deal(dealership: dealership, id: deal) == nil {
-                        try storage.insertDeal(DealRecord(id: deal, dealership: dealership,
-                                                          buyerUser: author?.role == .buyer ? author?.user : nil, createdAt: now,
-                                                          createdBy: author?.user ?? "upstream"))
-                    }
+                    try registerDeal(deal, dealership: dealership, firstChange: change, at: now)
                     let document = try self.document(dealership, deal, group.document)
                     guard change.seq > document.version[change.replica], !document.pendingChanges.contains(change.id) else { continue }
                     let blob = item.blob
@@ -132,6 +155,14 @@ extension Relay {
                 let rows = try Set(entries.map(\.deal)).sorted().map { try analyticsRow(dealership, $0) }
                 _ = try storage.appendChanges(entries, analytics: rows)
                 announce(entries.map { RelaySyncState.DocumentKey(dealership: $0.dealership, deal: $0.deal, document: $0.document) })
+            }
+            if !adopted.isEmpty {
+                let appended = Set(entries.map(\.deal))
+                let rows = try Set(adopted.map(\.deal)).subtracting(appended).sorted().map { try analyticsRow(dealership, $0) }
+                if !rows.isEmpty { try storage.saveAnalyticsRows(rows) }
+                // Long-polls waiting at a cursor from before the adoption are answered now, with
+                // `history_compacted` (``answerLongPolls()``).
+                announce(adopted)
             }
         } catch {
             // Memory must match the log: forget what this batch touched, whatever failed.

@@ -37,6 +37,19 @@ struct UpstreamPositionTests {
         #expect(position == UpstreamPosition(cursor: 40))
     }
 
+    @Test func historyCompactedPullsAgainFromZeroAndKeepsWhatWasPushed() {
+        let sent = UpstreamPosition(pushedThrough: 7, cursor: 20, firstSyncPage: nil)
+        var position = sent
+        let moved = position.resync(sentFrom: sent)
+        #expect(moved)
+        #expect(position == UpstreamPosition(pushedThrough: 7, cursor: 0))
+        // An answer to a request from the old place, arriving after, changes nothing.
+        var later = UpstreamPosition(pushedThrough: 7, cursor: 25)
+        let movedLater = later.resync(sentFrom: sent)
+        #expect(!movedLater)
+        #expect(later.cursor == 25)
+    }
+
     @Test func aResetStartsOverUnlessALaterAnswerMovedOn() {
         let sent = UpstreamPosition(pushedThrough: 9, cursor: 30)
         var position = sent

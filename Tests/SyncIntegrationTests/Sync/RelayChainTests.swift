@@ -11,17 +11,6 @@ import Testing
 /// the same protocol as a device: device → showroom relay → group relay → device converges.
 @Suite("Relays in a chain", .serialized)
 struct RelayChainTests {
-    /// Syncs `device` until `condition` holds on its card, for up to 15 seconds.
-    private func eventually(_ device: TestDevice, _ deal: DealID, _ condition: (DealCard) -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + .seconds(15)
-        while ContinuousClock.now < deadline {
-            try await device.sync()
-            if let card = try? await device.card(deal), condition(card) { return true }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        return false
-    }
-
     @Test func aShowroomRelayAndTheGroupRelayConverge() async throws {
         let group = try SyncHarness()
         let relayToken = try group.token("showroom-1", .head, device: "showroom-1", relay: true)

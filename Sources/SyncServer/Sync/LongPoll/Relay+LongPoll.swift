@@ -131,6 +131,12 @@ extension Relay {
         var answers: [(answer: Result<SyncResponse, RelayError>, due: [LongPollsDue])] = []
         for (key, batches) in Dictionary(grouping: due, by: \.answerKey) {
             guard let token = batches.lazy.compactMap({ $0.batch.waiters.first?.value.token }).first else { continue }
+            // A compaction since the wait began (an upstream base adopted, say) took what these
+            // readers lack out of the log: they must sync again from 0, not move on past it.
+            if !key.shape.cursor.isStart, key.shape.cursor < sync.compactedThrough {
+                answers.append((.failure(Self.historyCompacted(through: sync.compactedThrough, cursor: key.shape.cursor)), batches))
+                continue
+            }
             do {
                 answers.append((.success(try pull(after: key.shape.cursor, token: token, limit: key.shape.limit,
                                                   closedDealDays: key.shape.closedDealDays)), batches))
