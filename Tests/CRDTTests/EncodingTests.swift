@@ -155,6 +155,34 @@ struct EncodingTests {
 
     @Test func crc32MatchesTheStandardCheckValue() {
         #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
+        #expect(CRC32.checksum([UInt8]()) == 0)
+        // 32 bytes (four 8-byte steps), a value zlib's crc32 gives too.
+        #expect(CRC32.checksum([UInt8](repeating: 0, count: 32)) == 0x190A_55AD)
+    }
+
+    /// Eight bytes a step must give what one bit a step gives, at every length and offset
+    /// (the 8-byte loop, the tail, slices that start anywhere).
+    @Test func crc32EightBytesAStepIsTheBitwiseDefinition() {
+        func bitwise(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+            var crc: UInt32 = 0xFFFF_FFFF
+            for byte in bytes {
+                crc ^= UInt32(byte)
+                for _ in 0..<8 { crc = crc & 1 == 1 ? 0xEDB8_8320 ^ (crc >> 1) : crc >> 1 }
+            }
+            return crc ^ 0xFFFF_FFFF
+        }
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        let bytes = (0..<300).map { _ -> UInt8 in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return UInt8(truncatingIfNeeded: state >> 33)
+        }
+        for start in 0..<9 {
+            for end in stride(from: start, through: bytes.count, by: 7) {
+                let slice = bytes[start..<end]
+                #expect(CRC32.checksum(slice) == bitwise(slice), "bytes \(start)..<\(end)")
+                #expect(CRC32.checksum(AnySequence(slice)) == bitwise(slice), "bytes \(start)..<\(end), not contiguous")
+            }
+        }
     }
 
     private func decode(_ bytes: [UInt8], as kind: BlobKind) throws {
