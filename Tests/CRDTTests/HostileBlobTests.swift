@@ -127,6 +127,56 @@ struct HostileBlobTests {
         #expect(batchRefusal(CraftedBatch(changeCount: value).bytes).contains("change count \(value) is larger than"))
     }
 
+    /// Version 2's key table and one-op bit: every way to get them wrong is refused with
+    /// what was wrong.
+    @Test func batchVersion2KeyTableAndHeader() throws {
+        // A set of root key 0 of the table to int 1, its count left out (bit 4).
+        func setKey(_ index: UInt64) -> [UInt8] {
+            var writer = ByteWriter()
+            writer.byte(0)
+            writer.byte(0)
+            writer.uleb(index)
+            writer.byte(3)
+            writer.sleb(1)
+            writer.uleb(0 as UInt64)
+            return writer.bytes
+        }
+        let setKey0 = setKey(0)
+        let one = CraftedBatchChange(header: 0b1_0100, ops: [setKey0])
+        #expect(batchRefusal(CraftedBatch(changes: [one], version: 2, keys: [Array("k".utf8)]).bytes) == "decoded")
+        // Without a key table (flags 0), keys are strings in place: index 0 reads as the empty key.
+        let inPlace = CraftedBatch(changes: [one], version: 2, keys: []).bytes
+        #expect(batchRefusal(inPlace) == "decoded")
+        #expect(try Change.decodeBatch(inPlace).first?.ops.first?.action == .set(.map(""), .scalar(.int(1)), pred: []))
+        #expect(batchRefusal(CraftedBatch(changes: [one], version: 2, keys: [Array("k".utf8), Array("k".utf8)]).bytes)
+            == "key \"k\" is in the key table twice")
+        #expect(batchRefusal(CraftedBatch(changes: [one], version: 2, keys: [[0xFF]]).bytes) == "string is not valid UTF-8")
+        let farKey = setKey(1)
+        #expect(batchRefusal(CraftedBatch(changes: [CraftedBatchChange(header: 0b1_0100, ops: [farKey])], version: 2,
+                                          keys: [Array("k".utf8)]).bytes) == "key index 1 exceeds 0")
+        #expect(batchRefusal(CraftedBatch(changes: [CraftedBatchChange(header: 0b10_0100, ops: [setKey0])], version: 2,
+                                          keys: [Array("k".utf8)]).bytes) == "unknown change header bits 36")
+        // Version 1 has no bit 4, and no key table.
+        #expect(batchRefusal(CraftedBatch(changes: [CraftedBatchChange(header: 0b1_0100)]).bytes) == "unknown change header bits 20")
+        var flags = ByteWriter()
+        flags.uleb(2 as UInt64)
+        flags.uleb(1 as UInt64)
+        flags.uint64LE(alice.rawValue)
+        flags.uleb(1 as UInt64)
+        flags.uleb(0 as UInt64)
+        #expect(batchRefusal(Blob.wrap(.changeBatch, version: 2, body: flags.bytes)) == "unknown batch flags 2")
+        for count: UInt64 in HostileBlobTests.hostile {
+            var writer = ByteWriter()
+            writer.uleb(1 as UInt64)
+            writer.uleb(1 as UInt64)
+            writer.uint64LE(alice.rawValue)
+            writer.uleb(1 as UInt64)
+            writer.uleb(count)
+            writer.uleb(0 as UInt64)  // a change count, so that bytes are left after the key count
+            #expect(batchRefusal(Blob.wrap(.changeBatch, version: 2, body: writer.bytes)).contains("key count \(count) is larger than"))
+        }
+    }
+
     @Test func batchSeqsCannotPassTheRange() {
         // An author's seqs follow on from its first seq: the second change would be past the range.
         let two = CraftedBatch(firstSeqs: [Change.maximumCounter, 0], changes: [CraftedBatchChange(), CraftedBatchChange(header: 0b0111)])

@@ -33,12 +33,28 @@ struct TestVectorTests {
             ("change-map-put", .change, put.encoded()),
             ("change-text", .change, text.encoded()),
             ("change-list-counter-delete", .change, list.encoded()),
-            ("batch-two-authors", .changeBatch, Change.encodeBatch(doc.history)),
+            ("batch-two-authors", .changeBatch, Change.encodeBatch(doc.history, formatVersion: 1)),
+            ("batch-v2-two-authors", .changeBatch, Change.encodeBatch(doc.history)),
+            ("batch-v2-key-table", .changeBatch, Change.encodeBatch(try Self.priceEdits())),
             ("snapshot", .snapshot, try doc.encodeSnapshotVersion1()),
             ("snapshot-v2", .snapshot, doc.encodeSnapshot()),
             ("snapshot-v2-shallow", .snapshot, try doc.encodeSnapshot(horizon: VersionVector([doc.replica: 2]))),
             ("version-vector", .versionVector, doc.version.encoded()),
         ]
+    }
+
+    /// Two authors writing one field in turn: a batch of version 2 names it once, in its key table.
+    static func priceEdits() throws -> [Change] {
+        let a = Document(replica: ReplicaID(0x0000_0000_0000_00A1))
+        let b = a.fork(as: ReplicaID(0x0000_0000_0000_00B2))
+        var changes: [Change] = []
+        for (round, price) in [2_330_000, 2_290_000, 2_310_000, 2_300_000].enumerated() {
+            let (writer, reader) = round % 2 == 0 ? (a, b) : (b, a)
+            let change = try writer.change { tx in try tx.put(.root, "vehicle.price", .int(Int64(price))) }!
+            reader.apply([change])
+            changes.append(change)
+        }
+        return changes
     }
 
     @Test func vectorsMatchTheEncoderAndRoundTrip() throws {
@@ -53,6 +69,7 @@ struct TestVectorTests {
             #expect(stored == bytes, "\(name): the encoder no longer writes the vector")
             let reencoded: [UInt8] = switch kind {
             case .change: try Change(encoded: stored).encoded()
+            case .changeBatch where name == "batch-two-authors": Change.encodeBatch(try Change.decodeBatch(stored), formatVersion: 1)
             case .changeBatch: Change.encodeBatch(try Change.decodeBatch(stored))
             case .snapshot where name == "snapshot": try Document(snapshot: stored).encodeSnapshotVersion1()
             case .snapshot: try Document(snapshot: stored).encodeSnapshot()

@@ -30,6 +30,20 @@ struct ByteWriter {
         for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
     }
 
+    /// How many bytes ``uleb(_:)-(UInt64)`` writes for `value`.
+    static func ulebSize(_ value: UInt64) -> Int {
+        var size = 1
+        var rest = value >> 7
+        while rest > 0 {
+            size += 1
+            rest >>= 7
+        }
+        return size
+    }
+
+    /// How many bytes ``lengthPrefixed(_:)`` writes for `count` bytes.
+    static func lengthPrefixedSize(_ count: Int) -> Int { ulebSize(UInt64(count)) + count }
+
     /// LEB128 length, then the bytes.
     mutating func lengthPrefixed(_ data: some Collection<UInt8>) {
         uleb(data.count)

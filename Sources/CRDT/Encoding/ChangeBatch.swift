@@ -6,21 +6,54 @@
 /// and with its author's previous change (bit 2: same deps; bit 3: same metadata), so a run
 /// of keystrokes by one author costs a byte of header each. Seq numbers are implicit: each
 /// author's first seq is in the table, and its changes follow on by one.
+///
+/// Version 2 (batches only) adds a table of the map keys the ops name, written once, each
+/// op naming its key by index; header bit 4 for a change of one op (its count left out);
+/// and an op's "same object" context that carries over from one change to the next. A
+/// field edited a hundred times costs its name once, not a hundred times.
 enum ChangeBatch {
     static func encode(_ changes: [Change], kind: BlobKind, version: UInt8? = nil) -> [UInt8] {
+        let version = version ?? kind.currentVersion
         let ordered = changes.sorted { ($0.startOp, $0.replica) < ($1.startOp, $1.replica) }
         var replicas = Set<ReplicaID>()
         var firstSeq: [ReplicaID: UInt64] = [:]
+        var keys: [String] = []
+        var keyIndex: [String: Int] = [:]
+        var keyUses = 0
+        var inlineKeyBytes = 0
         for change in ordered {
             change.collectReplicas(into: &replicas)
             if firstSeq[change.replica] == nil { firstSeq[change.replica] = change.seq }
+            guard version >= 2 else { continue }
+            for op in change.ops {
+                switch op.action {
+                case .set(.map(let key), _, _), .delete(.map(let key), _), .increment(.map(let key), _, _):
+                    keyUses += 1
+                    inlineKeyBytes += ByteWriter.lengthPrefixedSize(key.utf8.count)
+                    if keyIndex[key] == nil {
+                        keyIndex[key] = keys.count
+                        keys.append(key)
+                    }
+                default: break
+                }
+            }
         }
         let table = replicas.sorted()
         var encoder = OpEncoder(actors: Dictionary(uniqueKeysWithValues: table.enumerated().map { ($1, $0) }))
-        encoder.writer.uleb(0 as UInt64)  // flags
+        // Version 2 writes a key table only where it is smaller than the keys written in
+        // place (some key is used more than once, and long enough).
+        var tableBytes = ByteWriter.ulebSize(UInt64(keys.count)) + keyUses * ByteWriter.ulebSize(UInt64(max(keys.count - 1, 0)))
+        for key in keys { tableBytes += ByteWriter.lengthPrefixedSize(key.utf8.count) }
+        let withTable = version >= 2 && !keys.isEmpty && tableBytes < inlineKeyBytes
+        encoder.writer.uleb(withTable ? 1 as UInt64 : 0)  // flags: bit 0, a key table follows the first seqs
         encoder.writer.uleb(table.count)
         for actor in table { encoder.writer.uint64LE(actor.rawValue) }
         for actor in table { encoder.writer.uleb(firstSeq[actor] ?? 0) }
+        if withTable {
+            encoder.writer.uleb(keys.count)
+            for key in keys { encoder.writer.string(key) }
+            encoder.keys = keyIndex
+        }
         encoder.writer.uleb(ordered.count)
         var previous: Change?
         var lastOfAuthor: [ReplicaID: Change] = [:]
@@ -32,6 +65,8 @@ enum ChangeBatch {
             if previous?.endOp == change.startOp { header |= 2 }
             if priorDeps == change.deps { header |= 4 }
             if let prior, prior.metadata == change.metadata { header |= 8 }
+            let single = version >= 2 && change.ops.count == 1
+            if single { header |= 16 }
             encoder.writer.byte(header)
             if header & 1 == 0 { encoder.writer.uleb(encoder.actors[change.replica]!) }
             if header & 2 == 0 { encoder.writer.uleb(change.startOp) }
@@ -45,8 +80,8 @@ enum ChangeBatch {
                 }
             }
             if header & 8 == 0 { encoder.writer.lengthPrefixed(change.metadata) }
-            encoder.resetContext()
-            encoder.ops(change.ops, startOp: change.startOp, author: change.replica)
+            if version < 2 { encoder.resetContext() }
+            encoder.ops(change.ops, startOp: change.startOp, author: change.replica, count: !single)
             previous = change
             lastOfAuthor[change.replica] = change
         }
@@ -55,8 +90,13 @@ enum ChangeBatch {
 
     static func decode(_ bytes: [UInt8], kind: BlobKind) throws(DecodeError) -> [Change] {
         var (reader, version) = try Blob.openAnyVersion(bytes, as: kind)
-        guard version == 1 else { throw .unsupportedVersion(kind: kind, version: version, supported: 1) }
-        _ = try reader.uleb()  // flags
+        // A snapshot of version 2 is not a batch: its reader is SnapshotDecoder.
+        guard version == 1 || kind == .changeBatch else { throw .unsupportedVersion(kind: kind, version: version, supported: 1) }
+        let flagsOffset = reader.offset
+        let flags = try reader.uleb()  // version 1: none defined, ignored
+        guard version < 2 || flags & ~1 == 0 else {
+            throw DecodeError.invalid(offset: flagsOffset, reason: "unknown batch flags \(flags)")
+        }
         let actors = try readActorTable(&reader)
         var nextSeq: [UInt64] = []
         for index in 0..<actors.count {
@@ -64,15 +104,30 @@ enum ChangeBatch {
             guard seq <= Change.maximumCounter else { throw reader.invalid("first seq \(seq) of actor \(index) is outside 0...\(Change.maximumCounter)") }
             nextSeq.append(seq)
         }
+        var keys: [String]?
+        if version >= 2 && flags & 1 != 0 {
+            let keyCount = try reader.count("key")
+            var table: [String] = []
+            table.reserveCapacity(keyCount)
+            var seen = Set<String>()
+            for _ in 0..<keyCount {
+                let offset = reader.offset
+                let key = try reader.string()
+                guard seen.insert(key).inserted else { throw DecodeError.invalid(offset: offset, reason: "key \"\(key)\" is in the key table twice") }
+                table.append(key)
+            }
+            keys = table
+        }
         let count = try reader.count("change")
         var decoder = OpDecoder(actors: actors, reader: reader)
+        decoder.keys = keys
         var changes: [Change] = []
         changes.reserveCapacity(min(count, 1_024))
         var previous: (author: Int, endOp: UInt64)?
         var lastOfAuthor: [Int: Change] = [:]
         for _ in 0..<count {
             let header = try decoder.reader.byte()
-            guard header & 0xF0 == 0 else { throw decoder.reader.invalid("unknown change header bits \(header)") }
+            guard header & (version >= 2 ? 0xE0 : 0xF0) == 0 else { throw decoder.reader.invalid("unknown change header bits \(header)") }
             let author: Int
             if header & 1 != 0 {
                 guard let previous else { throw decoder.reader.invalid("'same author' on the first change") }
@@ -117,8 +172,8 @@ enum ChangeBatch {
                 throw decoder.reader.invalid("seqs of actor \(author) pass \(Change.maximumCounter)")
             }
             nextSeq[author] = seq + 1
-            decoder.resetContext()
-            let ops = try decoder.ops(startOp: startOp, author: actors[author])
+            if version < 2 { decoder.resetContext() }
+            let ops = try decoder.ops(startOp: startOp, author: actors[author], known: header & 16 != 0 ? 1 : nil)
             let change = Change(replica: actors[author], seq: seq, startOp: startOp, deps: deps, metadata: metadata, ops: ops)
             changes.append(change)
             previous = (author, change.endOp)
@@ -132,11 +187,16 @@ enum ChangeBatch {
 extension Change {
     /// Encodes changes as one batch blob (kind ``BlobKind/changeBatch``), smaller than the
     /// changes encoded one by one.
-    public static func encodeBatch(_ changes: [Change]) -> [UInt8] {
-        ChangeBatch.encode(changes, kind: .changeBatch)
+    ///
+    /// - Parameter formatVersion: 2 (the default: map keys in a table) or 1, for a reader
+    ///   from before version 2. Any other value traps.
+    public static func encodeBatch(_ changes: [Change], formatVersion: UInt8 = BlobKind.changeBatch.currentVersion) -> [UInt8] {
+        precondition(BlobKind.changeBatch.readableVersions.contains(formatVersion), "change batches have format versions 1 and 2, not \(formatVersion)")
+        return ChangeBatch.encode(changes, kind: .changeBatch, version: formatVersion)
     }
 
-    /// Decodes a batch blob written by ``encodeBatch(_:)``, in canonical (causal) order.
+    /// Decodes a batch blob written by ``encodeBatch(_:formatVersion:)`` (either version),
+    /// in canonical (causal) order.
     public static func decodeBatch(_ bytes: [UInt8]) throws(DecodeError) -> [Change] {
         try ChangeBatch.decode(bytes, kind: .changeBatch)
     }

@@ -39,7 +39,7 @@ public enum BlobKind: UInt8, Sendable, CustomStringConvertible {
     case changeBatch = 4
 
     /// The format version this build writes for the kind.
-    public var currentVersion: UInt8 { self == .snapshot ? 2 : 1 }
+    public var currentVersion: UInt8 { self == .snapshot || self == .changeBatch ? 2 : 1 }
 
     /// The format versions this build reads for the kind (snapshots: 1, the whole history,
     /// and 2, state and columnar history).

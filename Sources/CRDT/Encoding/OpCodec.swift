@@ -7,6 +7,8 @@
 struct OpEncoder {
     let actors: [ReplicaID: Int]
     var writer = ByteWriter()
+    /// A change batch of version 2 writes map keys as indexes into its key table.
+    var keys: [String: Int]?
     private var previousObject: ObjectID?
 
     init(actors: [ReplicaID: Int]) {
@@ -15,8 +17,9 @@ struct OpEncoder {
 
     mutating func resetContext() { previousObject = nil }
 
-    mutating func ops(_ ops: [Op], startOp: UInt64, author: ReplicaID) {
-        writer.uleb(ops.count)
+    /// Writes an op count (unless `count` is false: the reader knows it) and the ops.
+    mutating func ops(_ ops: [Op], startOp: UInt64, author: ReplicaID, count: Bool = true) {
+        if count { writer.uleb(ops.count) }
         // Wrapping on purpose: counters past the range only come from a change built by hand
         // out of range, whose startOp or op counters the decoder refuses whatever is written.
         var counter = startOp
@@ -41,7 +44,8 @@ struct OpEncoder {
         writer.byte(tag | (same ? 0x80 : 0))
         if !same { optionalRef(op.object.isRoot ? nil : op.object.op, current) }
         switch key {
-        case .map(let name): writer.string(name)
+        case .map(let name):
+            if let keys { writer.uleb(keys[name]!) } else { writer.string(name) }
         case .element(let element): ref(element, current)
         case nil: break
         }
@@ -111,6 +115,8 @@ extension Key {
 struct OpDecoder {
     let actors: [ReplicaID]
     var reader: ByteReader
+    /// A change batch of version 2: map keys are indexes into this table.
+    var keys: [String]?
     private var previousObject: ObjectID?
 
     init(actors: [ReplicaID], reader: ByteReader) {
@@ -127,9 +133,13 @@ struct OpDecoder {
     /// op that takes the change past ``Change/maximumWidth`` counters (a text insert's
     /// scalars are counted before they are copied out) or its end past
     /// ``Change/maximumCounter``.
-    mutating func ops(startOp: UInt64, author: ReplicaID) throws(DecodeError) -> [Op] {
+    ///
+    /// - Parameter known: the op count when the encoding leaves it out (a batch of version 2
+    ///   says "one op" in the change's header).
+    mutating func ops(startOp: UInt64, author: ReplicaID, known: Int? = nil) throws(DecodeError) -> [Op] {
         let countOffset = reader.offset
-        let count = try reader.count("op")
+        let count: Int
+        if let known { count = known } else { count = try reader.count("op") }
         guard count >= 1 else { throw reader.invalid("a change holds no ops") }
         guard count <= Change.maximumOps else {
             throw DecodeError.invalid(offset: countOffset, reason: "a change of \(count) ops; a change may hold at most \(Change.maximumOps) (Change.maximumOps)")
@@ -169,9 +179,9 @@ struct OpDecoder {
         previousObject = object
         let action: Op.Action
         switch tag {
-        case 0: action = .set(.map(try reader.string()), try value(), pred: try refs(current))
-        case 1: action = .delete(.map(try reader.string()), pred: try refs(current))
-        case 2: action = .increment(.map(try reader.string()), counter: try ref(current), by: try reader.sleb())
+        case 0: action = .set(.map(try mapKey()), try value(), pred: try refs(current))
+        case 1: action = .delete(.map(try mapKey()), pred: try refs(current))
+        case 2: action = .increment(.map(try mapKey()), counter: try ref(current), by: try reader.sleb())
         case 3: action = .set(.element(try ref(current)), try value(), pred: try refs(current))
         case 4: action = .delete(.element(try ref(current)), pred: try refs(current))
         case 5: action = .increment(.element(try ref(current)), counter: try ref(current), by: try reader.sleb())
@@ -198,6 +208,12 @@ struct OpDecoder {
             action = .deleteRun(start: start, count: count)
         }
         return Op(object: object, action: action)
+    }
+
+    /// A map key: a string, or an index into the batch's key table.
+    private mutating func mapKey() throws(DecodeError) -> String {
+        guard let keys else { return try reader.string() }
+        return keys[try reader.uleb(max: keys.count - 1, "key index")]
     }
 
     private mutating func actor() throws(DecodeError) -> ReplicaID {

@@ -50,13 +50,21 @@ struct CraftedBatch {
     var changes: [CraftedBatchChange] = [CraftedBatchChange()]
     /// Written instead of `changes.count` when set.
     var changeCount: UInt64?
+    /// The batch's format version; 2 writes `keys` as its key table, and leaves out the op
+    /// count of a change whose header has bit 4.
+    var version: UInt8 = 1
+    var keys: [[UInt8]] = []
 
     var bytes: [UInt8] {
         var writer = ByteWriter()
-        writer.uleb(0 as UInt64)
+        writer.uleb(version >= 2 && !keys.isEmpty ? 1 as UInt64 : 0)  // flags: version 2's bit 0, a key table
         writer.uleb(UInt64(actors.count))
         for actor in actors { writer.uint64LE(actor) }
         for seq in firstSeqs { writer.uleb(seq) }
+        if version >= 2 && !keys.isEmpty {
+            writer.uleb(UInt64(keys.count))
+            for key in keys { writer.lengthPrefixed(key) }
+        }
         writer.uleb(changeCount ?? UInt64(changes.count))
         for change in changes {
             writer.byte(change.header)
@@ -70,10 +78,10 @@ struct CraftedBatch {
                 }
             }
             if change.header & 8 == 0 { writer.lengthPrefixed([UInt8]()) }
-            writer.uleb(UInt64(change.ops.count))
+            if version < 2 || change.header & 16 == 0 { writer.uleb(UInt64(change.ops.count)) }
             for op in change.ops { writer.append(op) }
         }
-        return Blob.wrap(kind, body: writer.bytes)
+        return Blob.wrap(kind, version: version, body: writer.bytes)
     }
 }
 
