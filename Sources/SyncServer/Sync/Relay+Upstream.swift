@@ -40,6 +40,12 @@ extension Relay {
         let upstream = connection.baseURL.absoluteString
         let sentFrom = try storage.upstreamPosition(upstream: upstream) ?? .start
         var outbox = UpstreamOutbox.empty
+        if pushing && sync.upstreamPullsFirst {
+            // Syncing again from 0 after `history_compacted`: the pull loop takes the
+            // upstream's documents first, so that nothing made on a state from before its
+            // horizon is pushed for the upstream to refuse.
+            return (0, 0)
+        }
         if pushing {
             // Entries that cannot be loaded are set aside here too, never sent upstream.
             let records = try servable(storage.changes(after: sentFrom.pushedThrough, dealership: nil, dealIDs: nil,
@@ -76,6 +82,7 @@ extension Relay {
             ])
             var position = try storage.upstreamPosition(upstream: upstream) ?? .start
             if position.resync(sentFrom: sentFrom) { try storage.saveUpstreamPosition(position, upstream: upstream) }
+            sync.upstreamPullsFirst = true
             return (0, 0)
         case .cursorAhead:
             log.log("upstream_cursor_reset", [
@@ -88,6 +95,8 @@ extension Relay {
         }
         let actions = try round.receive(response, pushed: outbox.items)
         let pulled = try performUpstream(actions, of: exchange, firstSyncPage: round.firstSyncPage)
+        // A pull from 0 whose answer ended the first sync: pushing may go on.
+        if !pushing && sentFrom.cursor.isStart && round.firstSyncPage == nil { sync.upstreamPullsFirst = false }
         return (outbox.items.count, pulled)
     }
 

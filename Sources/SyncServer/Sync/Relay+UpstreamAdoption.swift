@@ -10,11 +10,12 @@ extension Relay {
     /// never arrive one by one, and the upstream's later changes could never be applied here.
     ///
     /// The shallow snapshot becomes the document's base. Log entries it holds are deleted.
-    /// The other entries (this relay's own, not yet upstream) stay, applied on top; those
-    /// made on a state before the horizon cannot be, and go to the quarantine with the
-    /// reason (`upstream_base_refused` in the log): their devices are told to sync again
-    /// from 0 (``RelayStorage/adopt(_:removing:quarantine:)`` moves the compacted position),
-    /// find their document behind the horizon, and re-make those edits on top as new changes.
+    /// The other entries (this relay's own, not yet upstream) were made without changes the
+    /// base holds (this relay never had them), so the engine refuses them on top: they go to
+    /// the quarantine with the reason (`upstream_base_refused` in the log), and their devices,
+    /// told to sync again from 0 (``RelayStorage/adopt(_:removing:quarantine:)`` moves the
+    /// compacted position), find their document behind the horizon and re-make those edits
+    /// on top as new changes. An entry the engine would accept on top stays in the log.
     ///
     /// - Parameters:
     ///   - upstream: the document loaded from `blob`, the snapshot as received; when it is

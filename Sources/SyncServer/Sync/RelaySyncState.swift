@@ -46,6 +46,9 @@ final class RelaySyncState {
     var fromUpstream: Set<String> = []
     /// The dealership of the upstream relay token, once known.
     var upstreamDealership: String?
+    /// Set when the upstream answered `history_compacted`: nothing is pushed until the pull
+    /// loop's first sync from 0 has ended (its compacted documents taken first).
+    var upstreamPullsFirst = false
     /// Pushes decided and waiting for the next group commit (``Relay/commitGrouped(_:named:)``).
     var groupCommit = RelayGroupCommit()
     let schema: DealSchema

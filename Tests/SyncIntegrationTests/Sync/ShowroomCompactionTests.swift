@@ -68,10 +68,53 @@ struct ShowroomCompactionTests {
         #expect(try await showroomPC.store.quarantined().isEmpty)
         #expect(try await showroomPC.store.outboxCount() == 0)
         #expect(!recorder.lines("upstream_history_compacted").isEmpty)
-        #expect(recorder.lines("upstream_base_adopted").count >= 1)
-        // The showroom kept the edit it could not apply where an operator sees it.
+        let adopted = recorder.lines("upstream_base_adopted")
+        #expect(adopted.contains { $0.contains(#""entries_refused":1"#) }, "\(adopted)")
+        // The showroom kept the edit it could not apply where an operator sees it; it never
+        // pushed it for head office to refuse (it pulls first after history_compacted).
         let kept = try await showroom.server.relay.storedQuarantine()
-        #expect(kept.contains { $0.entry.reason.contains("compacted") }, "\(kept.map(\.entry.reason))")
+        #expect(kept.contains { $0.entry.reason.hasPrefix("made on a state from before the upstream relay compacted") }, "\(kept.map(\.entry.reason))")
+        let refusedAtHeadOffice = try await group.server.relay.storedQuarantine()
+        #expect(refusedAtHeadOffice.isEmpty, "\(refusedAtHeadOffice.map(\.entry.reason))")
+        await showroom.stop()
+        await group.stop()
+    }
+
+    /// The showroom's exchanges driven by hand (no loops of its own): after
+    /// `history_compacted`, nothing is pushed until a pull from 0 has taken the compacted
+    /// documents, so head office never refuses an edit made behind its horizon.
+    @Test func afterHistoryCompactedTheShowroomPullsBeforeItPushes() async throws {
+        let group = try SyncHarness()
+        let token = try group.token("showroom-1", .head, device: "showroom-1", relay: true)
+        let showroom = try SyncHarness()
+        let relay = showroom.server.relay
+        let configuration = UpstreamConfiguration(url: URL(string: group.url)!, token: token, pollSeconds: 0)
+        let connection = RelayConnection(baseURL: configuration.url, token: token)
+        let showroomPC = try showroom.device("olga", .sales, channel: .pc)
+        let headOffice = try group.device("boris", .sales, channel: .pc)
+        let deal = try await showroomPC.store.createDeal(values: ["vehicle.model": .text("Camry")])
+        try await showroomPC.sync()
+        #expect(try await relay.pushUpstream(connection, configuration, log: .discarding).pushed >= 1)
+        try await headOffice.sync()
+        try await headOffice.store.set(deal, "vehicle.price", Self.rub(2_290_000))
+        try await headOffice.sync()
+        _ = try await Self.compactAll(group)
+        // Made at the showroom without head office's price, which is behind the horizon now.
+        try await showroomPC.store.set(deal, "vehicle.color", .text("white"))
+        try await showroomPC.sync()
+
+        #expect(try await relay.pushUpstream(connection, configuration, log: .discarding) == (0, 0))  // 409 history_compacted
+        #expect(try await relay.storedUpstreamPosition(group.url)?.cursor == .start)
+        #expect(try await relay.pushUpstream(connection, configuration, log: .discarding).pushed == 0, "pushed before pulling")
+        _ = try await relay.pullUpstream(connection, configuration, log: .discarding)
+        _ = try await relay.pushUpstream(connection, configuration, log: .discarding)
+        let refused = try await group.server.relay.storedQuarantine()
+        #expect(refused.isEmpty, "\(refused.map(\.entry.reason))")
+        // The device re-makes its edit on the compacted deal, and it goes up.
+        try await showroomPC.sync()
+        #expect(try await relay.pushUpstream(connection, configuration, log: .discarding).pushed >= 1)
+        try await headOffice.sync()
+        #expect(try await headOffice.card(deal).values["vehicle.color"] == .text("white"))
         await showroom.stop()
         await group.stop()
     }

@@ -129,12 +129,14 @@ extension Relay {
         sync.longPollsToAnswer = []
         guard !isClosed else { return [(.failure(Relay.closedError), due)] }
         var answers: [(answer: Result<SyncResponse, RelayError>, due: [LongPollsDue])] = []
+        // Read from the store: `sync-server compact` in another process counts too.
+        let compacted = (try? noticeCompaction()) ?? sync.compactedThrough
         for (key, batches) in Dictionary(grouping: due, by: \.answerKey) {
             guard let token = batches.lazy.compactMap({ $0.batch.waiters.first?.value.token }).first else { continue }
             // A compaction since the wait began (an upstream base adopted, say) took what these
             // readers lack out of the log: they must sync again from 0, not move on past it.
-            if !key.shape.cursor.isStart, key.shape.cursor < sync.compactedThrough {
-                answers.append((.failure(Self.historyCompacted(through: sync.compactedThrough, cursor: key.shape.cursor)), batches))
+            if !key.shape.cursor.isStart, key.shape.cursor < compacted {
+                answers.append((.failure(Self.historyCompacted(through: compacted, cursor: key.shape.cursor)), batches))
                 continue
             }
             do {
