@@ -1,7 +1,8 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 // The deal sync engine. No package dependencies: only the Swift toolchain and the
-// system libsqlite3 (Debian: libsqlite3-dev). See README.md, "Architecture", for what each
-// target is and may import; the arrows below are the only ones there are.
+// system libsqlite3 (Debian: libsqlite3-dev); with the PostgreSQL trait, libpq too
+// (Debian: libpq-dev). See README.md, "Architecture", for what each target is and may
+// import; the arrows below are the only ones there are.
 import PackageDescription
 
 let package = Package(
@@ -16,11 +17,19 @@ let package = Package(
         .executable(name: "sync-server", targets: ["sync-server"]),
         .executable(name: "sync-bench", targets: ["sync-bench"]),
     ],
+    // Off by default: the default build neither needs nor reads libpq.
+    traits: [
+        .trait(name: "PostgreSQL", description: "The relay's optional PostgreSQL storage, through libpq (Debian: libpq-dev)."),
+    ],
     targets: [
         // Foundations: each knows nothing of deals or sync.
         .target(name: "CRDT"),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "SQLiteKit", dependencies: ["CSQLite"]),
+        // libpq, wrapped; every file of PostgresKit is compiled only with the PostgreSQL trait,
+        // so without it nothing imports CLibPQ and nothing links libpq.
+        .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", providers: [.apt(["libpq-dev"])]),
+        .target(name: "PostgresKit", dependencies: ["CLibPQ"]),
         .target(name: "CanonicalJSON"),
         .target(name: "HTTP1"),
         .target(name: "CLIKit"),
@@ -46,6 +55,8 @@ let package = Package(
         .target(name: "RelayTestSupport", dependencies: ["TestSupport", "CanonicalJSON", "HTTP1", "DealCardKit", "SyncProtocol", "RelayClient", "SyncCore", "SyncServer"]),
         .testTarget(name: "CRDTTests", dependencies: ["CRDT", "TestSupport"]),
         .testTarget(name: "BenchCompareTests", dependencies: ["BenchCompare"]),
+        // Against a real PostgreSQL cluster started in a temporary folder; empty without the trait.
+        .testTarget(name: "PostgresKitTests", dependencies: ["PostgresKit", "TestSupport"]),
         .testTarget(name: "SyncIntegrationTests", dependencies: [
             "CRDT", "SQLiteKit", "CanonicalJSON", "HTTP1", "DealCardKit", "SyncProtocol", "RelayClient", "SyncCore", "SyncServer", "CLIKit",
             "TestSupport", "RelayTestSupport",

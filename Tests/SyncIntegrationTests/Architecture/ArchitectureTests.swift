@@ -52,7 +52,9 @@ struct ArchitectureTests {
 
     @Test func theReadmePictureIsPackageSwift() throws {
         var package = try Self.packageTargets()
-        package["CSQLite"] = nil  // the system library is drawn as SQLiteKit's way to libsqlite3
+        // The system libraries are drawn as SQLiteKit's way to libsqlite3 and PostgresKit's to libpq.
+        package["CSQLite"] = nil
+        package["CLibPQ"] = nil
         let readme = try Self.readmeTargets()
         #expect(!readme.isEmpty, "the README's target list was not found")
         #expect(Set(readme.keys) == Set(package.keys), "targets in the README but not Package.swift, or back")
