@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "RelayClient", dependencies: ["SyncProtocol", "HTTP1"]),
         // The two sides.
         .target(name: "SyncCore", dependencies: ["CRDT", "SQLiteKit", "CanonicalJSON", "DealCardKit", "SyncProtocol", "RelayClient"]),
-        .target(name: "SyncServer", dependencies: ["CRDT", "SQLiteKit", "CanonicalJSON", "HTTP1", "DealCardKit", "SyncProtocol", "RelayClient"]),
+        .target(name: "SyncServer", dependencies: ["CRDT", "SQLiteKit", "PostgresKit", "CanonicalJSON", "HTTP1", "DealCardKit", "SyncProtocol", "RelayClient"]),
         // Executables. sync-client's demo starts the sync-server executable as a child
         // process: it is built alongside sync-client, not linked into it.
         .executableTarget(name: "sync-client", dependencies: ["CRDT", "CanonicalJSON", "DealCardKit", "SyncProtocol", "RelayClient", "SyncCore", "CLIKit", "sync-server"]),
@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "CRDTTests", dependencies: ["CRDT", "TestSupport"]),
         .testTarget(name: "BenchCompareTests", dependencies: ["BenchCompare"]),
         // Against a real PostgreSQL cluster started in a temporary folder; empty without the trait.
-        .testTarget(name: "PostgresKitTests", dependencies: ["PostgresKit", "TestSupport"]),
+        .testTarget(name: "PostgresTests", dependencies: ["PostgresKit", "SyncServer", "CRDT", "DealCardKit", "SyncProtocol", "TestSupport"]),
         .testTarget(name: "SyncIntegrationTests", dependencies: [
             "CRDT", "SQLiteKit", "CanonicalJSON", "HTTP1", "DealCardKit", "SyncProtocol", "RelayClient", "SyncCore", "SyncServer", "CLIKit",
             "TestSupport", "RelayTestSupport",

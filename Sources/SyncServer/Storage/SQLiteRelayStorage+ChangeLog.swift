@@ -105,14 +105,11 @@ extension SQLiteRelayStorage {
             if let record = existing.first {
                 // Already logged (a retried push, or a duplicate inside this batch): the first
                 // copy stands, and must be the same bytes.
-                guard record.entry.blob == entry.blob else {
-                    throw RelayStorageError.conflictingChange(deal: entry.deal, replica: entry.replica, changeSequence: entry.changeSequence)
-                }
-                records.append(record)
+                records.append(try LogAppendRules.retried(record, as: entry))
                 continue
             }
             // The author's next change in this document, whatever the caller's memory says.
-            let key = [entry.dealership, entry.deal.rawValue, entry.document.rawValue, entry.replica.description]
+            let key = LogAppendRules.authorKey(entry)
             let last: UInt64
             if let known = lastSequence[key] {
                 last = known
@@ -126,10 +123,7 @@ extension SQLiteRelayStorage {
                     [.text(entry.dealership), .deal(entry.deal), .text(entry.document.rawValue), .replica(entry.replica)])
                 last = max(stored?.int64.map { UInt64(bitPattern: $0) } ?? 0, compacted?.int64.map { UInt64(bitPattern: $0) } ?? 0)
             }
-            guard entry.changeSequence == last &+ 1 else {
-                throw RelayStorageError.notNextChange(deal: entry.deal, replica: entry.replica, changeSequence: entry.changeSequence,
-                                                      expected: last &+ 1)
-            }
+            try LogAppendRules.checkNext(entry, after: last)
             lastSequence[key] = entry.changeSequence
             try db.execute(
                 "INSERT INTO change_log(\(Self.logColumns)) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
