@@ -116,7 +116,8 @@ public protocol RelayStorage: AnyObject {
     /// transaction: stores `base` (its horizon is the snapshot's whole version: every change
     /// the base holds, whether in its history or not, so an author's next change is known),
     /// deletes the log entries at `positions` (of that document: those the base holds, and
-    /// those that cannot be applied on top of it, kept in `quarantine`), and deletes the
+    /// those that cannot be applied on top of it, kept in `quarantine`) and the document's
+    /// entries set aside as unloadable (in the quarantine already), and deletes the
     /// document's stored first-sync snapshot. Then moves the log's last position on by one,
     /// with no entry there, and raises ``compactedThrough`` to it: every reader with an
     /// earlier cursor lacks what the base brought, and syncs again from 0.

@@ -81,7 +81,15 @@ extension SQLiteRelayStorage {
             }
             try db.execute("DELETE FROM document_snapshot WHERE dealership = ? AND deal_id = ? AND document = ?", arguments: key)
             for entry in quarantine { try Self.insertQuarantine(entry, in: db) }
-            for position in positions {
+            // Entries of the document set aside as unloadable go too: they are in the
+            // quarantine already (``markUnloadable(_:reason:at:)``), and the base replaces the
+            // document's log (left below the base's position, a later compaction would stop there).
+            let setAside = try db.query(
+                """
+                SELECT c.position FROM change_log c JOIN unloadable_change u ON u.position = c.position
+                WHERE c.dealership = ? AND c.deal_id = ? AND c.document = ?
+                """, key) { LogPosition($0.int64(at: 0)) }
+            for position in positions + setAside {
                 try db.execute("DELETE FROM unloadable_change WHERE position = ?", arguments: [.position(position)])
                 try db.execute(
                     "DELETE FROM change_log WHERE position = ? AND dealership = ? AND deal_id = ? AND document = ?",
