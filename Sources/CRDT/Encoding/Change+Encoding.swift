@@ -11,6 +11,11 @@ extension Change {
     func collectReplicas(into replicas: inout Set<ReplicaID>) {
         replicas.insert(replica)
         for (dep, _) in deps.entries { replicas.insert(dep) }
+        collectOpReplicas(into: &replicas)
+    }
+
+    /// Adds the replicas other than the author that this change's ops refer to.
+    func collectOpReplicas(into replicas: inout Set<ReplicaID>) {
         func add(_ id: OpID?) { if let id, id.counter != 0, id.replica != replica { replicas.insert(id.replica) } }
         for op in ops {
             add(op.object.op)

@@ -22,6 +22,10 @@ struct SnapshotEncoder {
     private let stringTable: [String]
     private let objectIndex: [ObjectID: Int]
     private let objectTable: [ObjectID]
+    /// The last lookups of `actors` and `objectIndex`: a run of ops by one author on one
+    /// text asks for the same ones again and again, and a hash per op was a tenth of the time.
+    private var lastActor: (replica: ReplicaID, index: Int)?
+    private var lastObject: (object: ObjectID, index: Int)?
     private let horizon: Horizon
     /// In a shallow snapshot, per list or text: the element ids the history's ops name
     /// (insert origins, deleted runs, element keys, and the elements that hold an object an
@@ -73,8 +77,19 @@ struct SnapshotEncoder {
         // The state's ids are ops of the history or of a replica the horizon names.
         var replicas = Set(horizon.seqs.entries.keys)
         var keys = Set<String>()
+        // A run of changes by one author with the same deps adds nothing after its first.
+        var lastAuthor: ReplicaID?
+        var lastDeps: VersionVector?
         for change in history {
-            change.collectReplicas(into: &replicas)
+            if change.replica != lastAuthor {
+                replicas.insert(change.replica)
+                lastAuthor = change.replica
+            }
+            if change.deps != lastDeps {
+                for (dep, _) in change.deps.entries { replicas.insert(dep) }
+                lastDeps = change.deps
+            }
+            change.collectOpReplicas(into: &replicas)
             for op in change.ops {
                 switch op.action {
                 case .set(.map(let key), _, _), .delete(.map(let key), _), .increment(.map(let key), _, _): keys.insert(key)
@@ -101,7 +116,8 @@ struct SnapshotEncoder {
     static func encode(_ document: Document, horizon: Horizon? = nil, retained: [Change]? = nil) -> [UInt8] {
         let horizon = horizon ?? document.horizon
         let retained = retained ?? document.retainedChanges
-        let applied = document.history.filter { $0.seq > horizon.seqs[$0.replica] }
+        // The whole history, shared, not copied, when nothing is left out.
+        let applied = horizon.isEmpty ? document.history : document.history.filter { $0.seq > horizon.seqs[$0.replica] }
         let canonical = { (a: Change, b: Change) in (a.startOp, a.replica) < (b.startOp, b.replica) }
         // Usually already in canonical order (a replica applies its own changes in it).
         let isSorted = zip(applied, applied.dropFirst()).allSatisfy { canonical($0, $1) }
@@ -148,6 +164,20 @@ struct SnapshotEncoder {
         return Blob.wrap(.snapshot, body: writer.bytes)
     }
 
+    private mutating func actor(_ replica: ReplicaID) -> Int {
+        if let lastActor, lastActor.replica == replica { return lastActor.index }
+        let index = actors[replica]!
+        lastActor = (replica, index)
+        return index
+    }
+
+    private mutating func object(_ object: ObjectID) -> Int {
+        if let lastObject, lastObject.object == object { return lastObject.index }
+        let index = objectIndex[object]!
+        lastObject = (object, index)
+        return index
+    }
+
     private mutating func put(_ column: SnapshotColumn, _ value: Int) { ints[column.rawValue].append(value) }
     private mutating func put(_ column: SnapshotColumn, signed value: Int64) { ints[column.rawValue].append(signed: value) }
 
@@ -161,11 +191,12 @@ struct SnapshotEncoder {
     private mutating func history(_ history: [Change]) -> ([[UInt8]], Int) {
         var metadataIndex: [[UInt8]: Int] = [:]
         var metadataTable: [[UInt8]] = []
+        var lastMetadata: (bytes: [UInt8], index: Int)?
         var previousEnd: UInt64 = 1
         var priorDeps: [ReplicaID: VersionVector] = [:]
         var opCount = 0
         for change in history {
-            put(.changeAuthor, actors[change.replica]!)
+            put(.changeAuthor, actor(change.replica))
             put(.changeStart, signed: delta(change.startOp, previousEnd))
             put(.changeOpCount, change.ops.count)
             let prior = priorDeps[change.replica] ?? VersionVector()
@@ -179,13 +210,17 @@ struct SnapshotEncoder {
             }
             put(.changeDepCount, differing.count)
             for replica in differing {
-                put(.changeDepActor, actors[replica]!)
+                put(.changeDepActor, actor(replica))
                 put(.changeDepSeq, signed: delta(change.deps[replica], prior[replica]))
             }
-            priorDeps[change.replica] = change.deps
-            if let index = metadataIndex[change.metadata] {
+            if prior != change.deps { priorDeps[change.replica] = change.deps }
+            if let last = lastMetadata, last.bytes == change.metadata {
+                put(.changeMetadata, last.index)
+            } else if let index = metadataIndex[change.metadata] {
+                lastMetadata = (change.metadata, index)
                 put(.changeMetadata, index)
             } else {
+                lastMetadata = (change.metadata, metadataTable.count)
                 metadataIndex[change.metadata] = metadataTable.count
                 put(.changeMetadata, metadataTable.count)
                 metadataTable.append(change.metadata)
@@ -202,7 +237,7 @@ struct SnapshotEncoder {
     }
 
     private mutating func ref(_ id: OpID, _ current: UInt64) {
-        put(.opRefActor, actors[id.replica]! + 1)
+        put(.opRefActor, actor(id.replica) + 1)
         put(.opRefCounter, signed: delta(current, id.counter))
     }
 
@@ -211,7 +246,7 @@ struct SnapshotEncoder {
     }
 
     private mutating func op(_ op: Op, current: UInt64) {
-        put(.opObject, objectIndex[op.object]!)
+        put(.opObject, object(op.object))
         func key(_ key: Key, _ encoder: inout SnapshotEncoder) {
             switch key {
             case .map(let name): encoder.put(.opKey, encoder.strings[name]!)
@@ -263,15 +298,15 @@ struct SnapshotEncoder {
         var previousCounter: UInt64 = 0
         for id in objectTable.dropFirst() {
             put(.objectKind, Int(document.objects[id]!.kind.rawValue))
-            put(.objectActor, actors[id.op.replica]!)
+            put(.objectActor, actor(id.op.replica))
             put(.objectCounter, signed: delta(id.op.counter, previousCounter))
             previousCounter = id.op.counter
             let parent = document.parents[id]!
-            put(.objectParent, objectIndex[parent.object]!)
+            put(.objectParent, object(parent.object))
             switch parent.key {
             case .map(let key): put(.objectKey, strings[key]!)
             case .element(let element):
-                put(.objectElementActor, actors[element.replica]!)
+                put(.objectElementActor, actor(element.replica))
                 put(.objectElementCounter, signed: delta(id.op.counter, element.counter))
             }
         }
@@ -299,13 +334,13 @@ struct SnapshotEncoder {
         let entries = register.entries.count <= 1 ? register.entries : register.entries.sorted { $0.id < $1.id }
         put(.registerEntryCount, entries.count)
         for entry in entries {
-            put(.entryActor, actors[entry.id.replica]!)
+            put(.entryActor, actor(entry.id.replica))
             put(.entryCounter, signed: delta(entry.id.counter, base ?? previousEntryCounter))
             previousEntryCounter = entry.id.counter
             switch entry.value {
             case .object(let object, let kind):
                 put(.entryValueTag, 16 + Int(kind.rawValue))
-                entryValueBytes.uleb(objectIndex[object]!)
+                entryValueBytes.uleb(self.object(object))
             case .scalar(let scalar) where horizon.isBefore(entry.id):
                 // Written before the horizon: its op is not in the history, so the value is here.
                 SnapshotValue.write(scalar, tags: &ints[SnapshotColumn.entryValueTag.rawValue], bytes: &entryValueBytes)
@@ -326,7 +361,7 @@ struct SnapshotEncoder {
         let live = entry.liveIncrements.sorted()
         put(.entryLiveCount, live.count)
         for id in live {
-            put(.entryLiveActor, actors[id.replica]!)
+            put(.entryLiveActor, actor(id.replica))
             put(.entryLiveCounter, signed: delta(id.counter, entry.id.counter))
         }
     }
@@ -422,7 +457,7 @@ struct SnapshotEncoder {
         put(.sequenceRunCount, merged.count)
         var previousEnd: UInt64 = 0
         for run in merged {
-            put(.runActor, actors[run.start.replica]!)
+            put(.runActor, actor(run.start.replica))
             put(.runStart, signed: delta(run.start.counter, previousEnd))
             put(.runCount, run.count)
             put(.runVisible, run.visible ? 1 : 0)
