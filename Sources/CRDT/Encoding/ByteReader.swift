@@ -28,6 +28,11 @@ struct ByteReader {
     /// Unsigned LEB128, at most 10 bytes, in its shortest form (a trailing zero byte or a
     /// value past 64 bits is refused, so every value has exactly one encoding).
     mutating func uleb() throws(DecodeError) -> UInt64 {
+        // Most values fit in one byte.
+        if offset < end, bytes[offset] < 0x80 {
+            offset += 1
+            return UInt64(bytes[offset - 1])
+        }
         let start = offset
         var result: UInt64 = 0
         var shift: UInt64 = 0

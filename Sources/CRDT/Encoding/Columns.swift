@@ -77,6 +77,10 @@ struct ColumnReader {
 
     /// The next raw value (a bit pattern in a signed column).
     mutating func next() throws(DecodeError) -> UInt64 {
+        if left > 0 && isRun {
+            left -= 1
+            return runValue
+        }
         if left == 0 {
             let start = reader.offset
             guard !reader.isAtEnd else {
