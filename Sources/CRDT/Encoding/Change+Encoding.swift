@@ -14,6 +14,24 @@ extension Change {
         collectOpReplicas(into: &replicas)
     }
 
+    /// Adds the replicas `changes` name to `replicas`. A run of changes by one author with
+    /// the same deps (a run of keystrokes) adds its author and deps once, not once a change.
+    static func collectReplicas(of changes: some Sequence<Change>, into replicas: inout Set<ReplicaID>) {
+        var lastAuthor: ReplicaID?
+        var lastDeps: VersionVector?
+        for change in changes {
+            if change.replica != lastAuthor {
+                replicas.insert(change.replica)
+                lastAuthor = change.replica
+            }
+            if change.deps != lastDeps {
+                for (dep, _) in change.deps.entries { replicas.insert(dep) }
+                lastDeps = change.deps
+            }
+            change.collectOpReplicas(into: &replicas)
+        }
+    }
+
     /// Adds the replicas other than the author that this change's ops refer to.
     func collectOpReplicas(into replicas: inout Set<ReplicaID>) {
         func add(_ id: OpID?) { if let id, id.counter != 0, id.replica != replica { replicas.insert(id.replica) } }

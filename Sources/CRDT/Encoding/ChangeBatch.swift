@@ -16,13 +16,13 @@ enum ChangeBatch {
         let version = version ?? kind.currentVersion
         let ordered = changes.sorted { ($0.startOp, $0.replica) < ($1.startOp, $1.replica) }
         var replicas = Set<ReplicaID>()
+        Change.collectReplicas(of: ordered, into: &replicas)
         var firstSeq: [ReplicaID: UInt64] = [:]
         var keys: [String] = []
         var keyIndex: [String: Int] = [:]
         var keyUses = 0
         var inlineKeyBytes = 0
         for change in ordered {
-            change.collectReplicas(into: &replicas)
             if firstSeq[change.replica] == nil { firstSeq[change.replica] = change.seq }
             guard version >= 2 else { continue }
             for op in change.ops {

@@ -76,20 +76,9 @@ struct SnapshotEncoder {
         }
         // The state's ids are ops of the history or of a replica the horizon names.
         var replicas = Set(horizon.seqs.entries.keys)
+        Change.collectReplicas(of: history, into: &replicas)
         var keys = Set<String>()
-        // A run of changes by one author with the same deps adds nothing after its first.
-        var lastAuthor: ReplicaID?
-        var lastDeps: VersionVector?
         for change in history {
-            if change.replica != lastAuthor {
-                replicas.insert(change.replica)
-                lastAuthor = change.replica
-            }
-            if change.deps != lastDeps {
-                for (dep, _) in change.deps.entries { replicas.insert(dep) }
-                lastDeps = change.deps
-            }
-            change.collectOpReplicas(into: &replicas)
             for op in change.ops {
                 switch op.action {
                 case .set(.map(let key), _, _), .delete(.map(let key), _), .increment(.map(let key), _, _): keys.insert(key)

@@ -39,47 +39,47 @@ extension SQLiteRelayStorage {
                 throw RelayStorageError.compactionBlocked(deal: base.deal, document: base.document,
                                                           reason: "an entry before the horizon is set aside as unloadable")
             }
-            try db.execute(
-                """
-                INSERT INTO document_base(dealership, deal_id, document, through, snapshot, compacted_at) VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT (dealership, deal_id, document) DO UPDATE SET
-                    through = excluded.through, snapshot = excluded.snapshot, compacted_at = excluded.compacted_at
-                """, arguments: key + [.position(base.through), .blob(base.snapshot), .milliseconds(base.compactedAt)])
-            try db.execute("DELETE FROM document_horizon WHERE dealership = ? AND deal_id = ? AND document = ?", arguments: key)
-            for (replica, seq) in base.horizon.sorted {
-                try db.execute("INSERT INTO document_horizon VALUES (?, ?, ?, ?, ?)", arguments: key + [.replica(replica), .bits(seq)])
-            }
-            // The stored first-sync snapshot holds the whole history: a first sync must get the
-            // base's instead (a device behind the horizon takes it over its own document), so it
-            // is built again from the compacted document when next needed.
-            try db.execute("DELETE FROM document_snapshot WHERE dealership = ? AND deal_id = ? AND document = ?", arguments: key)
+            try Self.storeBase(base, in: db)
             let removed = try db.query(
                 "DELETE FROM change_log WHERE dealership = ? AND deal_id = ? AND document = ? AND position <= ? RETURNING position",
                 key + [.position(base.through)]) { $0.int64(at: 0) }
-            try db.execute(
-                """
-                INSERT INTO compaction(id, through) VALUES (1, ?)
-                ON CONFLICT (id) DO UPDATE SET through = max(through, excluded.through)
-                """, arguments: [.position(base.through)])
+            try Self.raiseCompacted(to: base.through, in: db)
             return removed.count
         }
+    }
+
+    /// Stores `base` (its row, never moving back, and its horizon rows) and deletes the
+    /// document's stored first-sync snapshot: it holds the whole history, so a first sync
+    /// must get the base's instead, built again from the compacted document when next needed.
+    private static func storeBase(_ base: DocumentBase, in db: SQLiteDatabase) throws {
+        let key: [SQLiteValue] = [.text(base.dealership), .deal(base.deal), .text(base.document.rawValue)]
+        try db.execute(
+            """
+            INSERT INTO document_base(dealership, deal_id, document, through, snapshot, compacted_at) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (dealership, deal_id, document) DO UPDATE SET
+                through = max(through, excluded.through), snapshot = excluded.snapshot, compacted_at = excluded.compacted_at
+            """, arguments: key + [.position(base.through), .blob(base.snapshot), .milliseconds(base.compactedAt)])
+        try db.execute("DELETE FROM document_horizon WHERE dealership = ? AND deal_id = ? AND document = ?", arguments: key)
+        for (replica, seq) in base.horizon.sorted {
+            try db.execute("INSERT INTO document_horizon VALUES (?, ?, ?, ?, ?)", arguments: key + [.replica(replica), .bits(seq)])
+        }
+        try db.execute("DELETE FROM document_snapshot WHERE dealership = ? AND deal_id = ? AND document = ?", arguments: key)
+    }
+
+    /// Raises ``compactedThrough`` to `position` (never lowers it).
+    private static func raiseCompacted(to position: LogPosition, in db: SQLiteDatabase) throws {
+        try db.execute(
+            """
+            INSERT INTO compaction(id, through) VALUES (1, ?)
+            ON CONFLICT (id) DO UPDATE SET through = max(through, excluded.through)
+            """, arguments: [.position(position)])
     }
 
     @discardableResult
     public func adopt(_ base: DocumentBase, removing positions: [LogPosition], quarantine: [QuarantineEntry]) throws -> LogPosition {
         try database.transaction { db in
             let key: [SQLiteValue] = [.text(base.dealership), .deal(base.deal), .text(base.document.rawValue)]
-            try db.execute(
-                """
-                INSERT INTO document_base(dealership, deal_id, document, through, snapshot, compacted_at) VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT (dealership, deal_id, document) DO UPDATE SET
-                    through = max(through, excluded.through), snapshot = excluded.snapshot, compacted_at = excluded.compacted_at
-                """, arguments: key + [.position(base.through), .blob(base.snapshot), .milliseconds(base.compactedAt)])
-            try db.execute("DELETE FROM document_horizon WHERE dealership = ? AND deal_id = ? AND document = ?", arguments: key)
-            for (replica, seq) in base.horizon.sorted {
-                try db.execute("INSERT INTO document_horizon VALUES (?, ?, ?, ?, ?)", arguments: key + [.replica(replica), .bits(seq)])
-            }
-            try db.execute("DELETE FROM document_snapshot WHERE dealership = ? AND deal_id = ? AND document = ?", arguments: key)
+            try Self.storeBase(base, in: db)
             for entry in quarantine { try Self.insertQuarantine(entry, in: db) }
             // Entries of the document set aside as unloadable go too: they are in the
             // quarantine already (``markUnloadable(_:reason:at:)``), and the base replaces the
@@ -100,11 +100,7 @@ extension SQLiteRelayStorage {
             let marker = try Self.latestPosition(in: db).rawValue + 1
             try db.execute("DELETE FROM sqlite_sequence WHERE name = 'change_log'")
             try db.execute("INSERT INTO sqlite_sequence(name, seq) VALUES ('change_log', ?)", arguments: [.integer(marker)])
-            try db.execute(
-                """
-                INSERT INTO compaction(id, through) VALUES (1, ?)
-                ON CONFLICT (id) DO UPDATE SET through = max(through, excluded.through)
-                """, arguments: [.integer(marker)])
+            try Self.raiseCompacted(to: LogPosition(marker), in: db)
             return LogPosition(marker)
         }
     }

@@ -160,8 +160,8 @@ extension Relay {
                 let appended = Set(entries.map(\.deal))
                 let rows = try Set(adopted.map(\.deal)).subtracting(appended).sorted().map { try analyticsRow(dealership, $0) }
                 if !rows.isEmpty { try storage.saveAnalyticsRows(rows) }
-                // Long-polls waiting at a cursor from before the adoption are answered now, with
-                // `history_compacted` (``answerLongPolls()``).
+                // Long-polls that may read an adopted document are answered now, with
+                // `history_compacted` (``answerLongPolls()``); the others when they next wake.
                 announce(adopted)
             }
         } catch {

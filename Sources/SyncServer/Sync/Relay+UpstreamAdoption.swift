@@ -30,8 +30,11 @@ extension Relay {
         let local = try document(dealership, deal, kind)
         guard upstream.isBehindHorizon(local.version) else { return false }
         let records = try storage.changes(dealership: dealership, deal: deal, document: kind)
-        let held = records.filter { $0.entry.changeSequence <= upstream.version[$0.entry.replica] }
-        let rest = records.filter { $0.entry.changeSequence > upstream.version[$0.entry.replica] }
+        var held: [LogRecord] = []
+        var rest: [LogRecord] = []
+        for record in records {
+            if record.entry.changeSequence <= upstream.version[record.entry.replica] { held.append(record) } else { rest.append(record) }
+        }
         // What stays is what applies on top of the upstream's state (the same rule a load applies).
         let onTop = upstream.applyStored(rest.map(\.entry.blob))
         var lost = onTop.unloadable.map { (rest[$0.position], $0.reason) }
