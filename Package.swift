@@ -47,19 +47,25 @@ let package = Package(
         // process: it is built alongside sync-client, not linked into it.
         .executableTarget(name: "sync-client", dependencies: ["CRDT", "CanonicalJSON", "DealCardKit", "SyncProtocol", "RelayClient", "SyncCore", "CLIKit", "sync-server"]),
         .executableTarget(name: "sync-server", dependencies: ["SyncServer", "SQLiteKit", "DealCardKit", "SyncProtocol", "CLIKit"]),
-        .executableTarget(name: "sync-bench", dependencies: ["CRDT", "DealCardKit", "SyncProtocol", "RelayClient", "SyncCore", "SyncServer", "HTTP1", "SQLiteKit", "BenchCompare"]),
+        .executableTarget(name: "sync-bench", dependencies: ["CRDT", "DealCardKit", "SyncProtocol", "RelayClient", "SyncCore", "SyncServer", "HTTP1", "SQLiteKit", "BenchCompare", "PostgresKit"]),
         // Test support, for the test targets only: never a dependency of a product or an
         // executable (ArchitectureTests). TestSupport knows nothing of the project, so the CRDT
         // tests use its seeded generator without building SQLite or the relay.
         .target(name: "TestSupport"),
         .target(name: "RelayTestSupport", dependencies: ["TestSupport", "CanonicalJSON", "HTTP1", "DealCardKit", "SyncProtocol", "RelayClient", "SyncCore", "SyncServer"]),
+        // Every behaviour of the RelayStorage interface as checks that throw, run against each
+        // storage by its own test target (SQLite in SyncIntegrationTests, PostgreSQL in PostgresTests).
+        .target(name: "RelayStorageConformance", dependencies: ["CRDT", "DealCardKit", "SyncProtocol", "SyncServer"]),
         .testTarget(name: "CRDTTests", dependencies: ["CRDT", "TestSupport"]),
         .testTarget(name: "BenchCompareTests", dependencies: ["BenchCompare"]),
         // Against a real PostgreSQL cluster started in a temporary folder; empty without the trait.
-        .testTarget(name: "PostgresTests", dependencies: ["PostgresKit", "SyncServer", "CRDT", "DealCardKit", "SyncProtocol", "TestSupport"]),
+        .testTarget(name: "PostgresTests", dependencies: [
+            "PostgresKit", "SyncServer", "CRDT", "DealCardKit", "SyncProtocol", "SyncCore", "RelayClient", "TestSupport", "RelayTestSupport",
+            "RelayStorageConformance",
+        ]),
         .testTarget(name: "SyncIntegrationTests", dependencies: [
             "CRDT", "SQLiteKit", "CanonicalJSON", "HTTP1", "DealCardKit", "SyncProtocol", "RelayClient", "SyncCore", "SyncServer", "CLIKit",
-            "TestSupport", "RelayTestSupport",
+            "TestSupport", "RelayTestSupport", "RelayStorageConformance",
         ]),
     ],
     swiftLanguageModes: [.v6]

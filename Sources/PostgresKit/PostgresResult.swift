@@ -14,7 +14,7 @@ public struct PostgresResult: Sendable {
     /// One row, read by column index.
     public struct Row: Sendable {
         let values: [[UInt8]?]
-        let columns: [String]
+        public let columns: [String]
 
         public func isNull(_ column: Int) -> Bool { values[column] == nil }
 

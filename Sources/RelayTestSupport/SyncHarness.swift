@@ -17,6 +17,8 @@ public final class SyncHarness: @unchecked Sendable {
     public let upstream: UpstreamConfiguration?
     private let log: RelayLog
     private let schema: DealSchema
+    /// The shared PostgreSQL database the relay serves instead of its data folder, if any.
+    public let postgres: String?
 
     /// Starts a relay on a free loopback port.
     ///
@@ -26,14 +28,18 @@ public final class SyncHarness: @unchecked Sendable {
     ///   - schema: the relay's deal-card schema.
     ///   - prepareRelayData: runs on the relay's data folder before the relay opens it (to
     ///     leave a store written by an earlier build there).
+    ///   - postgres: serve this PostgreSQL database instead of a data folder (a build with
+    ///     the `PostgreSQL` trait); several harnesses on one database are several relay nodes.
     public init(upstream: UpstreamConfiguration? = nil, log: RelayLog = .discarding, schema: DealSchema = .standard,
-                prepareRelayData: (String) throws -> Void = { _ in }) throws {
+                postgres: String? = nil, prepareRelayData: (String) throws -> Void = { _ in }) throws {
+        self.postgres = postgres
         folder = try TemporaryDirectory(prefix: "sync-store")
         self.upstream = upstream
         self.log = log
         self.schema = schema
         try prepareRelayData(folder.file("relay"))
-        server = try RelayServer(configuration: .init(dataDirectory: folder.file("relay"), port: 0, upstream: upstream, schema: schema), log: log)
+        server = try RelayServer(configuration: .init(dataDirectory: folder.file("relay"), port: 0, upstream: upstream, schema: schema,
+                                                      postgres: postgres), log: log)
         url = try server.start()
         port = URL(string: url)!.port!
     }
@@ -45,8 +51,8 @@ public final class SyncHarness: @unchecked Sendable {
     public func restartRelay(replacingData: (String) throws -> Void = { _ in }) async throws {
         await server.stop()
         try replacingData(folder.file("relay"))
-        server = try RelayServer(configuration: .init(dataDirectory: folder.file("relay"), port: port, upstream: upstream, schema: schema),
-                                 log: log)
+        server = try RelayServer(configuration: .init(dataDirectory: folder.file("relay"), port: port, upstream: upstream, schema: schema,
+                                                      postgres: postgres), log: log)
         url = try server.start()
     }
 
@@ -56,7 +62,7 @@ public final class SyncHarness: @unchecked Sendable {
     public func token(_ user: String, _ role: Role, dealership: String = "north", device: String? = nil, deal: DealID? = nil,
                       relay: Bool = false) throws -> String {
         try TokenCommands.issue(.init(dataDirectory: folder.file("relay"), user: user, role: role.rawValue, dealership: dealership,
-                                      device: device, deal: deal?.rawValue, relay: relay)).secret.text
+                                      device: device, deal: deal?.rawValue, relay: relay, postgres: postgres)).secret.text
     }
 
     /// A device with a fresh store, syncing with the relay (or through `via`, a proxy URL).

@@ -9,10 +9,10 @@ struct BenchDevice: Sendable {
     let store: DeviceStore
     let session: SyncSession
 
-    init(name: String, dealership: String, relayURL: String, relayFolder: String, folder: BenchFolder) throws {
+    init(name: String, dealership: String, relayURL: String, relayFolder: String, postgres: String? = nil, folder: BenchFolder) throws {
         let device = "bench-\(name)"
         let token = try TokenCommands.issue(.init(dataDirectory: relayFolder, user: name, role: "sales", dealership: dealership,
-                                                  device: device)).secret.text
+                                                  device: device, postgres: postgres)).secret.text
         let identity = DealFixture.salesIdentity(user: name, device: device, dealership: dealership, server: relayURL, token: token)
         store = try DeviceStore(creatingAt: folder.sub("device-\(name)"), identity: identity)
         session = SyncSession(store: store, connection: RelayConnection(baseURL: URL(string: relayURL)!, token: token))

@@ -23,19 +23,25 @@ private let fanOutRounds = 20
 /// The watchers all use one sales token (one visibility: what the whole showroom's staff
 /// watch); the pusher pushes by hand (a deal-scoped sales token, a change made on the
 /// relay's snapshot), so that its round is the relay's work and the HTTP round trip alone.
-func benchFanOut(relayURL: String, port: Int, relayFolder: String, folder: BenchFolder, metrics: RelayMetrics, watcherCounts: [Int]) async throws {
+///
+/// With `postgres`, the relay nodes serve that database: the pusher and the deal's owner use
+/// the node at `relayURL`, the watchers the node at `port` (another node: the fan-out then
+/// crosses the database's notifications), whose `metrics` count its long-polls.
+func benchFanOut(relayURL: String, port: Int, relayFolder: String, postgres: String? = nil, folder: BenchFolder, metrics: RelayMetrics,
+                 watcherCounts: [Int], label: String? = nil) async throws {
     let limit = raiseFileDescriptorLimit()
     let most = watcherCounts.max() ?? 0
     guard limit >= most + 256 else {
         throw BenchError("--watchers \(most) needs \(most + 256) file descriptors; RLIMIT_NOFILE allows \(limit). Raise the hard limit (ulimit -Hn) or ask for fewer.")
     }
-    let owner = try BenchDevice(name: "fanout-owner", dealership: "north", relayURL: relayURL, relayFolder: relayFolder, folder: folder)
+    let owner = try BenchDevice(name: "fanout-owner", dealership: "north", relayURL: relayURL, relayFolder: relayFolder, postgres: postgres, folder: folder)
     let deal = DealID("fanout-deal")!
     try await owner.store.createDeal(id: deal, values: DealFixture.values(0))
     try await owner.session.sync()
     await owner.store.close()
-    var pusher = try await FanOutPusher(relayURL: relayURL, relayFolder: relayFolder, deal: deal)
-    let watcherToken = try TokenCommands.issue(.init(dataDirectory: relayFolder, user: "watcher", role: "sales", dealership: "north")).secret.text
+    var pusher = try await FanOutPusher(relayURL: relayURL, relayFolder: relayFolder, postgres: postgres, deal: deal)
+    let watcherToken = try TokenCommands.issue(.init(dataDirectory: relayFolder, user: "watcher", role: "sales", dealership: "north",
+                                                     postgres: postgres)).secret.text
 
     // Warms the pusher's connection and the relay's document of the deal.
     for _ in 0..<3 { _ = try await pusher.push() }
@@ -87,7 +93,7 @@ func benchFanOut(relayURL: String, port: Int, relayFolder: String, folder: Bench
         let roundsSorted = rounds.sorted()
         let baselineSorted = baseline.sorted()
         report([
-            "bench": "relay.fanout", "watchers": count, "rounds": fanOutRounds, "answers": answers, "answers_ok": ok,
+            "bench": "relay.fanout", "store": label ?? "sqlite", "watchers": count, "rounds": fanOutRounds, "answers": answers, "answers_ok": ok,
             "answers_with_change": withChange, "answers_failed": failed, "distinct_bodies_per_round": distinctBodies,
             "answer_p50_ms": round2(quantile(sorted, 0.5)), "answer_p99_ms": round2(quantile(sorted, 0.99)),
             "answer_max_ms": round2(sorted.last ?? 0),
@@ -133,9 +139,9 @@ private struct FanOutPusher {
     private(set) var cursor: LogPosition
     private var edits = 0
 
-    init(relayURL: String, relayFolder: String, deal: DealID) async throws {
+    init(relayURL: String, relayFolder: String, postgres: String? = nil, deal: DealID) async throws {
         let token = try TokenCommands.issue(.init(dataDirectory: relayFolder, user: "pusher", role: "sales", dealership: "north",
-                                                  device: "bench-pusher", deal: deal.rawValue)).secret.text
+                                                  device: "bench-pusher", deal: deal.rawValue, postgres: postgres)).secret.text
         connection = RelayConnection(baseURL: URL(string: relayURL)!, token: token)
         let first: SyncResponse = try await connection.post("v1/sync", SyncRequest(cursor: 0, push: []))
         guard let snapshot = first.snapshots.first(where: { $0.deal == deal && $0.document == .shared }),

@@ -84,7 +84,8 @@ enum GroupCommitPusher {
             var pushes: [(RelayConnection, SyncRequest)] = []
             for line in text.split(separator: "\n") {
                 let parts = line.split(separator: " ").map(String.init)
-                guard parts.count == 3, let deal = DealID("fleet-deal-" + parts[0]) else { throw BenchError("bad tokens line \(line)") }
+                // `user device token`, and optionally the relay node to push to.
+                guard parts.count == 3 || parts.count == 4, let deal = DealID("fleet-deal-" + parts[0]) else { throw BenchError("bad tokens line \(line)") }
                 let author = ChangeAuthor(user: parts[0], role: .sales, device: parts[1], channel: .pc, time: 1_700_000_000_000)
                 let document = Document(replica: .random())
                 let editor = CardEditor(schema: .standard, role: .sales)
@@ -92,7 +93,7 @@ enum GroupCommitPusher {
                     try editor.createContainers(document: .shared, in: document, tx)
                     try editor.set("vehicle.model", .text("Camry"), in: document, tx)
                 }!
-                let connection = RelayConnection(baseURL: URL(string: url)!, token: parts[2])
+                let connection = RelayConnection(baseURL: URL(string: parts.count == 4 ? parts[3] : url)!, token: parts[2])
                 // A device that has synced before pushes at its cursor (an ordinary round); with
                 // --first-push, at cursor 0 (its push is also its first sync).
                 var cursor = LogPosition.start

@@ -45,6 +45,10 @@ OPTIONS:
                         requests, skipping the device-write and push measurements; the relay
                         runs as a sync-server child (build it too) and its memory is reported.
                         Needs --connections 0 --watchers 0. relay
+  --postgres URL        Run the relay over PostgreSQL (a throwaway database per setup is created on
+                        URL's server and dropped): pushes a second (--devices, default 100) and
+                        fan-out (--watchers, default 100) for SQLite, one PostgreSQL node and two,
+                        in one run. Needs a build with --traits PostgreSQL. relay
   --ops N               Record inserts in the hostile push (default: 600000). hostile
   --sizes N,N,...       Element counts, each 1 to 100000 (default: 1000,10000,100000). sequence
   --repeat N            Repetitions of each workload; timings are medians (default: 3). compare
@@ -60,6 +64,7 @@ EXAMPLES:
   swift run -c release sync-bench store --cards 100000
   swift run -c release sync-bench relay --connections 10000 --deals 1000
   swift run -c release sync-bench relay --connections 0 --watchers 1000,10000
+  swift run -c release --traits PostgreSQL sync-bench relay --postgres "host=/tmp/pg dbname=postgres" --devices 100 --watchers 100
   swift run -c release sync-bench relay --connections 0 --watchers 0 --deals 100000 --seed-direct --first-syncs 3
   swift run -c release sync-bench sequence --sizes 1000,10000
   swift run -c release sync-bench analytics --deals 100000
@@ -123,6 +128,9 @@ do {
         try benchTrace(path: dataFolder + "/" + traceName + ".json.gz", name: traceName)
     case "store":
         try await benchStore(cards: count("--cards", default: 10_000, in: 2...10_000_000), edits: count("--edits", default: 1_000, in: 1...1_000_000))
+    case "relay" where option("--postgres") != nil:
+        try await benchRelayPostgres(url: option("--postgres")!, devices: count("--devices", default: 100, in: 1...10_000),
+                                     watchers: counts("--watchers", default: [100], in: 0...100_000).first ?? 0)
     case "relay":
         try await benchRelay(connections: count("--connections", default: 10_000, in: 0...1_000_000),
                              deals: count("--deals", default: 1_000, in: 1...1_000_000), devices: count("--devices", default: 4, in: 1...64),

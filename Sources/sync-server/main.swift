@@ -24,6 +24,11 @@ let data = Option.option(
     "data", value: "dir", help: "The relay's data folder (relay.sqlite and its lock).", default: "./sync-data",
     environment: "SYNC_SERVER_DATA")
 
+let postgres = Option.option(
+    "postgres", value: "url",
+    help: "Keep the data in this PostgreSQL database instead of --data (postgresql://user@host/db or a libpq connection string); any number of relays may serve one database. Needs a build with --traits PostgreSQL.",
+    environment: "SYNC_SERVER_POSTGRES")
+
 let issue = Command(
     name: "issue", abstract: "Issue a token and print it (shown only once).",
     discussion: """
@@ -36,6 +41,7 @@ let issue = Command(
     ],
     options: [
         data,
+        postgres,
         .option("user", value: "name", help: "The user the token speaks for.", isRequired: true),
         .option("role", help: "The role every change is checked against.", isRequired: true,
                 allowedValues: Role.allCases.map(\.rawValue)),
@@ -49,7 +55,7 @@ let issue = Command(
         let options = TokenCommands.IssueOptions(
             dataDirectory: parsed.option("data")!, user: parsed.option("user")!, role: parsed.option("role")!,
             dealership: parsed.option("dealership")!, device: parsed.option("device"), deal: parsed.option("deal"),
-            expires: parsed.option("expires")!, relay: parsed.flag("relay"))
+            expires: parsed.option("expires")!, relay: parsed.flag("relay"), postgres: parsed.option("postgres"))
         let issued = try validating { try TokenCommands.issue(options) }
         emit(issued.secret.text + "\n")
         emit(TokenCommands.issuedSummary(issued.record), to: .standardError)
@@ -58,9 +64,9 @@ let issue = Command(
 let list = Command(
     name: "list", abstract: "List issued tokens (never the secrets).",
     examples: [Example("Every token as JSON", "sync-server token list --json")],
-    options: [data, .flag("json", help: "Print a JSON array instead of a table.")],
+    options: [data, postgres, .flag("json", help: "Print a JSON array instead of a table.")],
     run: { parsed in
-        let tokens = try TokenCommands.list(dataDirectory: parsed.option("data")!)
+        let tokens = try TokenCommands.list(dataDirectory: parsed.option("data")!, postgres: parsed.option("postgres"))
         emit(parsed.flag("json") ? TokenCommands.json(tokens) : TokenCommands.table(tokens))
     })
 
@@ -68,9 +74,10 @@ let revoke = Command(
     name: "revoke", abstract: "Revoke a token; it stops working at the next request.",
     examples: [Example("Revoke a lost tablet's token", "sync-server token revoke tok_1f2e3d4c")],
     arguments: [Argument("id", help: "The token's id, as shown by 'sync-server token list'.")],
-    options: [data],
+    options: [data, postgres],
     run: { parsed in
-        let record = try TokenCommands.revoke(dataDirectory: parsed.option("data")!, id: parsed.argument("id")!)
+        let record = try TokenCommands.revoke(dataDirectory: parsed.option("data")!, postgres: parsed.option("postgres"),
+                                              id: parsed.argument("id")!)
         emit("revoked \(record.id) (\(record.user), \(record.role.rawValue))\n", to: .standardError)
     })
 
@@ -86,9 +93,13 @@ let serve = Command(
         SIGTERM or SIGINT stops it gracefully: no new connections, in-flight requests
         finish, the store is closed.
         """,
-    examples: [Example("Listen on every interface", "sync-server serve --data /var/lib/sync --host 0.0.0.0 --port 8080")],
+    examples: [
+        Example("Listen on every interface", "sync-server serve --data /var/lib/sync --host 0.0.0.0 --port 8080"),
+        Example("One of several nodes over a shared database", "sync-server serve --postgres postgresql://relay@db/dealsync --port 8081"),
+    ],
     options: [
         data,
+        postgres,
         .option("host", help: "The address to listen on.", default: "127.0.0.1"),
         .option("port", help: "The TCP port; 0 picks a free one.", default: "8080"),
         .option("upstream", value: "url", help: "Sync with this upstream relay as a showroom relay."),
@@ -110,7 +121,8 @@ let serve = Command(
         }
         let schema = try schemaOption(parsed)
         let configuration = RelayServer.Configuration(
-            dataDirectory: parsed.option("data")!, host: parsed.option("host")!, port: Int(port), upstream: upstream, schema: schema)
+            dataDirectory: parsed.option("data")!, host: parsed.option("host")!, port: Int(port), upstream: upstream, schema: schema,
+            postgres: parsed.option("postgres"))
         let server = try RelayServer(configuration: configuration)
         let url = try server.start()
         emit(url + "\n")
@@ -142,6 +154,7 @@ let compact = Command(
     examples: [Example("Compact what is older than 90 days", "sync-server compact --data /var/lib/sync --older-than 90d")],
     options: [
         data,
+        postgres,
         .option("older-than", value: "duration", help: "Compact changes received longer ago than this: a number followed by d, h or m.",
                 isRequired: true),
         .option("schema", value: "file", help: "The schema file the relay serves with (what a card reads from old changes is kept)."),
@@ -151,7 +164,7 @@ let compact = Command(
         guard let age = try? TokenLifetime(parsing: text) else {
             throw ValidationError("invalid value '\(text)' for '--older-than <duration>'; expected a whole number followed by d, h or m, such as 90d, 12h or 45m (at most 3660d)")
         }
-        let report = try await CompactionCommand.run(dataDirectory: parsed.option("data")!, olderThan: age, schema: try schemaOption(parsed))
+        let report = try await CompactionCommand.run(dataDirectory: parsed.option("data")!, postgres: parsed.option("postgres"), olderThan: age, schema: try schemaOption(parsed))
         emit(CompactionCommand.json(report) + "\n")
         emit("compacted \(report.documents) documents through log position \(report.through): \(report.entriesRemoved) log entries removed, \(report.bytesBefore) → \(report.bytesAfter) bytes\n", to: .standardError)
     })

@@ -8,9 +8,6 @@ import SyncProtocol
 import Synchronization
 import Testing
 
-/// The relay's change log in PostgreSQL, with two connections standing for two relay nodes
-/// over one database: the database refuses what would make two nodes disagree, and a
-/// reader's cursor never passes an entry that commits later.
 /// A value several threads update under a lock.
 final class Shared<Value: Sendable>: Sendable {
     private let mutex: Mutex<Value>
@@ -18,6 +15,23 @@ final class Shared<Value: Sendable>: Sendable {
     func withLock<Result>(_ body: (inout Value) -> Result) -> Result { mutex.withLock { body(&$0) } }
 }
 
+/// One node's storage, handed to the thread that stands for that node (a storage has one
+/// owner at a time; each thread here is the only user of its node).
+final class Node: @unchecked Sendable {
+    let storage: PostgresRelayStorage
+    init(_ storage: PostgresRelayStorage) { self.storage = storage }
+
+    @discardableResult
+    func append(_ entries: [NewLogEntry]) throws -> [LogRecord] { try storage.appendChanges(entries) }
+    func changes(after cursor: LogPosition, limit: Int) throws -> [LogRecord] {
+        try storage.changes(after: cursor, dealership: nil, dealIDs: nil, documents: Set(DealDocumentKind.allCases), limit: limit)
+    }
+    var latestPosition: LogPosition { get throws { try storage.latestPosition } }
+}
+
+/// The relay's change log in PostgreSQL, with two storages standing for two relay nodes
+/// over one database: the database refuses what would make two nodes disagree, and a
+/// reader's cursor never passes an entry that commits later.
 @Suite("PostgreSQL change log", .postgresCluster, .serialized)
 struct PostgresChangeLogTests {
     private static func entry(_ replica: UInt64, _ seq: UInt64, deal: String = "d-1", blob: [UInt8]? = nil) -> NewLogEntry {
@@ -28,10 +42,14 @@ struct PostgresChangeLogTests {
     }
 
     /// Two nodes' logs on one fresh database.
-    private static func twoNodes() async throws -> (PostgresChangeLog, PostgresChangeLog, String) {
+    private static func twoNodes() async throws -> (Node, Node, String) {
         let database = try await PostgresCluster.running().freshDatabase()
-        return (try PostgresChangeLog(connection: PostgresConnection(database)),
-                try PostgresChangeLog(connection: PostgresConnection(database)), database)
+        let node1 = Node(try PostgresRelayStorage(database))
+        for deal in ["d-1", "d-2"] {
+            try node1.storage.insertDeal(DealRecord(id: DealID(deal)!, dealership: "north", buyerUser: nil,
+                                                    createdAt: Date(timeIntervalSince1970: 1_796_000_000), createdBy: "olga"))
+        }
+        return (node1, Node(try PostgresRelayStorage(database)), database)
     }
 
     @Test func entriesRoundTripAndRetriesAreTheSameRecord() async throws {
@@ -91,7 +109,7 @@ struct PostgresChangeLogTests {
     /// no read ever returns a position at or below a cursor the reader already held.
     @Test func aCursorNeverPassesAnEntryThatCommitsLater() async throws {
         let (node1, node2, database) = try await Self.twoNodes()
-        let reader = try PostgresChangeLog(connection: PostgresConnection(database))
+        let reader = Node(try PostgresRelayStorage(database))
         let batches = 60
         let writing = Shared(2)
         let failures = Shared<[String]>([])
@@ -146,7 +164,10 @@ struct PostgresChangeLogTests {
         for _ in 0..<3 {
             done.enter()
             Thread.detachNewThread {
-                if (try? PostgresChangeLog(connection: PostgresConnection(database))) != nil { opened.withLock { $0 += 1 } }
+                if let storage = try? PostgresRelayStorage(database) {
+                    storage.close()
+                    opened.withLock { $0 += 1 }
+                }
                 done.leave()
             }
         }
@@ -155,14 +176,14 @@ struct PostgresChangeLogTests {
         let admin = try PostgresConnection(database)
         #expect(try admin.execute("SELECT count(*) FROM schema_migration")[0].int64(0) == Int64(PostgresSchema.steps.count))
         try admin.execute("INSERT INTO schema_migration(version, name) VALUES (999, 'from the future')")
-        let refusal = #expect(throws: PostgresError.self) { try PostgresChangeLog(connection: PostgresConnection(database)) }
+        let refusal = #expect(throws: PostgresError.self) { try PostgresRelayStorage(database) }
         #expect(refusal?.message.contains("newer than this build") == true, "\(String(describing: refusal))")
     }
 
     @Test func aCommitNotifiesTheOtherNodes() async throws {
         let (node1, _, database) = try await Self.twoNodes()
         let listener = try PostgresConnection(database)
-        try listener.listen(PostgresChangeLog.channel)
+        try listener.listen(PostgresRelayStorage.channel)
         try node1.append([Self.entry(7, 1), Self.entry(7, 2)])
         let notification = try listener.nextNotification(timeout: .seconds(10))
         #expect(notification?.payload == "2")

@@ -28,6 +28,8 @@ public final class RelayMetrics: Sendable {
     /// Group commits of pushes (one transaction each), and the pushes they carried: the
     /// second over the first is the average group.
     public let groupCommits: Counter
+    /// Documents let go because another relay node changed them (a shared storage).
+    public let otherNodeDocuments: Counter
     public let groupCommittedPushes: Counter
     /// Long-polls woken by a commit they may read (each counts once per wake-up; one that
     /// ends at the end of its wait is not counted).
@@ -58,6 +60,8 @@ public final class RelayMetrics: Sendable {
             "relay_analytics_rows_computed_total", help: "Analytics rows computed from deal documents (stale rows brought up to date).")
         logEntriesUnloadable = registry.counter(
             "relay_log_entries_unloadable_total", help: "Stored log entries that cannot be loaded, set aside and quarantined.")
+        otherNodeDocuments = registry.counter(
+            "relay_other_node_documents_total", help: "Documents in memory let go because another relay node appended to them.")
         groupCommits = registry.counter("relay_push_group_commits_total", help: "Transactions that committed one or more pushes together.")
         groupCommittedPushes = registry.counter(
             "relay_push_group_committed_pushes_total", help: "Pushes committed by group commits (over relay_push_group_commits_total: the average group).")

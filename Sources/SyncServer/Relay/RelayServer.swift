@@ -25,9 +25,16 @@ public final class RelayServer: Sendable {
         public var upstream: UpstreamConfiguration?
         /// The deal-card schema (the built-in one, or a dealer group's extension of it).
         public var schema: DealSchema
+        /// A shared PostgreSQL database (a libpq connection string or `postgresql://` URL)
+        /// instead of the data folder: any number of relay nodes may serve it at once.
+        public var postgres: String?
+
+        /// Where the data is kept.
+        public var store: RelayStore { RelayStore(dataDirectory: dataDirectory, postgres: postgres) }
 
         public init(dataDirectory: String = "./sync-data", host: String = "127.0.0.1", port: Int = 8080,
-                    upstream: UpstreamConfiguration? = nil, schema: DealSchema = .standard) {
+                    upstream: UpstreamConfiguration? = nil, schema: DealSchema = .standard, postgres: String? = nil) {
+            self.postgres = postgres
             self.upstream = upstream
             self.schema = schema
             self.dataDirectory = dataDirectory
@@ -44,6 +51,8 @@ public final class RelayServer: Sendable {
     private let signalHandlers = Mutex<HTTPShutdownSignalHandlers?>(nil)
     private let upstreamTask = Mutex<Task<Void, Never>?>(nil)
     private let analyticsTask = Mutex<Task<Void, Never>?>(nil)
+    /// Stops the PostgreSQL log listener (`--postgres`), if one runs.
+    private let logListener = Mutex<(any StoppableListener)?>(nil)
 
     /// Opens the store (taking its lock) and prepares the server; nothing listens yet.
     ///
@@ -53,7 +62,7 @@ public final class RelayServer: Sendable {
     public init(configuration: Configuration, log: RelayLog = .standardError, routes: [RelayRoute] = []) throws {
         self.configuration = configuration
         self.log = log
-        let relay = Relay(storage: try SQLiteRelayStorage(directory: configuration.dataDirectory), schema: configuration.schema, log: log)
+        let relay = Relay(storage: try configuration.store.open(), schema: configuration.schema, log: log)
         self.relay = relay
         var router = RelayRouter.standard(relay: relay)
         for route in routes { router.add(route) }
@@ -79,13 +88,23 @@ public final class RelayServer: Sendable {
         let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
         let url = "http://\(host):\(port)"
         log.log("started", [
-            "url": .string(url), "data": .string(configuration.dataDirectory), "version": .string(relay.version),
+            "url": .string(url), "store": .string(configuration.store.description), "version": .string(relay.version),
             "pid": .integer(Int64(getpid())),
         ])
         // Stale analytics rows (an old store's, say) are computed now, in slices, so the
         // first report does not wait for them.
         let relay = self.relay
         analyticsTask.withLock { $0 = Task { await relay.prepareAnalyticsRows() } }
+#if PostgreSQL
+        if let postgres = configuration.postgres {
+            // Other nodes' commits: let go of what they changed, wake the long-polls.
+            let listener = PostgresLogListener(connectionString: postgres, log: log) { [relay] in
+                Task { try? await relay.noticeOtherNodes() }
+            }
+            listener.start()
+            logListener.withLock { $0 = listener }
+        }
+#endif
         if let upstream = configuration.upstream {
             let log = self.log
             let dataDirectory = configuration.dataDirectory
@@ -108,6 +127,7 @@ public final class RelayServer: Sendable {
         }
         upstreamTask.withLock { $0?.cancel() }
         analyticsTask.withLock { $0?.cancel() }
+        logListener.withLock { $0?.stop() }
         await relay.close()
         log.log("stopped")
     }
@@ -124,6 +144,7 @@ public final class RelayServer: Sendable {
         }
         upstreamTask.withLock { $0?.cancel() }
         analyticsTask.withLock { $0?.cancel() }
+        logListener.withLock { $0?.stop() }
         await relay.close()
         log.log("stopped")
     }

@@ -11,6 +11,8 @@ public enum TokenCommands {
     /// The values of `token issue`.
     public struct IssueOptions: Sendable, Hashable {
         public var dataDirectory: String
+        /// A shared PostgreSQL database instead of the data folder (`--postgres URL`).
+        public var postgres: String?
         public var user: String
         public var role: String
         public var dealership: String
@@ -22,8 +24,10 @@ public enum TokenCommands {
 
         public init(
             dataDirectory: String = "./sync-data", user: String, role: String, dealership: String,
-            device: String? = nil, deal: String? = nil, expires: String = TokenLifetime.default.text, relay: Bool = false
+            device: String? = nil, deal: String? = nil, expires: String = TokenLifetime.default.text, relay: Bool = false,
+            postgres: String? = nil
         ) {
+            self.postgres = postgres
             self.relay = relay
             self.dataDirectory = dataDirectory
             self.user = user
@@ -52,7 +56,7 @@ public enum TokenCommands {
         where value.allSatisfy(\.isWhitespace) {
             throw TokenCommandError.emptyValue(option: option)
         }
-        let storage = try SQLiteRelayStorage(directory: options.dataDirectory, exclusive: false)
+        let storage = try RelayStore(dataDirectory: options.dataDirectory, postgres: options.postgres).open(exclusive: false)
         defer { storage.close() }
         let secret = SecretToken.generate()
         var attempt = 0
@@ -72,10 +76,10 @@ public enum TokenCommands {
         }
     }
 
-    /// Every token in the store at `dataDirectory`, oldest first.
+    /// Every token in the store at `dataDirectory` (or in the database at `postgres`), oldest first.
     /// - Throws: ``RelayStorageError/storeNotFound(path:)`` when the folder holds no store.
-    public static func list(dataDirectory: String) throws -> [TokenRecord] {
-        let storage = try SQLiteRelayStorage(directory: dataDirectory, create: false, exclusive: false)
+    public static func list(dataDirectory: String, postgres: String? = nil) throws -> [TokenRecord] {
+        let storage = try RelayStore(dataDirectory: dataDirectory, postgres: postgres).open(create: false, exclusive: false)
         defer { storage.close() }
         return try storage.tokens()
     }
@@ -83,8 +87,8 @@ public enum TokenCommands {
     /// Revokes token `id` and returns its record.
     /// - Throws: ``RelayStorageError/unknownToken(id:)``, ``RelayStorageError/storeNotFound(path:)``.
     @discardableResult
-    public static func revoke(dataDirectory: String, id: String) throws -> TokenRecord {
-        let storage = try SQLiteRelayStorage(directory: dataDirectory, create: false, exclusive: false)
+    public static func revoke(dataDirectory: String, postgres: String? = nil, id: String) throws -> TokenRecord {
+        let storage = try RelayStore(dataDirectory: dataDirectory, postgres: postgres).open(create: false, exclusive: false)
         defer { storage.close() }
         try storage.revokeToken(id: id)
         guard let record = try storage.tokens().first(where: { $0.id == id }) else {

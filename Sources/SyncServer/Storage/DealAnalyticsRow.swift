@@ -66,3 +66,46 @@ extension DealAnalyticsRow {
         return stages
     }
 }
+
+extension DealAnalyticsRow {
+    /// A row as a store keeps it, its columns read back (`deal_analytics`, in SQLite and in
+    /// PostgreSQL alike); a stale row's facts are what it last held.
+    /// - Throws: ``RelayStorageError/unreadableValue(column:value:)`` for columns that do not
+    ///   hold facts (stages of unknown letters, more filled than required, a channel path that
+    ///   disagrees with its last channel or its switch count).
+    static func stored(dealership: String, deal: DealID, isStale: Bool, state: String?, stages stageLetters: String, filled: Int64,
+                       required: Int64, lastChannel lastChannelName: String?, switches: Int64, channelPath: String,
+                       lastChange: Int64?) throws -> (row: DealAnalyticsRow, isStale: Bool) {
+        guard let stages = DealAnalyticsRow.stages(fromLetters: stageLetters) else {
+            throw RelayStorageError.unreadableValue(column: "stages", value: stageLetters)
+        }
+        guard filled >= 0, filled <= required, required <= Int64(Int32.max) else {
+            throw RelayStorageError.unreadableValue(column: "filled", value: "\(filled) of \(required)")
+        }
+        let path = try Self.channelPath(channelPath)
+        let lastChannel = try lastChannelName.map { text in
+            guard let channel = Channel(rawValue: text) else { throw RelayStorageError.unreadableValue(column: "last_channel", value: text) }
+            return channel
+        }
+        guard lastChannel == path.last, switches == Int64(max(path.count - 1, 0)) else {
+            throw RelayStorageError.unreadableValue(column: "channel_path", value: channelPath)
+        }
+        let facts = DealFacts(stages: stages, completeness: Completeness(filled: Int(filled), required: Int(required)),
+                              state: state, path: path, lastChange: lastChange)
+        return (DealAnalyticsRow(dealership: dealership, deal: deal, facts: facts), isStale)
+    }
+
+    /// Column `channel_path`: channel names separated by single spaces.
+    static func channelPath(_ text: String) throws -> [Channel] {
+        try text.split(separator: " ").map { name in
+            guard let channel = Channel(rawValue: String(name)) else { throw RelayStorageError.unreadableValue(column: "channel_path", value: text) }
+            return channel
+        }
+    }
+
+    /// Column `stages` of `facts`, `channel_path`, and whether the deal is open (`is_open`):
+    /// what a store writes of a row besides its plain numbers.
+    static func columns(of facts: DealFacts) -> (stages: String, channelPath: String, isOpen: Bool) {
+        (stageLetters(facts.stages), facts.path.map(\.rawValue).joined(separator: " "), !DealAnalytics.closedStates.contains(facts.state ?? ""))
+    }
+}

@@ -1,3 +1,5 @@
+import SyncProtocol
+
 /// Everything one push stores, committed together by ``RelayStorage/commitPush(_:)``: the
 /// replica bindings and deals it creates, the refused changes it quarantines, the accepted
 /// changes it appends to the log, fresh snapshots of the documents they change, and the
@@ -19,6 +21,12 @@ public struct PushCommit: Sendable, Hashable {
     /// The analytics rows of the deals `entries` change, from their documents as the push
     /// leaves them (see ``RelayStorage/appendChanges(_:analytics:)``).
     public var analytics: [DealAnalyticsRow] = []
+
+    /// The log position up to which the memory the push was decided in held every entry
+    /// (nil: all of them, as for a relay that is its storage's only writer). A shared storage
+    /// leaves stale the ``analytics`` rows and ``snapshots`` of deals that got an entry after
+    /// it from elsewhere, since they were computed without it.
+    public var basedOn: LogPosition?
 
     public init(bindings: [ReplicaBinding] = [], deals: [DealRecord] = [], quarantine: [QuarantineEntry] = [], entries: [NewLogEntry] = [],
                 snapshots: [StoredSnapshot] = [], analytics: [DealAnalyticsRow] = []) {

@@ -90,6 +90,16 @@ public protocol RelayStorage: AnyObject {
     /// never goes back, even when the newest entries are gone.
     var latestPosition: LogPosition { get throws }
 
+    /// The position and document of every entry after `cursor` up to the log's head
+    /// (``latestPosition``), read with them in one look, ascending. A relay node over a shared
+    /// storage asks this to learn what other nodes appended since it last looked
+    /// (``isShared``).
+    func documentsChanged(after cursor: LogPosition) throws -> (entries: [ChangedDocument], head: LogPosition)
+    /// Whether other relay nodes may append to this storage while this one runs (a shared
+    /// database): a node then checks ``documentsChanged(after:)`` before it trusts the
+    /// documents it holds in memory. False for a store only one relay opens.
+    var isShared: Bool { get }
+
     /// Marks a stored entry unloadable (see ``changes(after:dealership:dealIDs:documents:limit:maxBytes:)``):
     /// it stays in the log, is no longer served or replayed, and is copied to the quarantine
     /// with `reason` so that an operator sees it; its document's stored snapshot must be built
@@ -227,6 +237,8 @@ public protocol RelayStorage: AnyObject {
 }
 
 extension RelayStorage {
+    public var isShared: Bool { false }
+
     /// One transaction per push: a storage that cannot group them.
     public func commitPushes(_ commits: [PushCommit]) throws -> [Result<[LogRecord], RelayCommitError>] {
         commits.map { commit in Result { try commitPush(commit) }.mapError { RelayCommitError($0) } }

@@ -35,6 +35,8 @@ public enum RelayStorageError: Error, Sendable, Hashable, CustomStringConvertibl
     case unreadableValue(column: String, value: String)
     /// The store (or this way into it) was closed: the relay is shutting down.
     case storeClosed
+    /// `--postgres` given to a build without the `PostgreSQL` package trait.
+    case postgresNotBuilt
 
     /// What went wrong and what to do about it.
     public var description: String {
@@ -64,6 +66,8 @@ public enum RelayStorageError: Error, Sendable, Hashable, CustomStringConvertibl
         case .unreadableValue(let column, let value):
             "the store holds \(column) \"\(value)\" that this build does not know; "
                 + "it was written by a newer version of sync-server"
+        case .postgresNotBuilt:
+            "this sync-server was built without PostgreSQL support: build it with 'swift build --traits PostgreSQL' (needs libpq-dev), or leave out --postgres to use the SQLite store in --data"
         case .storeClosed:
             "the store is closed (the relay is shutting down); retry shortly"
         }

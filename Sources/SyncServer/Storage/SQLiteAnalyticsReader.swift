@@ -47,7 +47,7 @@ final class SQLiteAnalyticsReader: DealAnalyticsReader, @unchecked Sendable {
                     """, arguments + [.integer(Int64(query.switchesLimit))]
                 ) { row in
                     AnalyticsSummary.SwitchingDeal(deal: try row.dealID(at: 0), switches: Int(clamping: row.int64(at: 1)),
-                                                   path: try SQLiteRelayStorage.channelPath(row.string(at: 2)))
+                                                   path: try DealAnalyticsRow.channelPath(row.string(at: 2)))
                 }
                 let idle = "stale = 0 AND is_open = 1 AND last_change_at IS NOT NULL AND last_change_at < ? AND \(filter)"
                 let idleArguments = [SQLiteValue.integer(query.idleBefore)] + arguments

@@ -155,41 +155,9 @@ extension SQLiteRelayStorage {
 
     /// A row of ``analyticsColumns``; a stale row's facts are what it last held.
     static func analyticsRow(_ row: Statement) throws -> (row: DealAnalyticsRow, isStale: Bool) {
-        let deal = try row.dealID(at: 1)
-        guard let stages = DealAnalyticsRow.stages(fromLetters: row.string(at: 4)) else {
-            throw RelayStorageError.unreadableValue(column: "stages", value: row.string(at: 4))
-        }
-        let filled = row.int64(at: 5)
-        let required = row.int64(at: 6)
-        guard filled >= 0, filled <= required, required <= Int64(Int32.max) else {
-            throw RelayStorageError.unreadableValue(column: "filled", value: "\(filled) of \(required)")
-        }
-        let path = try channelPath(row.string(at: 9))
-        let lastChannel = try row.optionalString(at: 7).map { text in
-            guard let channel = Channel(rawValue: text) else { throw RelayStorageError.unreadableValue(column: "last_channel", value: text) }
-            return channel
-        }
-        guard lastChannel == path.last, row.int64(at: 8) == Int64(max(path.count - 1, 0)) else {
-            throw RelayStorageError.unreadableValue(column: "channel_path", value: row.string(at: 9))
-        }
-        let facts = DealFacts(stages: stages, completeness: Completeness(filled: Int(filled), required: Int(required)),
-                              state: row.optionalString(at: 3), path: path, lastChange: row.isNull(at: 10) ? nil : row.int64(at: 10))
-        return (DealAnalyticsRow(dealership: row.string(at: 0), deal: deal, facts: facts), row.int64(at: 2) != 0)
-    }
-
-    /// Column `channel_path`: channel names separated by single spaces.
-    static func channelPath(_ text: String) throws -> [Channel] {
-        try text.split(separator: " ").map { name in
-            guard let channel = Channel(rawValue: String(name)) else { throw RelayStorageError.unreadableValue(column: "channel_path", value: text) }
-            return channel
-        }
-    }
-
-    /// A deal of a dealership, as a set element.
-    struct DealKey: Hashable, Comparable {
-        var dealership: String
-        var deal: DealID
-
-        static func < (lhs: DealKey, rhs: DealKey) -> Bool { (lhs.dealership, lhs.deal) < (rhs.dealership, rhs.deal) }
+        try DealAnalyticsRow.stored(
+            dealership: row.string(at: 0), deal: row.dealID(at: 1), isStale: row.int64(at: 2) != 0, state: row.optionalString(at: 3),
+            stages: row.string(at: 4), filled: row.int64(at: 5), required: row.int64(at: 6), lastChannel: row.optionalString(at: 7),
+            switches: row.int64(at: 8), channelPath: row.string(at: 9), lastChange: row.isNull(at: 10) ? nil : row.int64(at: 10))
     }
 }

@@ -244,3 +244,19 @@ extension SQLiteRelayStorage {
         return LogRecord(position: LogPosition(row.int64(at: 0)), entry: entry)
     }
 }
+
+extension SQLiteRelayStorage {
+    public func documentsChanged(after cursor: LogPosition) throws -> (entries: [ChangedDocument], head: LogPosition) {
+        try database.transaction(.deferred) { db in
+            let head = try Self.latestPosition(in: db)
+            let entries = try db.query(
+                "SELECT position, dealership, deal_id, document FROM change_log WHERE position > ? AND position <= ? ORDER BY position",
+                [.position(cursor), .position(head)]
+            ) { row in
+                ChangedDocument(position: row.position(at: 0), dealership: row.string(at: 1), deal: try row.dealID(at: 2),
+                                document: try row.decoded(DealDocumentKind.self, at: 3))
+            }
+            return (entries, head)
+        }
+    }
+}

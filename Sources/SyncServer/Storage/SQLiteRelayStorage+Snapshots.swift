@@ -46,26 +46,9 @@ extension SQLiteRelayStorage {
         }
         // One more deal than the limit tells whether any come after the page.
         arguments.append(.integer(Int64(request.limit) + 1))
-        var columns = ["d.id"]
-        var joins: [String] = []
-        for (index, kind) in kinds.enumerated() {
-            let s = "s\(index)"
-            // A document without a row (a store from before the table) counts as stale when the
-            // log holds a change of it (or it has a compacted base).
-            columns += [
-                "\(s).deal_id IS NOT NULL", "\(s).blob", "\(s).change_count", "\(s).stale_from", "\(s).rules",
-                """
-                \(s).deal_id IS NULL AND (EXISTS (SELECT 1 FROM change_log c
-                    WHERE c.dealership = d.dealership AND c.deal_id = d.id AND c.document = '\(kind.rawValue)')
-                    OR EXISTS (SELECT 1 FROM document_base b
-                    WHERE b.dealership = d.dealership AND b.deal_id = d.id AND b.document = '\(kind.rawValue)'))
-                """,
-            ]
-            joins.append("""
-                LEFT JOIN document_snapshot \(s)
-                    ON \(s).dealership = d.dealership AND \(s).deal_id = d.id AND \(s).document = '\(kind.rawValue)'
-                """)
-        }
+        let slots = SnapshotPage.slotSQL(kinds)
+        let columns = ["d.id"] + slots.columns
+        let joins = slots.joins
         // Driven by the deal table's primary key (dealership, id): rows come in id order with
         // no sort, so stepping stops reading where the page ends.
         let sql = """

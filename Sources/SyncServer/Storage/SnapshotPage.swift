@@ -93,3 +93,33 @@ public enum DealSelection: Sendable, Hashable {
     /// No deal.
     case none
 }
+
+extension SnapshotPage {
+    /// The columns and joins of a first-sync page's query, per document of `kinds` (in that
+    /// order), over a deal table aliased `d`: six columns each (whether a stored row exists,
+    /// its blob, change count, first stale position and rules, and whether the document has
+    /// a change or a base without a stored row), the same SQL in SQLite and PostgreSQL.
+    static func slotSQL(_ kinds: [DealDocumentKind]) -> (columns: [String], joins: [String]) {
+        var columns: [String] = []
+        var joins: [String] = []
+        for (index, kind) in kinds.enumerated() {
+            let s = "s\(index)"
+            // A document without a row (a store from before the table) counts as stale when the
+            // log holds a change of it (or it has a compacted base).
+            columns += [
+                "\(s).deal_id IS NOT NULL", "\(s).blob", "\(s).change_count", "\(s).stale_from", "\(s).rules",
+                """
+                \(s).deal_id IS NULL AND (EXISTS (SELECT 1 FROM change_log c
+                    WHERE c.dealership = d.dealership AND c.deal_id = d.id AND c.document = '\(kind.rawValue)')
+                    OR EXISTS (SELECT 1 FROM document_base b
+                    WHERE b.dealership = d.dealership AND b.deal_id = d.id AND b.document = '\(kind.rawValue)'))
+                """,
+            ]
+            joins.append("""
+                LEFT JOIN document_snapshot \(s)
+                    ON \(s).dealership = d.dealership AND \(s).deal_id = d.id AND \(s).document = '\(kind.rawValue)'
+                """)
+        }
+        return (columns, joins)
+    }
+}

@@ -99,6 +99,7 @@ extension Relay {
             sync.cache.removeAll()
             sync.compactedThrough = through
         }
+        try noticeOtherNodes()
         return through
     }
 }
@@ -110,16 +111,16 @@ extension Relay {
 public enum CompactionCommand {
     /// Compacts the history older than `olderThan` of the store at `dataDirectory`.
     /// - Throws: ``RelayStorageError/storeNotFound(path:)`` when the folder holds no store.
-    public static func run(dataDirectory: String, olderThan: TokenLifetime, schema: DealSchema = .standard,
+    public static func run(dataDirectory: String, postgres: String? = nil, olderThan: TokenLifetime, schema: DealSchema = .standard,
                            now: Date = Date()) async throws -> CompactionReport {
-        try await run(dataDirectory: dataDirectory, receivedBefore: now.addingTimeInterval(-TimeInterval(olderThan.seconds)),
-                      schema: schema, now: now)
+        try await run(dataDirectory: dataDirectory, postgres: postgres,
+                      receivedBefore: now.addingTimeInterval(-TimeInterval(olderThan.seconds)), schema: schema, now: now)
     }
 
     /// Compacts the history received before `cutoff`.
-    public static func run(dataDirectory: String, receivedBefore cutoff: Date, schema: DealSchema = .standard,
+    public static func run(dataDirectory: String, postgres: String? = nil, receivedBefore cutoff: Date, schema: DealSchema = .standard,
                            now: Date = Date()) async throws -> CompactionReport {
-        let storage = try SQLiteRelayStorage(directory: dataDirectory, create: false, exclusive: false)
+        let storage = try RelayStore(dataDirectory: dataDirectory, postgres: postgres).open(create: false, exclusive: false)
         let relay = Relay(storage: storage, schema: schema)
         do {
             let report = try await relay.compact(receivedBefore: cutoff, now: now)

@@ -30,6 +30,7 @@ extension Relay {
         var commit = plan.commit
         // Fresh snapshots of the documents it changed, while memory holds them (freshSnapshots).
         commit.snapshots = freshSnapshots(for: commit.entries)
+        commit.basedOn = pushBase
         // Committed with the pushes decided meanwhile (RelayGroupCommit); answered after.
         // A failed push's documents are forgotten by the flush itself (RelayGroupCommit).
         if case .failure(let error) = await commitGrouped(commit, named: Array(plan.named)) { throw error }

@@ -67,8 +67,10 @@ extension Relay {
         metrics.groupCommits.increment()
         metrics.groupCommittedPushes.increment(by: Double(group.count))
         for (waiting, result) in zip(group, results) {
-            guard case .failure = result else { continue }
-            for key in waiting.named { sync.cache.remove(key) }
+            switch result {
+            case .success(let records): rememberOwnAppends(records)
+            case .failure: for key in waiting.named { sync.cache.remove(key) }
+            }
         }
         for (waiting, result) in zip(group, results) { waiting.resume(result) }
     }

@@ -28,6 +28,8 @@ final class RelaySyncState {
     /// The furthest log position the store was compacted through, as this relay last saw it
     /// (``Relay/noticeCompaction()``).
     var compactedThrough = LogPosition.start
+    /// What this node knows of a log other nodes append to (``Relay/noticeOtherNodes()``).
+    var sharedLog = SharedLogState()
     /// The long-polls waiting for a commit they may read, filed by what they may read.
     var longPolls = LongPollIndex<LongPollWaiter>()
     /// Long-polls woken by a commit or at the end of their wait, whose answers are built

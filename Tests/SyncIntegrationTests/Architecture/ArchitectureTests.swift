@@ -81,7 +81,7 @@ struct ArchitectureTests {
     /// other target depends on them, so no test helper ships; `TestSupport` itself depends on
     /// nothing, so the CRDT tests build without SQLite or the relay.
     @Test func testSupportIsForTheTestsOnly() throws {
-        let support: Set<String> = ["TestSupport", "RelayTestSupport"]
+        let support: Set<String> = ["TestSupport", "RelayTestSupport", "RelayStorageConformance"]
         let package = try Self.packageTargets()
         #expect(support.isSubset(of: Set(package.keys)))
         #expect(package["TestSupport"] == [])

@@ -198,10 +198,24 @@ struct SyncServerHelpTests {
     @Test func serveHelpAndABadPort() throws {
         let serve = try PackageExecutable.syncServer.run(["serve", "-h"])
         #expect(serve.stdout.hasPrefix("OVERVIEW: Run the relay.\n"))
-        #expect(serve.stdout.contains("USAGE: sync-server serve [--data <dir>] [--host <host>] [--port <port>]\n"))
+        #expect(serve.stdout.contains("USAGE: sync-server serve [--data <dir>] [--postgres <url>] [--host <host>]\n"))
         #expect(serve.stdout.contains("  --port <port>           The TCP port; 0 picks a free one. (default: 8080)\n"))
         let badPort = try PackageExecutable.syncServer.run(["serve", "--port", "99999"])
         #expect(badPort.status == 64)
         #expect(badPort.stderr.hasPrefix("error: invalid value '99999' for '--port <port>': expected UInt16\n"))
     }
+
+#if !PostgreSQL
+    /// A build without the PostgreSQL trait says so, and how to get one, for every command
+    /// that takes `--postgres`.
+    @Test(arguments: [["serve", "--port", "0"], ["token", "list"], ["token", "revoke", "tok_1"], ["compact", "--older-than", "1d"],
+                      ["token", "issue", "--user", "anna", "--role", "sales", "--dealership", "north"]])
+    func postgresWithoutTheTraitIsAClearError(command: [String]) throws {
+        let directory = try TemporaryDirectory()
+        let result = try PackageExecutable.syncServer.run(command + ["--postgres", "postgresql://relay@db/dealsync", "--data", directory.path])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("built without PostgreSQL support: build it with 'swift build --traits PostgreSQL'"), "\(result.stderr)")
+        #expect(result.stdout.isEmpty)
+    }
+#endif
 }
